@@ -1,0 +1,57 @@
+import type { Bindings } from '../../src/dsl/graph.js';
+import type { IRNode, NodeKind, NodeOf } from '../../src/ir/nodes.js';
+import type { Plan } from '../../src/ir/plan.js';
+import type { RunMetrics } from '../../src/runtime.js';
+
+/** Per-batch context handed to every executor. */
+export interface BatchContext {
+  /** The batch time (ms). */
+  readonly time: number;
+  /** True for the end-of-input pass that flushes event-time windows. */
+  readonly final: boolean;
+  /** Records a rejected record; the batch goes on. */
+  deadLetter(origin: string, reason: string, record: unknown): void;
+  /** Side outputs of this batch by node id (late records, state snapshots). */
+  readonly side: Map<string, unknown[]>;
+  readonly metrics: RunMetrics;
+}
+
+/** What executors may ask of the runtime when they are built. */
+export interface Env {
+  readonly plan: Plan;
+  readonly bindings: Bindings;
+  /** Time of the job's start; batch times are zeroTime + k·interval. */
+  readonly zeroTime: number;
+  /** Slide of each node (ms). */
+  readonly slides: ReadonlyMap<string, number>;
+  /** Number of partitions a node's output has (repartition changes it). */
+  readonly partitions: ReadonlyMap<string, number>;
+  /** Consumers of a node. */
+  consumers(id: string): IRNode[];
+  node(id: string): IRNode;
+  /** Hands a record to the dead-letter output (sources call this between batches). */
+  deadLetter(origin: string, reason: string, raw: unknown): void;
+  /** The user functions bound to a node. */
+  fns(id: string): Record<string, any>;
+}
+
+/**
+ * Executes one node, batch by batch. `inputs[i]` is the batch of input i at this time, or
+ * undefined when that input produced nothing at this time. Returns the node's batch, or
+ * undefined when it produces nothing at this time (a window between slides).
+ */
+export interface Executor {
+  process(inputs: ReadonlyArray<unknown[] | undefined>, ctx: BatchContext): unknown[] | undefined | Promise<unknown[] | undefined>;
+  /** Called once, after the last batch of a bounded run: what the node still holds (event-time windows). */
+  finish?(ctx: BatchContext): unknown[] | undefined;
+  /** Called once when the run ends. */
+  close?(): void | Promise<void>;
+  /** Called once before the first batch (loading tables, opening sinks). */
+  start?(): void | Promise<void>;
+}
+
+/** Builds the executor of one node kind. */
+export type ExecutorFactory<K extends NodeKind> = (node: NodeOf<K>, env: Env) => Executor;
+
+/** One factory per node kind: a missing kind fails to compile. */
+export type ExecutorTable = { readonly [K in NodeKind]: ExecutorFactory<K> };

@@ -1,0 +1,73 @@
+import { EMPTY, defer, expand, fromEvent, lastValueFrom, NEVER, takeUntil, timer, concatMap, asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { Bindings } from '../../src/dsl/graph.js';
+import { RuntimeError } from '../../src/errors.js';
+import { NODE_KINDS } from '../../src/ir/nodes.js';
+import type { Plan } from '../../src/ir/plan.js';
+import type { RunOptions, RunResult, Runtime } from '../../src/runtime.js';
+import { Engine } from './engine.js';
+
+interface Step { readonly index: number; readonly time: number; readonly end: boolean }
+
+/**
+ * Runs a plan on the local engine. RxJS drives the batch clock: with `asap` pacing batches
+ * follow each other at once and batch time is virtual ((i+1) × interval); with `realtime`
+ * pacing batch i runs when the wall clock reaches zeroTime + (i+1) × interval (late batches
+ * run at once, one at a time, as Spark's job queue does).
+ */
+export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions, scheduler: SchedulerLike = asyncScheduler): Promise<RunResult> {
+  const interval = plan.batchIntervalMs;
+  const bounded = [...bindings.sources.values()].every((s) => s.spec.bounded);
+  const pace = opts.pace ?? (bounded ? 'asap' : 'realtime');
+  if (opts.numBatches !== undefined && (!Number.isInteger(opts.numBatches) || opts.numBatches < 0)) {
+    throw new RuntimeError(`numBatches must be a non-negative integer, got ${opts.numBatches}`);
+  }
+  const zeroTime = pace === 'asap' ? 0 : Math.floor(scheduler.now() / interval) * interval;
+  const engine = new Engine(plan, bindings, {
+    zeroTime,
+    maxBatchSize: opts.maxBatchSize ?? 100_000,
+    wait: pace === 'asap',
+    partitions: opts.partitions ?? 1,
+  });
+  const ended = (index: number) => (opts.numBatches !== undefined ? index >= opts.numBatches : engine.drained);
+  const step = (index: number) =>
+    defer(async (): Promise<Step> => {
+      const time = zeroTime + index * interval;
+      await engine.runBatch(time);
+      return { index, time, end: ended(index) };
+    });
+  const next = (index: number) =>
+    pace === 'asap' ? step(index) : timer(Math.max(0, zeroTime + index * interval - scheduler.now()), scheduler).pipe(concatMap(() => step(index)));
+  const stop$ = opts.signal ? fromEvent(opts.signal, 'abort') : NEVER;
+  let last: Step = { index: 0, time: zeroTime, end: false };
+  try {
+    await engine.start();
+    if (!(opts.numBatches === 0)) {
+      if (opts.signal?.aborted) return { metrics: engine.metrics };
+      const done = await lastValueFrom(
+        next(1).pipe(expand((s) => (s.end ? EMPTY : next(s.index + 1))), takeUntil(stop$)),
+        { defaultValue: last },
+      );
+      last = done;
+    }
+    if (last.end || (opts.numBatches === undefined && engine.drained)) await engine.finish(last.time + interval);
+  } finally {
+    await engine.close();
+  }
+  return { metrics: engine.metrics };
+}
+
+/**
+ * The local runtime: one process, every node kind.
+ *
+ * @example
+ * ```ts
+ * import { localRuntime } from 'sluice';
+ * await localRuntime.run(pipeline.plan(), pipeline.bindings(), { pace: 'asap' });
+ * ```
+ * @category Runtime
+ */
+export const localRuntime: Runtime = {
+  name: 'local',
+  supports: new Set(NODE_KINDS),
+  run: (plan, bindings, opts) => runLocal(plan, bindings, opts),
+};

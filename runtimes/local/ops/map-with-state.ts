@@ -1,0 +1,54 @@
+import * as O from 'fp-ts/lib/Option.js';
+import { StateCell } from '../../../src/dsl/state.js';
+import type { ExecutorFactory } from '../executor.js';
+import { fail } from '../guard.js';
+import { KeyMap } from '../keys.js';
+
+interface Entry { state: unknown; touched: number }
+
+/**
+ * mapWithState, as Spark's: `fn(key, some(value), state, time)` for every record in
+ * order; then, with a timeout, `fn(key, none, timingOutState, time)` once for every key
+ * whose last record is older than the timeout, after which its state is removed. The
+ * `[key, state]` pairs after the batch are published for `stateSnapshots()`.
+ */
+export const mapWithState: ExecutorFactory<'mapWithState'> = (node, env) => {
+  const fns = env.fns(node.id);
+  const f = fns.f as (k: unknown, v: O.Option<unknown>, s: StateCell<unknown>, t: number) => O.Option<unknown>;
+  const state = new KeyMap<Entry>();
+  for (const [k, s] of (fns.initial as Iterable<[unknown, unknown]> | undefined) ?? []) state.set(k, { state: s, touched: env.zeroTime });
+  const cell = new StateCell<unknown>();
+  const snapshots = env.consumers(node.id).some((c) => c.kind === 'stateSnapshots');
+  const ttl = node.state.ttlMs;
+
+  function call(k: unknown, v: O.Option<unknown>, timingOut: boolean, t: number, out: unknown[]): void {
+    const e = state.get(k);
+    cell.reset(e !== undefined, e?.state, timingOut);
+    const r = f(k, v, cell, t);
+    if (O.isSome(r)) out.push(r.value);
+    if (timingOut) { state.delete(k); return; }
+    if (cell.removed && !cell.exists()) state.delete(k);
+    else if (cell.updated) state.set(k, { state: cell.get(), touched: t });
+    else if (e) e.touched = t;
+  }
+
+  return {
+    process([input], ctx) {
+      const t = ctx.time;
+      const out: unknown[] = [];
+      const rs = (input ?? []) as [unknown, unknown][];
+      for (let i = 0; i < rs.length; i++) {
+        try { call(rs[i][0], O.some(rs[i][1]), false, t, out); } catch (e) { fail(node.id, 'fail', rs[i], e, ctx); }
+      }
+      if (node.timeoutMs !== undefined || ttl !== undefined) {
+        for (const [k, e] of [...state.entries()]) {
+          if (node.timeoutMs !== undefined && e.touched < t - node.timeoutMs) {
+            try { call(k, O.none, true, t, out); } catch (err) { fail(node.id, 'fail', [k, e.state], err, ctx); }
+          } else if (ttl !== undefined && e.touched <= t - ttl) state.delete(k);
+        }
+      }
+      if (snapshots) ctx.side.set(node.id, [...state.entries()].map(([k, e]) => [k, e.state]));
+      return out;
+    },
+  };
+};

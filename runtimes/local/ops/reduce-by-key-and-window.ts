@@ -1,0 +1,79 @@
+import type { ExecutorFactory } from '../executor.js';
+import { KeyMap } from '../keys.js';
+
+type Reduce = (a: unknown, b: unknown) => unknown;
+
+/** Folds one batch's pairs per key. */
+function reduceBatch(rs: readonly [unknown, unknown][], f: Reduce): KeyMap<unknown> {
+  const m = new KeyMap<unknown>();
+  for (const [k, v] of rs) {
+    if (m.has(k)) m.set(k, f(m.get(k), v)); else m.set(k, v);
+  }
+  return m;
+}
+
+/**
+ * reduceByKeyAndWindow. Each parent batch is first reduced per key. Without an inverse, the
+ * window's per-batch maps are merged at every slide. With an inverse it follows Spark's
+ * ReducedWindowedDStream: new = previous ⊖ (batches that left) ⊕ (batches that entered);
+ * keys stay (e.g. with count 0) unless the filter drops them.
+ */
+export const reduceByKeyAndWindow: ExecutorFactory<'reduceByKeyAndWindow'> = (node, env) => {
+  const fns = env.fns(node.id);
+  const f = fns.f as Reduce;
+  const inv = fns.inverse as Reduce | undefined;
+  const keep = fns.filter as ((kv: readonly [unknown, unknown]) => boolean) | undefined;
+  const batches: Array<{ time: number; m: KeyMap<unknown> }> = [];
+  let previous: KeyMap<unknown> | undefined;
+  let lastEmit = env.zeroTime;
+
+  function mergeInto(target: KeyMap<unknown>, src: KeyMap<unknown>): void {
+    for (const [k, v] of src.entries()) target.set(k, target.has(k) ? f(target.get(k), v) : v);
+  }
+
+  return {
+    process([input], ctx) {
+      const t = ctx.time;
+      if (input) batches.push({ time: t, m: reduceBatch(input as [unknown, unknown][], f) });
+      if ((t - env.zeroTime) % node.slideMs !== 0) {
+        while (!inv && batches.length && batches[0].time <= t - node.windowMs) batches.shift();
+        return undefined;
+      }
+      let result: KeyMap<unknown>;
+      if (!inv) {
+        while (batches.length && batches[0].time <= t - node.windowMs) batches.shift();
+        result = new KeyMap();
+        for (const b of batches) mergeInto(result, b.m);
+      } else {
+        // Batches that left the window since the last emission: time in (lastEmit − w, t − w].
+        const leftFrom = lastEmit - node.windowMs;
+        const leftTo = t - node.windowMs;
+        const old = new KeyMap<unknown>();
+        const fresh = new KeyMap<unknown>();
+        for (const b of batches) {
+          if (b.time > leftFrom && b.time <= leftTo) mergeInto(old, b.m);
+          else if (b.time > lastEmit && b.time <= t) mergeInto(fresh, b.m);
+        }
+        result = new KeyMap();
+        if (previous) {
+          for (const [k, v] of previous.entries()) {
+            let x = v;
+            if (old.has(k)) x = inv(x, old.get(k));
+            if (fresh.has(k)) x = f(x, fresh.get(k));
+            result.set(k, x);
+          }
+        }
+        for (const [k, v] of fresh.entries()) if (!result.has(k)) result.set(k, v);
+        while (batches.length && batches[0].time <= t - node.windowMs) batches.shift();
+      }
+      let out = [...result.entries()] as [unknown, unknown][];
+      if (keep) out = out.filter((kv) => keep(kv));
+      if (inv) {
+        previous = new KeyMap();
+        for (const [k, v] of out) previous.set(k, v);
+      }
+      lastEmit = t;
+      return out;
+    },
+  };
+};

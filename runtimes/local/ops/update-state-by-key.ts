@@ -1,0 +1,38 @@
+import * as O from 'fp-ts/lib/Option.js';
+import type { ExecutorFactory } from '../executor.js';
+import { callBatch } from '../guard.js';
+import { KeyMap } from '../keys.js';
+
+interface Entry { state: unknown; seen: number }
+
+/**
+ * updateStateByKey: every batch, `f(newValues, state)` for every key with state or new
+ * values; `none` removes the key. Emits `[key, state]` for every key with state. A key
+ * without new values for longer than the TTL is dropped without calling `f`.
+ */
+export const updateStateByKey: ExecutorFactory<'updateStateByKey'> = (node, env) => {
+  const fns = env.fns(node.id);
+  const f = fns.f as (vs: unknown[], s: O.Option<unknown>) => O.Option<unknown>;
+  const state = new KeyMap<Entry>();
+  for (const [k, s] of (fns.initial as Iterable<[unknown, unknown]> | undefined) ?? []) state.set(k, { state: s, seen: env.zeroTime });
+  const ttl = node.state.ttlMs;
+  return {
+    process([input], ctx) {
+      const t = ctx.time;
+      const fresh = new KeyMap<unknown[]>();
+      for (const [k, v] of (input ?? []) as [unknown, unknown][]) fresh.entry(k, () => []).value.push(v);
+      for (const [k, e] of [...state.entries()]) {
+        const vs = fresh.get(k);
+        if (!vs && ttl !== undefined && e.seen <= t - ttl) { state.delete(k); continue; }
+        const next = callBatch(node.id, ctx, [k, vs ?? []], () => f(vs ?? [], O.some(e.state)));
+        if (O.isSome(next)) { e.state = next.value; if (vs) e.seen = t; } else state.delete(k);
+      }
+      for (const { key, value: vs } of fresh.values()) {
+        if (state.has(key)) continue;
+        const next = callBatch(node.id, ctx, [key, vs], () => f(vs, O.none));
+        if (O.isSome(next)) state.set(key, { state: next.value, seen: t });
+      }
+      return [...state.entries()].map(([k, e]) => [k, e.state]);
+    },
+  };
+};

@@ -1,0 +1,62 @@
+import type { TableSpec } from '../ir/nodes.js';
+
+/**
+ * A static (slowly changing) table for stream-static joins: loaded once, or reloaded on an
+ * interval. Keys are compared with `Map` semantics (strings and numbers by value).
+ *
+ * @example
+ * ```ts
+ * import { StaticTable } from 'sluice';
+ * const customers = StaticTable.fromMap(new Map([['c1', { tier: 'gold' }]]));
+ * payments.joinStatic(customers); // Stream<readonly [string, readonly [Payment, { tier: string }]]>
+ * ```
+ * @category Tables
+ */
+export class StaticTable<K, V> {
+  private constructor(
+    /** Serialisable description, stored in the plan. */
+    readonly spec: TableSpec,
+    /** Loads the table's current contents. */
+    readonly load: () => Promise<ReadonlyMap<K, V>>,
+  ) {}
+
+  /**
+   * A table over an existing Map (not copied: later changes to the Map are seen).
+   * @example
+   * ```ts
+   * StaticTable.fromMap(new Map([['c1', 'gold']]));
+   * ```
+   */
+  static fromMap<K, V>(map: ReadonlyMap<K, V>): StaticTable<K, V> {
+    return new StaticTable({ type: 'map' }, async () => map);
+  }
+
+  /**
+   * A table from rows and a key function; a later row with the same key wins.
+   * @example
+   * ```ts
+   * StaticTable.fromArray([{ id: 'c1', tier: 'gold' }], (c) => c.id);
+   * ```
+   */
+  static fromArray<K, V>(rows: readonly V[], key: (row: V) => K): StaticTable<K, V> {
+    const m = new Map<K, V>();
+    for (const r of rows) m.set(key(r), r);
+    return new StaticTable({ type: 'array' }, async () => m);
+  }
+
+  /**
+   * A table read by `read` from a file; re-read every `refresh` when given (the join sees
+   * the new contents from the next batch on).
+   * @example
+   * ```ts
+   * StaticTable.fromFile('data/customers.jsonl', readCustomers, { refresh: minutes(5) });
+   * ```
+   */
+  static fromFile<K, V>(
+    path: string,
+    read: (path: string) => Promise<ReadonlyMap<K, V>>,
+    opts: { refresh?: number; format?: string } = {},
+  ): StaticTable<K, V> {
+    return new StaticTable({ type: 'file', path, format: opts.format ?? 'custom', refreshMs: opts.refresh }, () => read(path));
+  }
+}

@@ -1,0 +1,104 @@
+import type { SinkSpec, SourceSpec } from '../ir/nodes.js';
+import type { Schema } from '../schema/schema.js';
+
+/**
+ * A record that could not be read or processed, kept with the reason instead of being lost.
+ *
+ * @example
+ * ```ts
+ * const dl: DeadLetter = { origin: 'source#0 readings.jsonl:12', reason: 'Unexpected token', raw: '{"sensor":', batchTime: 1000 };
+ * ```
+ * @category Connectors
+ */
+export interface DeadLetter {
+  /** Where the record came from: the operator id and, for sources, file and line. */
+  readonly origin: string;
+  /** Why it was rejected. */
+  readonly reason: string;
+  /** The raw input (a line, a JSON form of the record). */
+  readonly raw: string;
+  /** Batch time at which it was rejected. */
+  readonly batchTime: number;
+}
+
+/** What a running source may call back into. @category Connectors */
+export interface SourceContext {
+  /** The source node's id, for error messages. */
+  readonly operator: string;
+  /** Hands a malformed record to the dead-letter output; the source goes on. */
+  deadLetter(origin: string, reason: string, raw: string): void;
+}
+
+/** One poll's worth of records. @category Connectors */
+export interface PollResult<T> {
+  readonly records: T[];
+  /** True once a bounded source has nothing more to give. */
+  readonly done: boolean;
+}
+
+/**
+ * A source opened for one run.
+ * @category Connectors
+ */
+export interface SourceReader<T> {
+  /**
+   * Returns up to `max` records. With `wait` true the reader waits until it has `max`
+   * records or the source ends (batch mode over historical data); with `wait` false it
+   * returns what has arrived so far (real-time mode). A reader built from explicit
+   * batches returns one batch per poll whatever `max` is.
+   */
+  poll(max: number, wait: boolean): PollResult<T> | Promise<PollResult<T>>;
+  /** A JSON-serialisable position after the last polled record, for checkpoints. */
+  position?(): unknown;
+  close(): void | Promise<void>;
+}
+
+/**
+ * A source connector: a serialisable spec plus the code that reads it.
+ *
+ * @example
+ * ```ts
+ * import { Sources } from 'sluice';
+ * const lines: Source<string> = Sources.textFile('data/lines.txt');
+ * ```
+ * @category Connectors
+ */
+export interface Source<T> {
+  readonly spec: SourceSpec;
+  /** Declared schema of the records, when the source parses bytes. */
+  readonly schema?: Schema<T>;
+  /** Opens the source, optionally resuming at a position returned by `position()`. */
+  open(ctx: SourceContext, resumeFrom?: unknown): SourceReader<T>;
+}
+
+/** What a running sink may call back into. @category Connectors */
+export interface SinkContext {
+  readonly operator: string;
+  readonly pipeline: string;
+}
+
+/**
+ * A sink opened for one run. `write` receives each batch once, whole; a sink that makes a
+ * batch visible atomically (the file sinks) gives exactly-once output on replay.
+ * @category Connectors
+ */
+export interface SinkWriter<T> {
+  write(records: readonly T[], batchTime: number): void | Promise<void>;
+  close(): void | Promise<void>;
+}
+
+/**
+ * A sink connector: a serialisable spec plus the code that writes it.
+ *
+ * @example
+ * ```ts
+ * import { Sinks } from 'sluice';
+ * stream.to(Sinks.jsonLines('out/counts.jsonl'));
+ * ```
+ * @category Connectors
+ */
+export interface Sink<T> {
+  readonly spec: SinkSpec;
+  readonly schema?: Schema<T>;
+  open(ctx: SinkContext): SinkWriter<T>;
+}

@@ -1,0 +1,81 @@
+import type { Plan } from './ir/plan.js';
+import type { NodeKind } from './ir/nodes.js';
+import type { Bindings } from './dsl/graph.js';
+
+/**
+ * Counters of one run, kept per operator.
+ *
+ * @example
+ * ```ts
+ * const { metrics } = await pipeline.run();
+ * console.log(metrics.deadLetters, metrics.records['map#1']);
+ * ```
+ * @category Runtime
+ */
+export interface RunMetrics {
+  /** Batches completed. */
+  batches: number;
+  /** Records emitted by each operator, by node id. */
+  records: Record<string, number>;
+  /** Records sent to the dead-letter output (malformed input, failed functions with the deadLetter policy). */
+  deadLetters: number;
+  /** Records that arrived after their event-time window closed. */
+  lateRecords: number;
+}
+
+/**
+ * How to run a pipeline.
+ *
+ * @example
+ * ```ts
+ * await pipeline.run({ runtime: 'local', pace: 'asap' });
+ * ```
+ * @category Runtime
+ */
+export interface RunOptions {
+  /** Which runtime: `local` (default, one process, RxJS) or `cluster` (worker processes). */
+  runtime?: 'local' | 'cluster';
+  /**
+   * `realtime`: a batch every batch interval of wall-clock time (for unbounded sources).
+   * `asap`: batches back to back, batch time advancing by the interval each batch (virtual
+   * time; the default when every source is bounded).
+   */
+  pace?: 'realtime' | 'asap';
+  /** Most records a source contributes to one batch (default 100 000); bounds memory. */
+  maxBatchSize?: number;
+  /** Stop after this many batches (default: when every bounded source is drained). */
+  numBatches?: number;
+  /** Abort to stop the job after the current batch. */
+  signal?: AbortSignal;
+  /** Number of partitions for partition-aware operators (default 1). */
+  partitions?: number;
+  /** Cluster runtime: worker process count. */
+  workers?: number;
+  /** Cluster runtime: where checkpoints are kept. */
+  checkpointDir?: string;
+}
+
+/**
+ * What a finished run reports.
+ * @category Runtime
+ */
+export interface RunResult {
+  readonly metrics: RunMetrics;
+}
+
+/**
+ * A runtime executes plans. It declares what it supports; asking it for anything else
+ * fails before the job starts.
+ *
+ * @example
+ * ```ts
+ * const rt: Runtime = localRuntime;
+ * rt.supports.has('mapWithState'); // true
+ * ```
+ * @category Runtime
+ */
+export interface Runtime {
+  readonly name: string;
+  readonly supports: ReadonlySet<NodeKind>;
+  run(plan: Plan, bindings: Bindings, opts: RunOptions): Promise<RunResult>;
+}
