@@ -1,0 +1,180 @@
+/**
+ * The `sluice` command line: `sluice run <job.ts>` and `sluice explain <job.ts>`.
+ * `bin/sluice.js` registers tsx's loader, then calls {@link main} and {@link exit}.
+ *
+ * Exit codes: 0 done (also after SIGINT/SIGTERM stopped a run), 1 the job failed or could
+ * not be loaded, 2 bad usage. Errors are one line on stderr (`sluice: …`); set
+ * `SLUICE_DEBUG=1` for the stack trace.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { inspect } from 'node:util';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { Pipeline } from '../dsl/pipeline.js';
+import type { RunOptions, RunResult } from '../runtime.js';
+import { JOB_MODULE_HELP, loadPipeline, oneLine } from './load-job.js';
+
+const debug = (): boolean => !!process.env.SLUICE_DEBUG && process.env.SLUICE_DEBUG !== '0';
+
+function say(line: string): void {
+  process.stderr.write(`sluice: ${line}\n`);
+}
+
+/** Reports an error as one line (or with its stack under SLUICE_DEBUG) and returns exit code 1. */
+function fail(e: unknown): number {
+  if (debug()) process.stderr.write(`sluice: ${inspect(e)}\n`);
+  else say(oneLine(e));
+  return 1;
+}
+
+function integer(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}.`);
+    return n;
+  };
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+interface RunFlags {
+  pace?: 'asap' | 'realtime';
+  batches?: number;
+  maxBatchSize?: number;
+  runtime?: string;
+  workers?: number;
+  checkpointDir?: string;
+}
+
+function summary(pipeline: Pipeline, result: RunResult, ms: number, stopped: boolean): string {
+  const { batches, records, deadLetters, lateRecords } = result.metrics;
+  let read = 0;
+  for (const n of pipeline.plan().nodes) if (n.kind === 'source') read += records[n.id] ?? 0;
+  const plural = (k: number, one: string, many = `${one}s`) => `${k} ${k === 1 ? one : many}`;
+  return `${pipeline.name} ${stopped ? 'stopped' : 'done'}: ${plural(batches, 'batch', 'batches')}, ${plural(read, 'record')} read, ${plural(deadLetters, 'dead letter')}, ${plural(lateRecords, 'late record')} (${ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`})`;
+}
+
+async function runCommand(job: string, flags: RunFlags): Promise<number> {
+  const pipeline = await loadPipeline(job);
+  const opts: RunOptions = {
+    runtime: flags.runtime as RunOptions['runtime'],
+    pace: flags.pace,
+    numBatches: flags.batches,
+    maxBatchSize: flags.maxBatchSize,
+    workers: flags.workers,
+    checkpointDir: flags.checkpointDir === undefined ? undefined : resolve(flags.checkpointDir),
+  };
+  for (const k of Object.keys(opts) as (keyof RunOptions)[]) if (opts[k] === undefined) delete opts[k];
+
+  const abort = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (abort.signal.aborted) {
+      say(`${signal} again, exiting now`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    say(`${signal}: stopping after the current batch (send it again to exit at once)`);
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const start = performance.now();
+  try {
+    const result = await pipeline.run({ ...opts, signal: abort.signal });
+    say(summary(pipeline, result, performance.now() - start, abort.signal.aborted));
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function explainCommand(job: string, flags: { json?: boolean; dot?: boolean }): Promise<number> {
+  const pipeline = await loadPipeline(job);
+  const text = flags.json ? pipeline.toJSON() : flags.dot ? pipeline.toDot() : pipeline.explain();
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  return 0;
+}
+
+function program(done: (code: number) => void): Command {
+  const cli = new Command('sluice')
+    .description('Run and inspect sluice stream-processing jobs.')
+    .version(version(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .helpCommand(false)
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
+    .addHelpText('after', `\n${JOB_MODULE_HELP}\n\nExit codes: 0 done, 1 the job failed, 2 bad usage. SLUICE_DEBUG=1 prints stack traces.`);
+
+  cli
+    .command('run')
+    .description('Run a job on a runtime (default: local) until its bounded sources are drained, --batches were run, or SIGINT/SIGTERM.')
+    .argument('<job>', 'job module (.ts or .js), relative to the working directory')
+    .addOption(new Option('--pace <pace>', 'asap: batches back to back in virtual time (default when every source is bounded); realtime: one batch per batch interval of wall-clock time').choices(['asap', 'realtime']))
+    .option('--batches <n>', 'stop after n batches', integer(0))
+    .option('--max-batch-size <n>', 'most records a source contributes to one batch (default 100000)', integer(1))
+    .option('--runtime <name>', "runtime to run on: 'local' (default) or 'cluster'")
+    .option('--workers <n>', 'cluster runtime: number of worker processes', integer(1))
+    .option('--checkpoint-dir <dir>', 'cluster runtime: where checkpoints are kept')
+    .addHelpText('after', `\n${JOB_MODULE_HELP}\n\nPrints the job's sink output; at the end a one-line summary (batches, records read, dead letters,\nlate records) on stderr. SIGINT or SIGTERM stops the run after the current batch (exit code 0).\n\nExample:\n  sluice run examples/word-count.ts --batches 5`)
+    .action(async (job: string, flags: RunFlags) => done(await runCommand(job, flags)));
+
+  cli
+    .command('explain')
+    .description("Print a job's plan: operators, their inputs and options.")
+    .argument('<job>', 'job module (.ts or .js), relative to the working directory')
+    .addOption(new Option('--json', 'print the plan as JSON (the IR)').conflicts('dot'))
+    .addOption(new Option('--dot', 'print the plan as a Graphviz digraph').conflicts('json'))
+    .addHelpText('after', `\n${JOB_MODULE_HELP}\n\nExample:\n  sluice explain examples/word-count.ts --dot | dot -Tsvg > plan.svg`)
+    .action(async (job: string, flags: { json?: boolean; dot?: boolean }) => done(await explainCommand(job, flags)));
+
+  return cli;
+}
+
+/**
+ * Runs the CLI on `argv` (the arguments after `node bin/sluice.js`) and returns the exit code.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0;
+  try {
+    await program((c) => { code = c; }).parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+      // No command given: commander has printed the help to stderr.
+      if (e.code === 'commander.help' || e.code === 'commander.executeSubCommandAsync') return 2;
+      const command = argv[0] === 'run' || argv[0] === 'explain' ? `${argv[0]} ` : '';
+      say(`${oneLine(e).replace(/^error: /, '')} (see sluice ${command}--help)`);
+      return 2;
+    }
+    return fail(e);
+  }
+}
+
+/** Exits with `code` once stdout and stderr have been flushed. */
+export function exit(code: number): void {
+  process.exitCode = code;
+  let pending = 2;
+  const done = (): void => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
+// A reader that goes away (`sluice explain job.ts | head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+// User code that fails outside the run's promise chain: one line, exit 1.
+process.on('uncaughtException', (e) => exit(fail(e)));
+process.on('unhandledRejection', (e) => exit(fail(e)));

@@ -1,0 +1,230 @@
+// Spawns the real CLI (`node bin/sluice.js …`) on the jobs under fixtures/.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const fixture = (name: string) => `test/cli/fixtures/${name}`;
+
+interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node bin/sluice.js ...args` in the repo root; `onStdout` sees stdout as it arrives. */
+function sluice(args: string[], opts: { env?: NodeJS.ProcessEnv; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/sluice.js', ...args], {
+      cwd: root,
+      env: { ...process.env, SLUICE_DEBUG: '', NO_COLOR: '1', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      opts.onStdout?.(stdout, child);
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const lines = (text: string) => text.split('\n').filter((l) => l !== '');
+
+/** The console sink's output for one batch. */
+const batch = (ms: number, label: string, records: string[]) => [
+  '-------------------------------------------',
+  `Time: ${ms} ms (${label})`,
+  '-------------------------------------------',
+  ...records,
+  '',
+].join('\n');
+
+describe.concurrent('sluice run', () => {
+  it('runs a default-exported pipeline and prints its output and a summary', async () => {
+    const r = await sluice(['run', fixture('word-count.ts')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(batch(1000, '1s', ['["to",1]', '["be",1]', '["or",1]', '["not",1]']) + '\n' + batch(2000, '2s', ['["to",1]', '["be",1]']) + '\n');
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/^sluice: word-count done: 2 batches, 3 records read, 0 dead letters, 0 late records \(\d+(\.\d)? m?s\)\n$/);
+  });
+
+  it('takes a named `pipeline` export and --max-batch-size', async () => {
+    const r = await sluice(['run', fixture('named.ts'), '--max-batch-size', '2']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(batch(1000, '1s', ['1', '4']) + '\n' + batch(2000, '2s', ['9', '16']) + '\n' + batch(3000, '3s', ['25']) + '\n');
+    expect(r.stderr).toContain('sluice: squares done: 3 batches, 5 records read,');
+  });
+
+  it('takes a default-exported async function returning a pipeline', async () => {
+    const r = await sluice(['run', fixture('factory.ts')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(batch(2000, '2s', ['X']) + '\n' + batch(4000, '4s', ['Y']) + '\n');
+  });
+
+  it('stops after --batches N', async () => {
+    const r = await sluice(['run', fixture('word-count.ts'), '--batches', '1', '--pace', 'asap']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(batch(1000, '1s', ['["to",1]', '["be",1]', '["or",1]', '["not",1]']) + '\n');
+    expect(r.stderr).toContain('word-count done: 1 batch, 2 records read');
+  });
+
+  it('counts dead letters in the summary', async () => {
+    const r = await sluice(['run', fixture('dead-letters.ts')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(batch(1000, '1s', ['1', '2']) + '\n');
+    expect(r.stderr).toContain('parse done: 1 batch, 3 records read, 1 dead letter, 0 late records');
+  });
+
+  it('stops an unbounded job after the current batch on SIGINT and exits 0', async () => {
+    let sent = false;
+    const r = await sluice(['run', fixture('forever.ts')], {
+      onStdout: (out, child) => {
+        if (!sent && (out.match(/^Time: /gm) ?? []).length >= 2) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(sent).toBe(true);
+    expect(r.code).toBe(0);
+    expect(lines(r.stderr)).toEqual([
+      'sluice: SIGINT: stopping after the current batch (send it again to exit at once)',
+      expect.stringMatching(/^sluice: ticks stopped: \d+ batches, \d+ records read, 0 dead letters, 0 late records/),
+    ]);
+    expect(r.stdout.endsWith('\n\n')).toBe(true); // the last batch was printed whole
+  });
+
+  it('stops on SIGTERM too', async () => {
+    let sent = false;
+    const r = await sluice(['run', fixture('forever.ts'), '--pace', 'realtime'], {
+      onStdout: (_out, child) => {
+        if (!sent) {
+          sent = true;
+          child.kill('SIGTERM');
+        }
+      },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^sluice: SIGTERM: stopping after the current batch.*\nsluice: ticks stopped: /);
+  });
+});
+
+describe.concurrent('sluice explain', () => {
+  it('prints the plan', async () => {
+    const r = await sluice(['explain', fixture('word-count.ts')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const out = lines(r.stdout);
+    expect(out[0]).toMatch(/^Pipeline word-count \(batch 1s, 128 key groups, hash [0-9a-f]+\)$/);
+    for (const id of ['source#0', 'flatMap#1', 'map#2', 'reduceByKey#3', 'sink#4']) expect(out.some((l) => l.trim().startsWith(id))).toBe(true);
+  });
+
+  it('--json prints the plan as JSON', async () => {
+    const r = await sluice(['explain', fixture('named.ts'), '--json']);
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout) as { name: string; batchIntervalMs: number; nodes: { id: string; kind: string }[] };
+    expect(plan.name).toBe('squares');
+    expect(plan.batchIntervalMs).toBe(1000);
+    expect(plan.nodes.map((n) => n.kind)).toEqual(['source', 'map', 'sink']);
+  });
+
+  it('--dot prints a Graphviz digraph', async () => {
+    const r = await sluice(['explain', fixture('word-count.ts'), '--dot']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^digraph "word-count" \{\n[\s\S]*"source#0" -> "flatMap#1";[\s\S]*\}\n$/);
+  });
+
+  it('works on a factory export', async () => {
+    const r = await sluice(['explain', fixture('factory.ts')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Pipeline factory \(batch 2s,/);
+  });
+});
+
+describe.concurrent('--help', () => {
+  it('sluice --help lists the commands and the job module contract', async () => {
+    const r = await sluice(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: sluice \[options\] \[command\]/);
+    expect(r.stdout).toContain('run [options] <job>');
+    expect(r.stdout).toContain('explain [options] <job>');
+    expect(r.stdout).toContain('export const pipeline');
+  });
+
+  it('sluice run --help lists its options', async () => {
+    const r = await sluice(['run', '--help']);
+    expect(r.code).toBe(0);
+    for (const o of ['--pace <pace>', '--batches <n>', '--max-batch-size <n>', '--runtime <name>', '--workers <n>', '--checkpoint-dir <dir>']) expect(r.stdout).toContain(o);
+    expect(r.stdout).toContain('export default');
+  });
+
+  it('sluice explain --help lists its options', async () => {
+    const r = await sluice(['explain', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('--json');
+    expect(r.stdout).toContain('--dot');
+  });
+
+  it('sluice with no command prints the help on stderr and exits 2', async () => {
+    const r = await sluice([]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^Usage: sluice/);
+  });
+});
+
+describe.concurrent('errors: one line on stderr, no stack trace', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const oneLine = async (args: string[], code: number, expected: string | RegExp) => {
+    const r = await sluice(args);
+    expect(r.code).toBe(code);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.endsWith('\n')).toBe(true);
+    expect(lines(r.stderr)).toHaveLength(1);
+    if (typeof expected === 'string') expect(r.stderr).toBe(`${expected}\n`);
+    else expect(r.stderr).toMatch(expected);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  };
+
+  it('a path that does not exist', () => oneLine(['run', 'examples/nope.ts'], 1, 'sluice: examples/nope.ts: no such file'));
+  it('a directory', () => oneLine(['explain', 'test/cli/fixtures'], 1, 'sluice: test/cli/fixtures: not a file'));
+  it('a module that exports no pipeline', () =>
+    oneLine(['run', fixture('no-pipeline.ts')], 1, `sluice: ${fixture('no-pipeline.ts')} exports no pipeline (export default a Pipeline, or export const pipeline)`));
+  it('a module whose default export is not a pipeline', () =>
+    oneLine(['explain', fixture('not-a-pipeline.ts')], 1, /^sluice: test\/cli\/fixtures\/not-a-pipeline\.ts: the default export is an object, not a Pipeline/));
+  it('a module that does not compile', () => {
+    const file = join(dir, 'broken.ts');
+    writeFileSync(file, 'export default = ;\n');
+    return oneLine(['run', relative(root, file)], 1, /^sluice: .*broken\.ts: cannot load: .*Unexpected "="/);
+  });
+  it('a PipelineError thrown while the module builds', () => oneLine(['run', fixture('bad-build.ts')], 1, 'sluice: Pipeline.create: a pipeline needs a name'));
+  it('a PipelineError from validation (run)', () => oneLine(['run', fixture('no-sink.ts')], 1, /^sluice: pipeline no-sink has no output/));
+  it('a PipelineError from validation (explain)', () => oneLine(['explain', fixture('no-sink.ts')], 1, /^sluice: pipeline no-sink has no output/));
+  it('a user function that throws (UserFunctionError)', () =>
+    oneLine(['run', fixture('user-error.ts')], 1, /^sluice: operator map#1 failed at batch 1000 on record 2: two is not allowed/));
+  it('an unknown runtime (the pipeline’s RuntimeError)', () =>
+    oneLine(['run', fixture('word-count.ts'), '--runtime', 'nope'], 1, /^sluice: unknown runtime 'nope'/));
+
+  it('usage: unknown command', () => oneLine(['frob'], 2, "sluice: unknown command 'frob' (see sluice --help)"));
+  it('usage: missing job', () => oneLine(['run'], 2, "sluice: missing required argument 'job' (see sluice run --help)"));
+  it('usage: unknown option', () => oneLine(['run', fixture('word-count.ts'), '--bogus'], 2, "sluice: unknown option '--bogus' (see sluice run --help)"));
+  it('usage: bad --pace', () => oneLine(['run', fixture('word-count.ts'), '--pace', 'fast'], 2, /^sluice: option '--pace <pace>' argument 'fast' is invalid\. Allowed choices are asap, realtime\./));
+  it('usage: bad --batches', () => oneLine(['run', fixture('word-count.ts'), '--batches', 'two'], 2, /^sluice: option '--batches <n>' argument 'two' is invalid\. expected an integer >= 0\./));
+  it('usage: --json with --dot', () => oneLine(['explain', fixture('word-count.ts'), '--json', '--dot'], 2, /^sluice: option '--json' cannot be used with option '--dot'/));
+
+  it('SLUICE_DEBUG=1 prints the stack trace', async () => {
+    const r = await sluice(['run', fixture('user-error.ts')], { env: { SLUICE_DEBUG: '1' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^sluice: UserFunctionError: operator map#1/);
+    expect(r.stderr).toMatch(/\n\s+at /);
+  });
+});
