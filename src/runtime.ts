@@ -60,6 +60,7 @@ export interface RunOptions {
  * @category Runtime
  */
 export interface RunResult {
+  /** The run's counters: batches, records per operator, dead letters, late records. */
   readonly metrics: RunMetrics;
 }
 
@@ -75,7 +76,17 @@ export interface RunResult {
  * @category Runtime
  */
 export interface Runtime {
+  /** The name `RunOptions.runtime` selects it by, e.g. `local`. */
   readonly name: string;
+  /** The node kinds it can execute; a plan with any other kind is refused before it starts. */
   readonly supports: ReadonlySet<NodeKind>;
+  /**
+   * Runs a validated plan with its bindings (the user functions and connectors by node id).
+   * Resolves when the run ends; rejects with a {@link SluiceError} subclass naming the operator.
+   * @example
+   * ```ts
+   * const { metrics } = await localRuntime.run(p.plan(), p.bindings(), { pace: 'asap' });
+   * ```
+   */
   run(plan: Plan, bindings: Bindings, opts: RunOptions): Promise<RunResult>;
 }

@@ -37,6 +37,7 @@ export interface FieldSchema<T> extends Schema<T> {
   readonly optional?: boolean;
 }
 
+/** The fields of a record schema, by name (shown inline in the docs). @inline */
 type Rec = Record<string, FieldSchema<any>>;
 type OptionalKeys<F extends Rec> = { [K in keyof F]: F[K] extends { optional: true } ? K : never }[keyof F];
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
