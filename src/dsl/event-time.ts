@@ -1,6 +1,6 @@
 import { PipelineError } from '../errors.js';
 import type { WindowSpec } from '../ir/nodes.js';
-import type { Duration } from '../time/duration.js';
+import { formatMillis as f, type Duration } from '../time/duration.js';
 import type { Graph } from './graph.js';
 import { WindowedResultStream, type StateOptions } from './stream.js';
 
@@ -16,8 +16,13 @@ export interface WindowAssigner {
   readonly spec: WindowSpec;
 }
 
+/** Errors of the event-time DSL name the IR node kind they build, as `explain()` shows it. */
+const OP = 'eventWindow';
+
 function positive(what: string, d: number): void {
-  if (typeof d !== 'number' || !Number.isFinite(d) || d <= 0) throw new PipelineError(`${what} must be a positive duration, got ${String(d)}`, { operator: 'eventWindow' });
+  if (typeof d !== 'number' || !Number.isFinite(d) || d <= 0) {
+    throw new PipelineError(`${OP}: ${what} must be a positive duration, got ${String(d)}`, { operator: OP }, 'use millis(), seconds() or minutes()');
+  }
 }
 
 /**
@@ -44,7 +49,9 @@ export function tumbling(size: Duration): WindowAssigner {
 export function sliding(size: Duration, slide: Duration): WindowAssigner {
   positive('sliding(size)', size);
   positive('sliding(slide)', slide);
-  if (slide > size) throw new PipelineError(`sliding(${size}, ${slide}): the slide is longer than the window, so records would be skipped`, { operator: 'eventWindow' }, 'use a slide ≤ the window size');
+  if (slide > size) {
+    throw new PipelineError(`${OP}: sliding(${f(size)}, ${f(slide)}): the slide is longer than the window, so records between windows would be lost`, { operator: OP }, 'use a slide ≤ the window size');
+  }
   return { spec: { type: 'sliding', sizeMs: size, slideMs: slide } };
 }
 
@@ -103,7 +110,7 @@ export class KeyedStream<K, T> {
    * ```
    */
   window(assigner: WindowAssigner): WindowedStream<K, T> {
-    if (!assigner || !assigner.spec) throw new PipelineError('window: pass tumbling(d), sliding(d, s) or session(gap)', { operator: 'eventWindow' });
+    if (!assigner || !assigner.spec) throw new PipelineError(`${OP}: window() takes tumbling(d), sliding(d, s) or session(gap)`, { operator: OP });
     return new WindowedStream<K, T>(this.graph, this.id, assigner.spec, 0, {});
   }
 }
@@ -135,7 +142,9 @@ export class WindowedStream<K, T> {
    * ```
    */
   allowedLateness(lateness: Duration): WindowedStream<K, T> {
-    if (typeof lateness !== 'number' || lateness < 0) throw new PipelineError(`allowedLateness: expected a duration ≥ 0, got ${String(lateness)}`, { operator: 'eventWindow' });
+    if (typeof lateness !== 'number' || !Number.isFinite(lateness) || lateness < 0) {
+      throw new PipelineError(`${OP}: allowedLateness expects a finite duration ≥ 0, got ${String(lateness)}`, { operator: OP });
+    }
     return new WindowedStream<K, T>(this.graph, this.keyById, this.spec, lateness, this.stateOpts);
   }
 
@@ -158,7 +167,7 @@ export class WindowedStream<K, T> {
    * ```
    */
   reduce(f: (a: T, b: T) => T): WindowedResultStream<K, T, T> {
-    if (typeof f !== 'function') throw new PipelineError('reduce: expected a function', { operator: 'eventWindow' });
+    if (typeof f !== 'function') throw new PipelineError(`${OP}: reduce expects a function, got ${typeof f}`, { operator: OP });
     return this.build<T>('reduce', { f });
   }
 
@@ -171,10 +180,14 @@ export class WindowedStream<K, T> {
    */
   aggregate<A, R>(agg: Aggregator<T, A, R>): WindowedResultStream<K, R, T> {
     if (!agg || typeof agg.create !== 'function' || typeof agg.add !== 'function' || typeof agg.result !== 'function') {
-      throw new PipelineError('aggregate: expected { create, add, result, merge? }', { operator: 'eventWindow' });
+      throw new PipelineError(`${OP}: aggregate expects an Aggregator { create, add, result, merge? }`, { operator: OP });
     }
     if (this.spec.type === 'session' && typeof agg.merge !== 'function') {
-      throw new PipelineError('aggregate: session windows merge, so the aggregator needs merge(a, b)', { operator: 'eventWindow' }, 'add a merge function to the aggregator');
+      throw new PipelineError(
+        `${OP}: aggregate over session(${f(this.spec.gapMs)}) needs merge(a, b): sessions merge when a record bridges them`,
+        { operator: OP },
+        'add a merge function to the aggregator',
+      );
     }
     return this.build<R>('aggregate', { agg });
   }
