@@ -1,0 +1,31 @@
+import type { IRNode } from '../ir/nodes.js';
+import type { Plan } from '../ir/plan.js';
+import type { Cut } from './cut-at-shuffles.js';
+
+/**
+ * Rule: the number of partitions of every node.
+ * - sources: 1 (a source is read by partition 0 of its stage; none can split yet);
+ * - keyed operators (hash exchange): `partitions`, except event-time windows: 1, since the
+ *   watermark is global (the largest event time of the batch over all partitions) and is
+ *   not yet exchanged between partitions;
+ * - gathers (reduce, count, transform, transformWith): 1 (partition 0);
+ * - repartition(n): n;
+ * - forward operators: the most of their inputs (a union of a 1-partition and a keyed stream
+ *   runs on every partition; the 1-partition input is empty on the others).
+ * @category Planner
+ */
+export function assignPartitions(plan: Plan, cuts: readonly Cut[], partitions: number): Record<string, number> {
+  const byNode = new Map<string, Cut[]>();
+  for (const c of cuts) byNode.set(c.to, [...(byNode.get(c.to) ?? []), c]);
+  const out: Record<string, number> = {};
+  for (const n of plan.nodes) out[n.id] = partitionsOf(n, byNode.get(n.id), partitions, out);
+  return out;
+}
+
+function partitionsOf(n: IRNode, cuts: Cut[] | undefined, partitions: number, known: Record<string, number>): number {
+  if (n.kind === 'source') return 1;
+  if (n.kind === 'repartition') return n.partitions;
+  if (n.kind === 'eventWindow') return 1;
+  if (cuts?.length) return cuts[0].mode === 'hash' ? partitions : 1;
+  return Math.max(1, ...n.inputs.map((i) => known[i.from]));
+}
