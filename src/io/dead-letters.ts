@@ -4,8 +4,10 @@ import type { Plan } from '../ir/plan.js';
 import type { DeadLetter, Sink } from './connector.js';
 
 /**
- * Dead letters appended as JSON lines to `path` (one object per rejected record, with its
- * origin, reason, raw input and batch time).
+ * Dead letters appended as JSON lines to `path`, one object per rejected record with
+ * exactly the fields `origin`, `reason`, `raw` (the input as text) and `batchTime`, e.g.
+ * `{"origin":"data/r.jsonl:3","reason":"invalid JSON: …","raw":"{oops","batchTime":1000}`.
+ * Each batch's dead letters are appended in one write.
  *
  * @example
  * ```ts
@@ -21,12 +23,18 @@ export function deadLetterFile(path: string): Sink<DeadLetter> {
       mkdirSync(dirname(path), { recursive: true });
       return {
         write(records) {
-          if (records.length) appendFileSync(path, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+          if (records.length) appendFileSync(path, records.map(line).join('\n') + '\n');
         },
         close() {},
       };
     },
   };
+}
+
+/** One dead letter as a JSON line, with its four fields in a fixed order and `raw` always text. */
+function line(r: DeadLetter): string {
+  const raw = typeof r.raw === 'string' ? r.raw : JSON.stringify(r.raw) ?? String(r.raw);
+  return JSON.stringify({ origin: r.origin, reason: r.reason, raw, batchTime: r.batchTime });
 }
 
 /**
@@ -51,12 +59,17 @@ export function deadLetterStderr(): Sink<DeadLetter> {
 
 /**
  * Where dead letters go when the pipeline names no sink for them: a `.dlq` file beside the
- * first sink that writes a file (`out/counts.jsonl` → `out/counts.jsonl.dlq`), else stderr.
+ * first sink that writes files, else stderr. The file sinks write a directory of parts, so
+ * the dead letters of `Sinks.jsonLines('out/counts')` go to the file `out/counts.dlq` next
+ * to the directory `out/counts/` (a trailing slash on the sink path makes no difference).
  * @internal
  */
 export function defaultDeadLetters(plan: Plan): Sink<DeadLetter> {
   for (const n of plan.nodes) {
-    if (n.kind === 'sink' && typeof n.sink.path === 'string') return deadLetterFile(`${n.sink.path}.dlq`);
+    if (n.kind === 'sink' && typeof n.sink.path === 'string' && n.sink.path !== '') {
+      const target = n.sink.path.replace(/[\\/]+$/, '');
+      if (target !== '') return deadLetterFile(`${target}.dlq`);
+    }
   }
   return deadLetterStderr();
 }

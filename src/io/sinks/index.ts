@@ -1,7 +1,9 @@
+import { avroFile } from './avro-file.js';
 import { collect } from './collect.js';
 import { console } from './console.js';
 import { deadLetterFile, deadLetterStderr } from '../dead-letters.js';
 import { foreachBatch } from './foreach-batch.js';
+import { jsonLines } from './json-lines.js';
 
 /**
  * Sink connectors.
@@ -10,7 +12,8 @@ import { foreachBatch } from './foreach-batch.js';
  * ```ts
  * import { Sinks } from 'sluice';
  * stream.to(Sinks.console(20));
+ * stream.to(Sinks.jsonLines('out/counts'));
  * ```
  * @category Connectors
  */
-export const Sinks = { console, collect, foreachBatch, deadLetterFile, deadLetterStderr };
+export const Sinks = { console, collect, foreachBatch, jsonLines, avroFile, deadLetterFile, deadLetterStderr };

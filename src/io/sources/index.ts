@@ -1,4 +1,10 @@
+import { avroFile } from './avro-file.js';
+import { csv } from './csv.js';
+import { directory } from './directory.js';
+import { jsonLines } from './json-lines.js';
 import { batches, fromAsyncIterable, fromIterable } from './memory.js';
+import { socketText } from './socket-text.js';
+import { textFile } from './text-file.js';
 
 /**
  * Source connectors.
@@ -7,7 +13,8 @@ import { batches, fromAsyncIterable, fromIterable } from './memory.js';
  * ```ts
  * import { Sources } from 'sluice';
  * p.source(Sources.batches([[1, 2], [3]]));
+ * p.source(Sources.jsonLines('data/readings.jsonl', Reading));
  * ```
  * @category Connectors
  */
-export const Sources = { batches, fromIterable, fromAsyncIterable };
+export const Sources = { batches, fromIterable, fromAsyncIterable, textFile, jsonLines, csv, avroFile, directory, socketText };

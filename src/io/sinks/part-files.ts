@@ -1,0 +1,174 @@
+/**
+ * The commit protocol of the file sinks (as Spark's file sink): `path` is a directory;
+ * each non-empty batch becomes one part file `part-<batch time, 13 digits>.<ext>`,
+ * written to a temp file in the same directory, fsynced and renamed into place; then its
+ * batch time is appended (and fsynced) to `_manifest.jsonl`. A part counts only once it is
+ * in the manifest, and a batch time already there is not written again, so replaying a
+ * batch after a crash leaves exactly one copy of it.
+ *
+ * @module
+ * @internal
+ */
+import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { RuntimeError } from '../../errors.js';
+import type { SinkSpec } from '../../ir/nodes.js';
+import type { Schema } from '../../schema/schema.js';
+import type { Sink, SinkWriter } from '../connector.js';
+
+/** File name of the manifest of committed batches. @example `join(dir, MANIFEST)` @internal */
+export const MANIFEST = '_manifest.jsonl';
+
+/**
+ * One line of `_manifest.jsonl`: a committed batch.
+ * @example
+ * ```ts
+ * const e: ManifestEntry = { batchTime: 2000, file: 'part-0000000002000.jsonl', records: 3 };
+ * ```
+ * @internal
+ */
+export interface ManifestEntry {
+  readonly batchTime: number;
+  readonly file: string;
+  readonly records: number;
+}
+
+/** The part file name of a batch. @example `partName(2000, 'jsonl') // 'part-0000000002000.jsonl'` @internal */
+export function partName(batchTime: number, ext: string): string {
+  return `part-${String(batchTime).padStart(13, '0')}.${ext}`;
+}
+
+/**
+ * The manifest's entries in file order. A last line cut short by a crash is ignored; any
+ * other unreadable line is an error naming the manifest.
+ *
+ * @example
+ * ```ts
+ * const { entries } = readManifest('out/counts');
+ * ```
+ * @internal
+ */
+export function readManifest(dir: string): { entries: ManifestEntry[]; endsClean: boolean } {
+  const file = join(dir, MANIFEST);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], endsClean: true };
+    throw new RuntimeError(`cannot read ${file}: ${(e as Error).message}`, { location: file });
+  }
+  const lines = text.split('\n');
+  const entries: ManifestEntry[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      const e = JSON.parse(line) as ManifestEntry;
+      if (typeof e.batchTime !== 'number' || typeof e.file !== 'string') throw new Error('expected { batchTime, file, records }');
+      entries.push(e);
+    } catch (err) {
+      if (i === lines.length - 1) return; // torn last append: that batch was not committed
+      throw new RuntimeError(`${file}:${i + 1}: corrupt manifest line: ${(err as Error).message}`, { location: file });
+    }
+  });
+  return { entries, endsClean: text === '' || text.endsWith('\n') };
+}
+
+/**
+ * The committed parts of a sink directory, one per batch time, in batch-time order.
+ *
+ * @example
+ * ```ts
+ * for (const e of committedParts('out/counts')) console.log(e.batchTime, e.file);
+ * ```
+ * @internal
+ */
+export function committedParts(dir: string): ManifestEntry[] {
+  let isDir = false;
+  try { isDir = statSync(dir).isDirectory(); } catch { /* reported below */ }
+  if (!isDir) throw new RuntimeError(`cannot read sink output ${dir}: no such directory`, { location: dir });
+  const byTime = new Map<number, ManifestEntry>();
+  for (const e of readManifest(dir).entries) if (!byTime.has(e.batchTime)) byTime.set(e.batchTime, e);
+  return [...byTime.values()].sort((a, b) => a.batchTime - b.batchTime);
+}
+
+async function syncDir(dir: string): Promise<void> {
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(dir, 'r');
+    await fh.sync();
+  } catch {
+    // Not every platform can fsync a directory (Windows); the rename is still atomic.
+  } finally {
+    await fh?.close();
+  }
+}
+
+/**
+ * A sink that writes each non-empty batch as one part file under the directory `path`,
+ * with the commit protocol described in this module. `encode` writes a batch's records to
+ * an open temp file.
+ *
+ * @example
+ * ```ts
+ * const sink = partFileSink<string>({ type: 'lines', path: 'out/x' }, 'txt', async (rs, fh) => { await fh.writeFile(rs.join('\n')); });
+ * ```
+ * @internal
+ */
+export function partFileSink<T>(
+  spec: SinkSpec & { path: string },
+  ext: string,
+  encode: (records: readonly T[], file: FileHandle) => Promise<void>,
+  schema?: Schema<T>,
+): Sink<T> {
+  const dir = spec.path;
+  return {
+    spec,
+    ...(schema ? { schema } : {}),
+    open(ctx): SinkWriter<T> {
+      try {
+        mkdirSync(dir, { recursive: true });
+      } catch (e) {
+        throw new RuntimeError(`${ctx.operator} (${spec.type}): cannot create the output directory ${dir}: ${(e as Error).message}`, { operator: ctx.operator, location: dir }, `${spec.type} writes a directory of part files; give it a directory path`);
+      }
+      // Temp files left by a crashed run were never committed.
+      for (const f of readdirSync(dir)) if (/^\.part-.*\.tmp$/.test(f)) unlinkSync(join(dir, f));
+      const manifest = readManifest(dir);
+      const committed = new Set(manifest.entries.map((e) => e.batchTime));
+      let newlineFirst = !manifest.endsClean;
+      return {
+        async write(records, batchTime) {
+          if (records.length === 0 || committed.has(batchTime)) return;
+          const name = partName(batchTime, ext);
+          const tmp = join(dir, `.${name}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+          try {
+            const fh = await open(tmp, 'wx');
+            try {
+              await encode(records, fh);
+              await fh.sync();
+            } finally {
+              await fh.close();
+            }
+            await rename(tmp, join(dir, name));
+          } catch (e) {
+            await unlink(tmp).catch(() => {});
+            throw e;
+          }
+          await syncDir(dir);
+          const entry: ManifestEntry = { batchTime, file: name, records: records.length };
+          const mf = await open(join(dir, MANIFEST), 'a');
+          try {
+            await mf.write((newlineFirst ? '\n' : '') + JSON.stringify(entry) + '\n');
+            await mf.sync();
+          } finally {
+            await mf.close();
+          }
+          newlineFirst = false;
+          committed.add(batchTime);
+        },
+        close() {},
+      };
+    },
+  };
+}

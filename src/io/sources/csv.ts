@@ -1,0 +1,217 @@
+import { PipelineError, RuntimeError } from '../../errors.js';
+import type { AvroSchemaJson } from '../../ir/nodes.js';
+import type { Schema } from '../../schema/schema.js';
+import type { Source, SourceContext } from '../connector.js';
+import { lineFileSource, NONE, schemaFitter, schemaName, type LineFormat } from './lines.js';
+
+/** How one CSV cell becomes a JSON-like value for `schema.fromJSON`. */
+type CellConverter = (cell: string) => unknown;
+
+interface Column {
+  readonly name: string;
+  /** May be absent (a union with null): an empty cell is then no value. */
+  readonly nullable: boolean;
+  readonly convert: CellConverter;
+}
+
+const NUMBER = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+const toNumber: CellConverter = (c) => (NUMBER.test(c) ? Number(c) : c);
+const toBoolean: CellConverter = (c) => (/^\s*true\s*$/i.test(c) ? true : /^\s*false\s*$/i.test(c) ? false : c);
+const asText: CellConverter = (c) => c;
+
+/** Columns of a record schema, with a converter per Avro type; anything a cell cannot hold is refused up front. */
+function columnsOf(schema: Schema<unknown>, path: string): Column[] {
+  const avro = schema.avro as { type?: unknown; fields?: Array<{ name: string; type: AvroSchemaJson }> };
+  if (!avro || typeof avro !== 'object' || avro.type !== 'record' || !Array.isArray(avro.fields)) {
+    throw new PipelineError(`csv ${path}: the schema must be a record schema (S.record(...)), got ${JSON.stringify(schema.avro)}`, { location: path });
+  }
+  return avro.fields.map((f) => {
+    let t: unknown = f.type;
+    let nullable = false;
+    if (Array.isArray(t)) {
+      const rest = t.filter((x) => x !== 'null');
+      nullable = rest.length < t.length;
+      if (rest.length !== 1) throw new PipelineError(`csv ${path}: field ${f.name} is a union of ${JSON.stringify(t)}, which a CSV cell cannot hold`, { location: path });
+      t = rest[0];
+    }
+    const base = typeof t === 'string' ? t : (t as { type?: unknown }).type;
+    let convert: CellConverter;
+    switch (base) {
+      case 'int': case 'long': case 'float': case 'double': convert = toNumber; break;
+      case 'boolean': convert = toBoolean; break;
+      case 'string': case 'enum': convert = asText; break;
+      case 'bytes': case 'fixed': case 'array': case 'map': case 'record': case 'null':
+        throw new PipelineError(`csv ${path}: field ${f.name} has type ${JSON.stringify(f.type)}, which a CSV cell cannot hold`, { location: path }, 'read it as a string and parse it in a map()');
+      default: convert = asText; // a named type defined elsewhere in the schema: schema.fromJSON decides
+    }
+    return { name: f.name, nullable, convert };
+  });
+}
+
+/**
+ * Splits CSV lines into cells (RFC 4180): fields separated by the delimiter, a field in
+ * double quotes may hold the delimiter, `""` for a quote, and line breaks (then the record
+ * goes on over several lines). A quote inside an unquoted field is kept as is.
+ */
+class CsvSplitter {
+  private cells: string[] = [];
+  private cell = '';
+  private quoted = false;
+
+  constructor(private readonly delimiter: string) {}
+
+  /** True while a quoted field goes on into the next line. */
+  get open(): boolean {
+    return this.quoted;
+  }
+
+  /** Feeds one line: the row's cells when it is complete, `undefined` when a quoted field goes on. Throws on malformed input. */
+  feed(line: string): string[] | undefined {
+    const d = this.delimiter;
+    let i = 0;
+    if (this.quoted) this.cell += '\n';
+    for (;;) {
+      if (this.quoted) {
+        const q = line.indexOf('"', i);
+        if (q < 0) { this.cell += line.slice(i); return undefined; }
+        this.cell += line.slice(i, q);
+        if (line[q + 1] === '"') { this.cell += '"'; i = q + 2; continue; }
+        this.quoted = false;
+        i = q + 1;
+        if (i === line.length) return this.row();
+        if (!line.startsWith(d, i)) {
+          const column = this.cells.length + 1;
+          this.reset();
+          throw new Error(`unexpected ${JSON.stringify(line[i])} after the closing quote of column ${column}`);
+        }
+        this.cells.push(this.cell);
+        this.cell = '';
+        i += d.length;
+      }
+      // At the start of a field.
+      if (line[i] === '"') { this.quoted = true; i++; continue; }
+      const next = line.indexOf(d, i);
+      if (next < 0) { this.cell = line.slice(i); return this.row(); }
+      this.cells.push(line.slice(i, next));
+      i = next + d.length;
+    }
+  }
+
+  /** Forgets a row in progress. */
+  reset(): void {
+    this.cells = [];
+    this.cell = '';
+    this.quoted = false;
+  }
+
+  private row(): string[] {
+    const r = [...this.cells, this.cell];
+    this.reset();
+    return r;
+  }
+}
+
+function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, columns: Column[], header: boolean, delimiter: string): LineFormat<T> {
+  const split = new CsvSplitter(delimiter);
+  const fit = schemaFitter(ctx, schema);
+  const name = schemaName(schema as Schema<unknown>);
+  /** Column index of each schema field (-1: not in the file), set from the header or by position. */
+  let index: number[] | undefined = header ? undefined : columns.map((_, i) => i);
+  let width = columns.length;
+  let raw: string[] = [];
+  let start = 0;
+
+  const readHeader = (cells: string[], lineNo: number) => {
+    const names = cells.map((c) => c.trim());
+    index = columns.map((c) => names.indexOf(c.name));
+    const missing = columns.filter((c, i) => index![i] < 0 && !c.nullable).map((c) => c.name);
+    if (missing.length) {
+      throw new RuntimeError(
+        `csv: ${path}:${lineNo}: the header (${names.join(delimiter)}) has no column for required field${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of schema ${name}`,
+        { operator: ctx.operator, location: path },
+        'fix the header, make those fields S.optional, or pass { header: false } to read columns in schema order',
+      );
+    }
+    width = names.length;
+  };
+
+  const row = (text: string, lineNo: number): T | typeof NONE => {
+    if (!split.open) {
+      if (text.trim() === '') return NONE;
+      raw = [];
+      start = lineNo;
+    }
+    raw.push(text);
+    let cells: string[] | undefined;
+    try {
+      cells = split.feed(text);
+    } catch (e) {
+      ctx.deadLetter(`${path}:${start}`, `malformed CSV: ${(e as Error).message}`, raw.join('\n'));
+      return NONE;
+    }
+    if (!cells) return NONE;
+    if (!index) { readHeader(cells, start); return NONE; }
+    const rawText = raw.join('\n');
+    if (cells.length !== width) {
+      ctx.deadLetter(`${path}:${start}`, `expected ${width} columns${header ? ' (as in the header)' : ''}, got ${cells.length}`, rawText);
+      return NONE;
+    }
+    const obj: Record<string, unknown> = {};
+    columns.forEach((c, i) => {
+      const cell = index![i] < 0 ? '' : cells[index![i]];
+      obj[c.name] = cell === '' && c.nullable ? null : c.convert(cell);
+    });
+    return fit(obj, `${path}:${start}`, rawText);
+  };
+
+  return {
+    line: row,
+    skipped(text, lineNo) {
+      if (!index) row(text, lineNo);
+    },
+    end() {
+      if (split.open) {
+        split.reset();
+        ctx.deadLetter(`${path}:${start}`, 'malformed CSV: unterminated quoted field at end of file', raw.join('\n'));
+      }
+      return NONE;
+    },
+    pending: () => (split.open ? raw.length : 0),
+  };
+}
+
+/**
+ * A CSV file read as a stream into records of a record schema. Bounded.
+ *
+ * Parsing follows RFC 4180: fields in double quotes may hold the delimiter, line breaks
+ * and `""` for a quote. With `header` (the default) the first non-blank line names the
+ * columns and fields are matched by name (extra columns are ignored; a required field
+ * without a column fails the run with a `RuntimeError`); without it columns are taken in
+ * the schema's field order. Cells are converted by the field's type: numbers for
+ * int/long/float/double (and timestamp-millis, which also takes ISO-8601 text),
+ * `true`/`false` for booleans, text otherwise; an empty cell is no value for an optional
+ * (or nullable) field. Blank lines are skipped.
+ *
+ * A row with the wrong number of cells, malformed quoting or a value that does not fit the
+ * schema goes to the dead-letter output with origin `<path>:<line>`, the reason and the
+ * raw line(s); the job goes on. `position()` is the number of lines consumed.
+ *
+ * @example
+ * ```ts
+ * import { Pipeline, S, Sources, seconds } from 'sluice';
+ * const Trade = S.record('Trade', { symbol: S.string(), price: S.double(), qty: S.int(), note: S.optional(S.string()) });
+ * const p = Pipeline.create('trades', { batchInterval: seconds(1) });
+ * p.source(Sources.csv('data/trades.csv', Trade, { delimiter: ';' })).map((t) => t.price * t.qty).print();
+ * await p.run();
+ * ```
+ * @category Connectors
+ */
+export function csv<T>(path: string, schema: Schema<T>, opts: { header?: boolean; delimiter?: string } = {}): Source<T> {
+  const header = opts.header ?? true;
+  const delimiter = opts.delimiter ?? ',';
+  if (typeof delimiter !== 'string' || delimiter.length === 0 || /["\r\n]/.test(delimiter)) {
+    throw new PipelineError(`csv ${path}: delimiter must be a non-empty string without quotes or line breaks, got ${JSON.stringify(delimiter)}`, { location: path });
+  }
+  const columns = columnsOf(schema as Schema<unknown>, path);
+  return lineFileSource<T>({ type: 'csv', bounded: true, path, header, delimiter }, (ctx) => csvFormat(ctx, path, schema, columns, header, delimiter), schema);
+}

@@ -1,0 +1,146 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { PipelineError, RuntimeError } from '../../errors.js';
+import type { Schema } from '../../schema/schema.js';
+import type { Source, SourceContext, SourceReader } from '../connector.js';
+import { jsonLineFormat, LineReader, linesDone, readRecords, requireExisting, skipLines, type LineFormat } from './lines.js';
+
+/**
+ * Where a {@link directory} source is: the files it is done with (read, or present at the
+ * start and ignored) and, when a batch ended inside a file, that file and the lines of it
+ * consumed.
+ *
+ * @example
+ * ```ts
+ * const pos: DirectoryPosition = { files: ['a.txt', 'b.txt'], current: { name: 'c.txt', lines: 120 } };
+ * ```
+ * @category Connectors
+ */
+export interface DirectoryPosition {
+  readonly files: string[];
+  readonly current?: { readonly name: string; readonly lines: number };
+}
+
+interface Current<T> {
+  readonly name: string;
+  readonly reader: LineReader;
+  readonly format: LineFormat<T>;
+}
+
+/**
+ * Options of {@link directory}.
+ * @example
+ * ```ts
+ * const opts: DirectoryOptions<string> = { format: 'text', pattern: /\.log$/ };
+ * ```
+ * @category Connectors
+ */
+export type DirectoryOptions<T> =
+  | { format: 'text'; pattern?: RegExp; includeExisting?: boolean }
+  | { format: 'jsonl'; schema?: Schema<T>; pattern?: RegExp; includeExisting?: boolean };
+
+/**
+ * Watches a directory for new files, as Spark's `textFileStream`: each poll picks up the
+ * files that appeared since the last one, oldest first (by modification time, then name),
+ * and reads them as new records: lines (`format: 'text'`) or JSON values, one per line
+ * (`format: 'jsonl'`, with an optional schema; bad lines go to the dead-letter output with
+ * origin `<file>:<line>`). Unbounded: the source never ends by itself.
+ *
+ * Files must appear whole: write them elsewhere and move (rename) them into the directory;
+ * a file is read once and later changes to it are not seen. Files present when the source
+ * opens are ignored unless `includeExisting` is set. Names starting with `.` or `_` (temp
+ * files, markers) are skipped, as are names not matching `pattern` and subdirectories.
+ * A batch holds at most `maxBatchSize` records; a file larger than that is read over
+ * several batches, streamed. A poll returns what is there now, never waiting for files.
+ *
+ * `position()` is a {@link DirectoryPosition}; opening with it skips the files named there
+ * (and the consumed lines of the current one) and reads every other file in the directory,
+ * including those that arrived while the job was down. It names every file seen, so it
+ * grows with the number of files.
+ *
+ * @example
+ * ```ts
+ * import { Pipeline, Sources, seconds } from 'sluice';
+ * const p = Pipeline.create('logs', { batchInterval: seconds(10) });
+ * p.source(Sources.directory('incoming', { format: 'text', pattern: /\.log$/ })).filter((l) => l.includes('ERROR')).print();
+ * await p.run({ pace: 'realtime' });
+ * ```
+ * @category Connectors
+ */
+export function directory(dir: string, opts: { format: 'text'; pattern?: RegExp; includeExisting?: boolean }): Source<string>;
+export function directory<T = unknown>(dir: string, opts: { format: 'jsonl'; schema?: Schema<T>; pattern?: RegExp; includeExisting?: boolean }): Source<T>;
+export function directory<T>(dir: string, opts: DirectoryOptions<T>): Source<T> {
+  if (opts?.format !== 'text' && opts?.format !== 'jsonl') {
+    throw new PipelineError(`directory ${dir}: format must be 'text' or 'jsonl', got ${JSON.stringify((opts as { format?: unknown } | undefined)?.format)}`, { location: dir });
+  }
+  const schema = opts.format === 'jsonl' ? opts.schema : undefined;
+  const pattern = opts.pattern;
+  const formatFor = (ctx: SourceContext, path: string): LineFormat<T> =>
+    opts.format === 'text' ? { line: (text) => text as T } : jsonLineFormat<T>(ctx, path, schema);
+
+  return {
+    spec: { type: 'directory', bounded: false, path: dir, format: opts.format, ...(pattern ? { pattern: pattern.source } : {}), includeExisting: !!opts.includeExisting },
+    ...(schema ? { schema } : {}),
+    open(ctx, resumeFrom): SourceReader<T> {
+      requireExisting('directory', dir, 'directory');
+      const list = (): string[] => {
+        try {
+          return readdirSync(dir, { withFileTypes: true })
+            .filter((e) => e.isFile() && !/^[._]/.test(e.name) && (!pattern || pattern.test(e.name)))
+            .map((e) => e.name);
+        } catch (e) {
+          throw new RuntimeError(`directory: cannot list ${dir}: ${(e as Error).message}`, { operator: ctx.operator, location: dir });
+        }
+      };
+      const pos = resumeFrom as Partial<DirectoryPosition> | string[] | undefined;
+      /** Files done with: read whole, or there at the start and ignored. */
+      const seen = new Set<string>(Array.isArray(pos) ? pos : pos?.files ?? (opts.includeExisting ? [] : list()));
+      const queue: string[] = [];
+      let resumeIn = !Array.isArray(pos) ? pos?.current : undefined;
+      let current: Current<T> | undefined;
+
+      const openNext = async (): Promise<boolean> => {
+        if (resumeIn) {
+          const { name, lines } = resumeIn;
+          resumeIn = undefined;
+          const path = join(dir, name);
+          current = { name, reader: new LineReader('directory', path), format: formatFor(ctx, path) };
+          await skipLines(current.reader, current.format, lines);
+          return true;
+        }
+        if (!queue.length) {
+          const fresh = list().filter((n) => !seen.has(n));
+          const mtime = new Map(fresh.map((n) => [n, statSync(join(dir, n), { throwIfNoEntry: false })?.mtimeMs ?? 0]));
+          fresh.sort((a, b) => mtime.get(a)! - mtime.get(b)! || (a < b ? -1 : a > b ? 1 : 0));
+          queue.push(...fresh);
+        }
+        const name = queue.shift();
+        if (name === undefined) return false;
+        const path = join(dir, name);
+        current = { name, reader: new LineReader('directory', path), format: formatFor(ctx, path) };
+        return true;
+      };
+
+      return {
+        async poll(max) {
+          const out: T[] = [];
+          while (out.length < max) {
+            if (!current && !(await openNext())) break;
+            const c = current!;
+            const r = await readRecords(c.reader, c.format, max, out);
+            if (!r.done) break;
+            seen.add(c.name);
+            current = undefined;
+            await c.reader.close();
+          }
+          return { records: out, done: false };
+        },
+        position: (): DirectoryPosition => ({
+          files: [...seen],
+          ...(current ? { current: { name: current.name, lines: linesDone(current.reader, current.format) } } : resumeIn ? { current: resumeIn } : {}),
+        }),
+        close: () => current?.reader.close(),
+      };
+    },
+  };
+}

@@ -1,0 +1,302 @@
+/**
+ * Shared machinery of the line-oriented file sources (`textFile`, `jsonLines`, `csv`,
+ * `directory`): a streaming line reader with bounded memory, and a source built from a
+ * per-line format.
+ *
+ * @module
+ * @internal
+ */
+import { createReadStream, statSync, type ReadStream } from 'node:fs';
+import { RuntimeError } from '../../errors.js';
+import type { SourceSpec } from '../../ir/nodes.js';
+import type { Schema } from '../../schema/schema.js';
+import type { PollResult, Source, SourceContext, SourceReader } from '../connector.js';
+
+/** Bytes read from a file at a time; also about the most a reader buffers beyond what was asked for. */
+const CHUNK = 64 * 1024;
+
+/**
+ * Throws a {@link RuntimeError} naming `path` unless it is an existing file (or directory,
+ * with `kind: 'directory'`).
+ *
+ * @example
+ * ```ts
+ * requireExisting('textFile', 'data/lines.txt'); // RuntimeError: textFile: cannot read data/lines.txt: no such file
+ * ```
+ * @internal
+ */
+export function requireExisting(connector: string, path: string, kind: 'file' | 'directory' = 'file'): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? `no such ${kind}` : (e as Error).message;
+    throw new RuntimeError(`${connector}: cannot read ${path}: ${why}`, { location: path }, kind === 'file' ? 'check the path; a relative path is resolved against the working directory' : undefined);
+  }
+  if (isDir !== (kind === 'directory')) {
+    throw new RuntimeError(`${connector}: cannot read ${path}: it is ${isDir ? 'a directory' : 'not a directory'}`, { location: path });
+  }
+}
+
+/**
+ * Reads a text file (UTF-8) line by line as a stream: never more than one chunk (64 KiB)
+ * of lines is held beyond what the caller has taken. Lines end at `\n`; a trailing `\r`
+ * is dropped; a last line without a newline still counts.
+ *
+ * @example
+ * ```ts
+ * const r = new LineReader('textFile', 'data/lines.txt');
+ * for (;;) { const l = r.shift(); if (l !== undefined) use(l); else if (!(await r.fill())) break; }
+ * await r.close();
+ * ```
+ * @internal
+ */
+export class LineReader {
+  /** Lines handed out by {@link LineReader.shift} so far. */
+  lineNumber = 0;
+  private stream?: ReadStream;
+  private chunks?: AsyncIterator<string>;
+  private lines: string[] = [];
+  private at = 0;
+  private partial = '';
+  private eof = false;
+
+  constructor(private readonly connector: string, readonly path: string) {}
+
+  /** The next buffered line, or `undefined` when the buffer is empty (then call {@link LineReader.fill}). */
+  shift(): string | undefined {
+    if (this.at >= this.lines.length) return undefined;
+    const line = this.lines[this.at++];
+    this.lineNumber++;
+    return line;
+  }
+
+  /** Reads the next chunk into the buffer; resolves false once the file is exhausted and the buffer empty. */
+  async fill(): Promise<boolean> {
+    while (this.at >= this.lines.length) {
+      if (this.eof) return false;
+      this.lines = [];
+      this.at = 0;
+      if (!this.chunks) {
+        this.stream = createReadStream(this.path, { encoding: 'utf8', highWaterMark: CHUNK });
+        this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<string>;
+      }
+      let n: IteratorResult<string>;
+      try {
+        n = await this.chunks.next();
+      } catch (e) {
+        throw new RuntimeError(`${this.connector}: cannot read ${this.path}: ${(e as Error).message}`, { location: this.path }, undefined);
+      }
+      if (n.done) {
+        this.eof = true;
+        if (this.partial !== '') this.lines.push(stripCR(this.partial));
+        this.partial = '';
+      } else {
+        const parts = (this.partial + n.value).split('\n');
+        this.partial = parts.pop()!;
+        for (let i = 0; i < parts.length; i++) parts[i] = stripCR(parts[i]);
+        this.lines = parts;
+      }
+    }
+    return true;
+  }
+
+  /** Stops reading and releases the file. */
+  async close(): Promise<void> {
+    this.eof = true;
+    this.lines = [];
+    this.stream?.destroy();
+  }
+}
+
+function stripCR(s: string): string {
+  return s.endsWith('\r') ? s.slice(0, -1) : s;
+}
+
+/**
+ * How a line-oriented source turns lines into records. One instance per opened reader
+ * (it may keep state, e.g. a CSV header or a quoted field that goes on over lines).
+ *
+ * @example
+ * ```ts
+ * const text: LineFormat<string> = { line: (text) => text };
+ * ```
+ * @internal
+ */
+export interface LineFormat<T> {
+  /**
+   * Turns line `lineNo` (1-based) into a record. Returns {@link NONE} when it yields none:
+   * blank, sent to the dead-letter output, a header, or part of a record that goes on.
+   */
+  line(text: string, lineNo: number): T | typeof NONE;
+  /** A line skipped when resuming (so a format can still read its header). */
+  skipped?(text: string, lineNo: number): void;
+  /** At end of input: a record still open, or {@link NONE}. */
+  end?(): T | typeof NONE;
+  /** Lines read but not yet part of a record (a record that goes on over lines). */
+  pending?(): number;
+}
+
+/** "No record from this line." @example `return blank ? NONE : text` @internal */
+export const NONE: unique symbol = Symbol('none');
+
+/**
+ * Pulls up to `max` records from `reader` through `format` (fewer only at end of input).
+ * Resolves `done: true` once the file is exhausted.
+ *
+ * @example
+ * ```ts
+ * const { records, done } = await readRecords(reader, format, 1000);
+ * ```
+ * @internal
+ */
+export async function readRecords<T>(reader: LineReader, format: LineFormat<T>, max: number, out: T[] = []): Promise<PollResult<T>> {
+  while (out.length < max) {
+    const line = reader.shift();
+    if (line === undefined) {
+      if (await reader.fill()) continue;
+      const last = format.end?.() ?? NONE;
+      if (last !== NONE) out.push(last);
+      return { records: out, done: true };
+    }
+    const r = format.line(line, reader.lineNumber);
+    if (r !== NONE) out.push(r);
+  }
+  return { records: out, done: false };
+}
+
+/**
+ * Skips the first `n` lines of `reader`, showing each to `format.skipped`. Resolves false
+ * when the file has fewer lines.
+ *
+ * @example
+ * ```ts
+ * await skipLines(reader, format, 1200);
+ * ```
+ * @internal
+ */
+export async function skipLines<T>(reader: LineReader, format: LineFormat<T>, n: number): Promise<boolean> {
+  while (reader.lineNumber < n) {
+    const line = reader.shift();
+    if (line === undefined) {
+      if (await reader.fill()) continue;
+      return false;
+    }
+    format.skipped?.(line, reader.lineNumber);
+  }
+  return true;
+}
+
+/** Lines of `reader` that are part of emitted (or rejected) records. @example `linesDone(reader, format)` @internal */
+export function linesDone<T>(reader: LineReader, format: LineFormat<T>): number {
+  return reader.lineNumber - (format.pending?.() ?? 0);
+}
+
+/**
+ * A bounded source over the lines of one file, read as a stream. `position()` is the
+ * number of lines consumed; `open(ctx, n)` skips `n` lines and goes on from there.
+ *
+ * @example
+ * ```ts
+ * const src = lineFileSource({ type: 'textFile', bounded: true, path }, path, () => ({ line: (t) => t }));
+ * ```
+ * @internal
+ */
+export function lineFileSource<T>(spec: SourceSpec & { path: string }, format: (ctx: SourceContext) => LineFormat<T>, schema?: Schema<T>): Source<T> {
+  const path = spec.path;
+  return {
+    spec,
+    ...(schema ? { schema } : {}),
+    open(ctx, resumeFrom): SourceReader<T> {
+      requireExisting(spec.type, path);
+      const skip = typeof resumeFrom === 'number' ? resumeFrom : 0;
+      const reader = new LineReader(spec.type, path);
+      const fmt = format(ctx);
+      let started = skip === 0;
+      let done = false;
+      return {
+        async poll(max) {
+          if (done) return { records: [], done };
+          if (!started) {
+            started = true;
+            if (!(await skipLines(reader, fmt, skip))) {
+              throw new RuntimeError(`${spec.type}: cannot resume ${path} after line ${skip}: the file has only ${reader.lineNumber} lines`, { operator: ctx.operator, location: path }, 'the file changed since the checkpoint; start without resuming');
+            }
+          }
+          const r = await readRecords(reader, fmt, max);
+          if (r.done) { done = true; await reader.close(); }
+          return r;
+        },
+        position: () => linesDone(reader, fmt),
+        close: () => reader.close(),
+      };
+    },
+  };
+}
+
+/**
+ * The name of a schema for messages: the record name, else the Avro type name.
+ * @example `schemaName(Reading) // 'Reading'`
+ * @internal
+ */
+export function schemaName(schema: Schema<unknown>): string {
+  const a = schema.avro as unknown;
+  if (typeof a === 'string') return a;
+  if (a && typeof a === 'object' && !Array.isArray(a)) {
+    const o = a as { name?: unknown; type?: unknown };
+    return typeof o.name === 'string' ? o.name : String(o.type);
+  }
+  return 'union';
+}
+
+/**
+ * Converts values with `schema.fromJSON`; a value that does not fit goes to the dead-letter
+ * output with reason `does not match schema <name>: <what is wrong, naming the field>`.
+ *
+ * @example
+ * ```ts
+ * const fit = schemaFitter(ctx, Reading);
+ * fit({ sensor: 'a' }, 'readings.jsonl:3', line); // NONE; dead letter "does not match schema Reading: field ts: missing"
+ * ```
+ * @internal
+ */
+export function schemaFitter<T>(ctx: SourceContext, schema: Schema<T>): (value: unknown, origin: string, raw: string) => T | typeof NONE {
+  const name = schemaName(schema as Schema<unknown>);
+  return (value, origin, raw) => {
+    try {
+      return schema.fromJSON(value);
+    } catch (e) {
+      ctx.deadLetter(origin, `does not match schema ${name}: ${(e as Error).message}`, raw);
+      return NONE;
+    }
+  };
+}
+
+/**
+ * The JSON-lines format: one JSON value a line, blank lines skipped, a line that does not
+ * parse or does not fit `schema` sent to the dead-letter output with origin `<path>:<line>`.
+ *
+ * @example
+ * ```ts
+ * const fmt = jsonLineFormat<Reading>(ctx, 'readings.jsonl', Reading);
+ * fmt.line('{"sensor":"a"}', 1); // NONE, and a dead letter "does not match schema Reading: field ts: missing"
+ * ```
+ * @internal
+ */
+export function jsonLineFormat<T>(ctx: SourceContext, path: string, schema?: Schema<T>): LineFormat<T> {
+  const fit = schema && schemaFitter(ctx, schema);
+  return {
+    line(text, lineNo) {
+      if (text.trim() === '') return NONE;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (e) {
+        ctx.deadLetter(`${path}:${lineNo}`, `invalid JSON: ${(e as Error).message}`, text);
+        return NONE;
+      }
+      return fit ? fit(value, `${path}:${lineNo}`, text) : (value as T);
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import type { DeadLetter, Source, SourceContext } from '../../src/io/connector.js';
+
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temp directory, removed after the test file. */
+export function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'sluice-io-'));
+  made.push(d);
+  return d;
+}
+
+/** A source context that keeps dead letters (batch time 0). */
+export function context(): SourceContext & { dead: DeadLetter[] } {
+  const dead: DeadLetter[] = [];
+  return { operator: 'source#0', dead, deadLetter: (origin, reason, raw) => { dead.push({ origin, reason, raw, batchTime: 0 }); } };
+}
+
+/** Polls an opened source until it is done (or `polls` polls), collecting each poll's records. */
+export async function drain<T>(source: Source<T>, opts: { max?: number; resumeFrom?: unknown; ctx?: SourceContext; polls?: number } = {}): Promise<T[][]> {
+  const reader = source.open(opts.ctx ?? context(), opts.resumeFrom);
+  const out: T[][] = [];
+  try {
+    for (let i = 0; i < (opts.polls ?? Infinity); i++) {
+      const r = await reader.poll(opts.max ?? 1000, true);
+      out.push(r.records);
+      if (r.done) break;
+    }
+  } finally {
+    await reader.close();
+  }
+  return out;
+}
+
+/** The message JSON.parse gives for `text` (it differs between Node versions). */
+export function jsonError(text: string): string {
+  try { JSON.parse(text); } catch (e) { return (e as Error).message; }
+  throw new Error(`${text} parses`);
+}
