@@ -23,12 +23,14 @@ export const updateStateByKey: ExecutorFactory<'updateStateByKey'> = (node, env)
       for (const [k, v] of (input ?? []) as [unknown, unknown][]) fresh.entry(k, () => []).value.push(v);
       for (const [k, e] of [...state.entries()]) {
         const vs = fresh.get(k);
+        // f runs once per key (Spark cogroups state and batch): a key removed here must not
+        // be created again from the same values below.
+        if (vs) fresh.delete(k);
         if (!vs && ttl !== undefined && e.seen <= t - ttl) { state.delete(k); continue; }
         const next = callBatch(node.id, ctx, [k, vs ?? []], () => f(vs ?? [], O.some(e.state)));
         if (O.isSome(next)) { e.state = next.value; if (vs) e.seen = t; } else state.delete(k);
       }
       for (const { key, value: vs } of fresh.values()) {
-        if (state.has(key)) continue;
         const next = callBatch(node.id, ctx, [key, vs], () => f(vs, O.none));
         if (O.isSome(next)) state.set(key, { state: next.value, seen: t });
       }
