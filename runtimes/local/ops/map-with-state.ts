@@ -10,13 +10,18 @@ interface Entry { state: unknown; touched: number }
  * mapWithState, as Spark's: `fn(key, some(value), state, time)` for every record in
  * order; then, with a timeout, `fn(key, none, timingOutState, time)` once for every key
  * whose last record is older than the timeout, after which its state is removed. The
- * `[key, state]` pairs after the batch are published for `stateSnapshots()`.
+ * `[key, state]` pairs after the batch are published for `stateSnapshots()`. As in Spark, a
+ * record for a key with state keeps it alive (counts as an update for the timeout), the
+ * initial state counts as updated at the first batch, and a key times out when its last
+ * update is strictly older than `batchTime − timeout`.
  */
 export const mapWithState: ExecutorFactory<'mapWithState'> = (node, env) => {
   const fns = env.fns(node.id);
   const f = fns.f as (k: unknown, v: O.Option<unknown>, s: StateCell<unknown>, t: number) => O.Option<unknown>;
   const state = new KeyMap<Entry>();
-  for (const [k, s] of (fns.initial as Iterable<[unknown, unknown]> | undefined) ?? []) state.set(k, { state: s, touched: env.zeroTime });
+  // Initial state: touched is set to the first batch time (see process).
+  for (const [k, s] of (fns.initial as Iterable<[unknown, unknown]> | undefined) ?? []) state.set(k, { state: s, touched: NaN });
+  let first = true;
   const cell = new StateCell<unknown>();
   const snapshots = env.consumers(node.id).some((c) => c.kind === 'stateSnapshots');
   const ttl = node.state.ttlMs;
@@ -35,6 +40,7 @@ export const mapWithState: ExecutorFactory<'mapWithState'> = (node, env) => {
   return {
     process([input], ctx) {
       const t = ctx.time;
+      if (first) { first = false; for (const e of state.values()) e.value.touched = t; }
       const out: unknown[] = [];
       const rs = (input ?? []) as [unknown, unknown][];
       for (let i = 0; i < rs.length; i++) {
