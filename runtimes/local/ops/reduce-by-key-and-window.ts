@@ -45,14 +45,18 @@ export const reduceByKeyAndWindow: ExecutorFactory<'reduceByKeyAndWindow'> = (no
         result = new KeyMap();
         for (const b of batches) mergeInto(result, b.m);
       } else {
-        // Batches that left the window since the last emission: time in (lastEmit − w, t − w].
+        // Batches that left the window since the last emission: time in (lastEmit − w, t − w]
+        // (the whole previous window when the window is shorter than the slide); batches that
+        // entered: (max(lastEmit, t − w), t]. Spark takes (lastEmit, t] for the latter, which
+        // counts skipped batches in when the window is shorter than the slide.
         const leftFrom = lastEmit - node.windowMs;
-        const leftTo = t - node.windowMs;
+        const leftTo = Math.min(t - node.windowMs, lastEmit);
+        const enteredFrom = Math.max(lastEmit, t - node.windowMs);
         const old = new KeyMap<unknown>();
         const fresh = new KeyMap<unknown>();
         for (const b of batches) {
           if (b.time > leftFrom && b.time <= leftTo) mergeInto(old, b.m);
-          else if (b.time > lastEmit && b.time <= t) mergeInto(fresh, b.m);
+          if (b.time > enteredFrom && b.time <= t) mergeInto(fresh, b.m);
         }
         result = new KeyMap();
         if (previous) {
