@@ -1,0 +1,93 @@
+import { readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { CaseModule, ConformanceCase } from './case.js';
+
+/** A case together with where it comes from, so that a runner can load it again by path. */
+export interface CaseRef {
+  /** Absolute path of the case module. */
+  readonly module: string;
+  /** The module's file name without extension, e.g. `window`. */
+  readonly area: string;
+  readonly case: ConformanceCase;
+}
+
+/** Runs one case on some runtime and returns the batches its stream produced. */
+export type ConformanceRunner = (ref: CaseRef) => Promise<unknown[][]>;
+
+/** Folder of the case modules. */
+export const CASES_DIR = fileURLToPath(new URL('./cases/', import.meta.url));
+
+/** Absolute paths of every case module, sorted. */
+export function caseModulePaths(): string[] {
+  return readdirSync(CASES_DIR)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .sort()
+    .map((f) => join(CASES_DIR, f));
+}
+
+/** Imports every case module; throws when a module repeats a case name. */
+export async function loadCases(): Promise<CaseRef[][]> {
+  const out: CaseRef[][] = [];
+  for (const module of caseModulePaths()) {
+    const mod = (await import(pathToFileURL(module).href)) as CaseModule;
+    const area = basename(module, '.ts');
+    const seen = new Set<string>();
+    for (const c of mod.cases) {
+      if (seen.has(c.name)) throw new Error(`${area}: case name '${c.name}' is used twice`);
+      seen.add(c.name);
+    }
+    out.push(mod.cases.map((c) => ({ module, area, case: c })));
+  }
+  return out;
+}
+
+/** JSON with object keys sorted, so that equal records give equal text. */
+export function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => {
+    if (x && typeof x === 'object' && !Array.isArray(x)) {
+      const o: Record<string, unknown> = {};
+      for (const k of Object.keys(x).sort()) o[k] = (x as Record<string, unknown>)[k];
+      return o;
+    }
+    return typeof x === 'bigint' ? `${x}n` : x;
+  });
+}
+
+/** The batches as comparable values: each batch sorted by canonical JSON unless ordered. */
+export function normalize(batches: readonly unknown[][], ordered: boolean): unknown[][] {
+  return batches.map((b) => {
+    const texts = b.map(canonicalJson);
+    if (!ordered) texts.sort();
+    return texts.map((t) => (t === undefined ? undefined : JSON.parse(t)));
+  });
+}
+
+/**
+ * Registers one vitest test per case of every case module, run with `runner`. Call it at
+ * the top level of a test file (`await runConformance('local', runner)`).
+ */
+export async function runConformance(
+  runtime: string,
+  runner: ConformanceRunner,
+  opts: { skip?: (ref: CaseRef) => string | false } = {},
+): Promise<void> {
+  const areas = await loadCases();
+  describe(`conformance (${runtime})`, () => {
+    for (const refs of areas) {
+      if (!refs.length) continue;
+      describe(refs[0].area, () => {
+        for (const ref of refs) {
+          const reason = opts.skip?.(ref);
+          const test = reason ? it.skip : it;
+          test(ref.case.name, async () => {
+            const ordered = ref.case.ordered ?? false;
+            const actual = await runner(ref);
+            expect(normalize(actual, ordered)).toEqual(normalize(ref.case.expected, ordered));
+          });
+        }
+      });
+    }
+  });
+}
