@@ -73,6 +73,43 @@ function instructionFn(k: string, v: O.Option<string>, st: State<number>): O.Opt
   }
 }
 
+/** Puts (`put:<n>`) or removes (`remove`) the state; returns nothing. */
+function putRemoveFn(_k: number, v: O.Option<string>, st: State<number>): O.Option<never> {
+  if (O.isSome(v)) {
+    if (v.value === 'remove') st.remove();
+    else st.update(Number(v.value.slice(4)));
+  }
+  return O.none;
+}
+
+/**
+ * StateMapSuite's "all possible sequences of operations with copies", with 2 batches
+ * ("sets") of 2 operations each: key i undergoes the put/remove sequence given by the bits
+ * of i. The expected snapshots come from a plain Map used as the reference, as there.
+ */
+const SETS = 2;
+const OPS_PER_SET = 2;
+const NUM_KEYS = 2 ** (SETS * OPS_PER_SET);
+const putRemoveInput: Array<Array<readonly [number, string]>> = [];
+const putRemoveSnapshots: Array<Array<[number, number]>> = [];
+{
+  const ref = new Map<number, number>();
+  for (let set = 0; set < SETS; set++) {
+    const batch: Array<readonly [number, string]> = [];
+    for (let op = 0; op < OPS_PER_SET; op++) {
+      const opId = set * OPS_PER_SET + op;
+      for (let key = 0; key < NUM_KEYS; key++) {
+        const remove = (key >> (SETS * OPS_PER_SET - opId - 1)) % 2 === 1;
+        const value = opId * 100 + key;
+        batch.push(pair(key, remove ? 'remove' : `put:${value}`));
+        if (remove) ref.delete(key); else ref.set(key, value);
+      }
+    }
+    putRemoveInput.push(batch);
+    putRemoveSnapshots.push([...ref]);
+  }
+}
+
 const timeoutInput = [['a', 'b', 'c'], ['a', 'b'], ['a'], [], [], ['a'], ...Array.from({ length: 20 }, () => ['a'])];
 const ones = (n: number): unknown[] => (['a', 'b', 'c'].slice(0, n)).map((k) => [k, 1]);
 
@@ -142,6 +179,12 @@ export const cases: ConformanceCase[] = [
     expected: Array.from({ length: 20 }, (_, i) => (i === 4 ? ['c'] : i === 5 ? ['b'] : [])),
     snapshots: Array.from({ length: 20 }, (_, i) => ones(i < 4 ? 3 : i === 4 ? 2 : 1)),
   }),
+  {
+    name: 'StateMap - put and remove sequences across batches (stateSnapshots)',
+    input: putRemoveInput,
+    build: (s: Stream<readonly [number, string]>) => s.mapWithState({ fn: putRemoveFn }).stateSnapshots(),
+    expected: putRemoveSnapshots,
+  },
   {
     // MapWithStateRDDSuite: "State strictly older than timeout threshold should be timed
     // out". Updated at 1 s, timeout 2 s: not at 3 s (1 < 1 is false), at 4 s.

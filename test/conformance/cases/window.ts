@@ -193,6 +193,13 @@ export const cases: ConformanceCase[] = [
     expected: [[1, 2, 3, 4], [5, 6, 7, 8]],
     numBatches: 8,
   },
+  {
+    // Derived: windowed streams with the same slide can be unioned (Spark requires equal slides).
+    name: 'union of windowed streams',
+    input: [[1], [2], [3], [4]],
+    build: (s: Stream<number>) => s.window(seconds(2), seconds(2)).union(s.map((x) => x * 10).window(seconds(2), seconds(2))),
+    expected: [[1, 2, 10, 20], [3, 4, 30, 40]],
+  },
   ...rbkawVectors.flatMap(rbkawCases),
   {
     name: 'groupByKeyAndWindow',
@@ -200,6 +207,36 @@ export const cases: ConformanceCase[] = [
     build: (s: Stream<KV>) => s.groupByKeyAndWindow(seconds(2), seconds(1)).mapValues((vs) => [...vs].sort()),
     expected: bigGroupByOutput,
     numBatches: 12,
+  },
+  {
+    // Derived: groupByKeyAndWindow with a larger window and slide (Spark: groupByKey, window, combine).
+    name: 'groupByKeyAndWindow - larger window and slide (derived)',
+    input: largerSlideInput,
+    build: (s: Stream<KV>) => s.groupByKeyAndWindow(seconds(4), seconds(2)),
+    expected: [[['a', [1, 2]]], [['a', [1, 2, 3, 4]]], [['a', [3, 4, 5, 6]]], [['a', [5, 6]]]],
+    numBatches: 8,
+  },
+  {
+    // Derived: a reduced window over a parent that slides every 2 s sees only the parent's batches.
+    name: 'reduceByKeyAndWindow over a windowed stream (derived)',
+    input: draining,
+    build: (s: Stream<KV>) => s.window(seconds(2), seconds(2)).reduceByKeyAndWindow(add, seconds(4), seconds(2)),
+    expected: [[['a', 3]], [['a', 10]], [['a', 18]], [['a', 11]], [], []],
+    numBatches: 12,
+  },
+  {
+    name: 'reduceByKeyAndWindow with inverse function over a windowed stream (derived)',
+    input: draining,
+    build: (s: Stream<KV>) => s.window(seconds(2), seconds(2)).reduceByKeyAndWindow(add, seconds(4), seconds(2), { inverse: sub }),
+    expected: [[['a', 3]], [['a', 10]], [['a', 18]], [['a', 11]], [['a', 0]], [['a', 0]]],
+    numBatches: 12,
+  },
+  {
+    // Derived: countByWindow with a larger window and slide.
+    name: 'countByWindow - larger window and slide (derived)',
+    input: [[1], [2, 3], [], [], [], [4]],
+    build: (s: Stream<number>) => s.countByWindow(seconds(4), seconds(2)),
+    expected: [[3], [3], [1]],
   },
   {
     name: 'countByWindow',
