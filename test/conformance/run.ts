@@ -2,6 +2,8 @@ import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { RunBatchesOptions } from '../../src/testing/index.js';
+import { millis } from '../../src/time/duration.js';
 import type { CaseModule, ConformanceCase } from './case.js';
 
 /** A case together with where it comes from, so that a runner can load it again by path. */
@@ -15,6 +17,11 @@ export interface CaseRef {
 
 /** Runs one case on some runtime and returns the batches its stream produced. */
 export type ConformanceRunner = (ref: CaseRef) => Promise<unknown[][]>;
+
+/** The harness options a case asks for (batch interval, batches to run, source partitions). */
+export function runOptionsOf(c: ConformanceCase): RunBatchesOptions {
+  return { batchInterval: millis(c.batchIntervalMs ?? 1000), numBatches: c.numBatches, partitions: c.partitions };
+}
 
 /** Folder of the case modules. */
 export const CASES_DIR = fileURLToPath(new URL('./cases/', import.meta.url));
@@ -66,21 +73,20 @@ export function normalize(batches: readonly unknown[][], ordered: boolean): unkn
 
 /**
  * Registers one vitest test per case of every case module, run with `runner`. Call it at
- * the top level of a test file (`await runConformance('local', runner)`).
+ * the top level of a test file: `await runConformance(runner, { runtime: 'local' })`.
+ * `skip` may return a reason to skip a case (an operator the runtime does not support).
  */
 export async function runConformance(
-  runtime: string,
   runner: ConformanceRunner,
-  opts: { skip?: (ref: CaseRef) => string | false } = {},
+  opts: { runtime?: string; skip?: (ref: CaseRef) => string | false } = {},
 ): Promise<void> {
   const areas = await loadCases();
-  describe(`conformance (${runtime})`, () => {
+  describe(`conformance (${opts.runtime ?? 'runtime'})`, () => {
     for (const refs of areas) {
       if (!refs.length) continue;
       describe(refs[0].area, () => {
         for (const ref of refs) {
-          const reason = opts.skip?.(ref);
-          const test = reason ? it.skip : it;
+          const test = opts.skip?.(ref) ? it.skip : it;
           test(ref.case.name, async () => {
             const ordered = ref.case.ordered ?? false;
             const actual = await runner(ref);
