@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import type { DeadLetter, Source, SourceContext } from '../../src/io/connector.js';
+import { Pipeline, Sinks, seconds, type DeadLetter, type RunOptions, type Source, type SourceContext } from '../../src/index.js';
 
 const made: string[] = [];
 afterAll(() => {
@@ -42,4 +42,21 @@ export async function drain<T>(source: Source<T>, opts: { max?: number; resumeFr
 export function jsonError(text: string): string {
   try { JSON.parse(text); } catch (e) { return (e as Error).message; }
   throw new Error(`${text} parses`);
+}
+
+/** Writes `content` to a new file `name` in a fresh temp directory; returns its path. */
+export function tempFile(name: string, content: string | Buffer): string {
+  const f = join(tempDir(), name);
+  writeFileSync(f, content);
+  return f;
+}
+
+/** Runs `source` into a collect sink through a real pipeline (1 s batches); returns the batches and the dead letters. */
+export async function runSource<T>(source: Source<T>, run: RunOptions = {}) {
+  const dead = Sinks.collect<DeadLetter>();
+  const p = Pipeline.create('t', { batchInterval: seconds(1), deadLetters: dead });
+  const out = Sinks.collect<T>();
+  p.source(source).to(out);
+  const { metrics } = await p.run(run);
+  return { batches: out.batches, records: out.records(), dead: dead.records(), metrics };
 }

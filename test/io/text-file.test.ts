@@ -1,22 +1,10 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Pipeline, RuntimeError, Sinks, Sources, seconds, type DeadLetter } from '../../src/index.js';
-import { drain, tempDir } from './helpers.js';
+import { RuntimeError, Sources } from '../../src/index.js';
+import { drain, runSource, tempDir, tempFile } from './helpers.js';
 
-function file(content: string): string {
-  const f = join(tempDir(), 'lines.txt');
-  writeFileSync(f, content);
-  return f;
-}
-
-async function runText(path: string, maxBatchSize: number) {
-  const p = Pipeline.create('t', { batchInterval: seconds(1), deadLetters: Sinks.collect<DeadLetter>() });
-  const out = Sinks.collect<string>();
-  p.source(Sources.textFile(path)).to(out);
-  const result = await p.run({ maxBatchSize });
-  return { batches: out.batches, result };
-}
+const file = (content: string) => tempFile('lines.txt', content);
+const runText = (path: string, maxBatchSize: number) => runSource(Sources.textFile(path), { maxBatchSize });
 
 describe('Sources.textFile', () => {
   it('reads every line, maxBatchSize lines per batch, CRLF and a last line without newline included', async () => {

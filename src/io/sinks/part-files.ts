@@ -9,7 +9,7 @@
  * @module
  * @internal
  */
-import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, truncateSync, unlinkSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -41,8 +41,10 @@ export function partName(batchTime: number, ext: string): string {
 }
 
 /**
- * The manifest's entries in file order. A last line cut short by a crash is ignored; any
- * other unreadable line is an error naming the manifest.
+ * The manifest's entries in file order. A last line without its newline (an append cut
+ * short by a crash) does not count; any other unreadable line is an error naming the
+ * manifest. `cleanLength` is the byte length up to the last newline when the file does not
+ * end with one, else -1.
  *
  * @example
  * ```ts
@@ -50,16 +52,18 @@ export function partName(batchTime: number, ext: string): string {
  * ```
  * @internal
  */
-export function readManifest(dir: string): { entries: ManifestEntry[]; endsClean: boolean } {
+export function readManifest(dir: string): { entries: ManifestEntry[]; cleanLength: number } {
   const file = join(dir, MANIFEST);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], endsClean: true };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], cleanLength: -1 };
     throw new RuntimeError(`cannot read ${file}: ${(e as Error).message}`, { location: file });
   }
+  // Only lines ended by a newline count: the newline is written last, in the same append.
   const lines = text.split('\n');
+  const torn = lines.pop()!;
   const entries: ManifestEntry[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
@@ -68,11 +72,10 @@ export function readManifest(dir: string): { entries: ManifestEntry[]; endsClean
       if (typeof e.batchTime !== 'number' || typeof e.file !== 'string') throw new Error('expected { batchTime, file, records }');
       entries.push(e);
     } catch (err) {
-      if (i === lines.length - 1) return; // torn last append: that batch was not committed
       throw new RuntimeError(`${file}:${i + 1}: corrupt manifest line: ${(err as Error).message}`, { location: file });
     }
   });
-  return { entries, endsClean: text === '' || text.endsWith('\n') };
+  return { entries, cleanLength: torn === '' ? -1 : Buffer.byteLength(text) - Buffer.byteLength(torn) };
 }
 
 /**
@@ -135,8 +138,9 @@ export function partFileSink<T>(
       // Temp files left by a crashed run were never committed.
       for (const f of readdirSync(dir)) if (/^\.part-.*\.tmp$/.test(f)) unlinkSync(join(dir, f));
       const manifest = readManifest(dir);
+      // A last line cut short by a crash was never committed: cut it off before appending.
+      if (manifest.cleanLength >= 0) truncateSync(join(dir, MANIFEST), manifest.cleanLength);
       const committed = new Set(manifest.entries.map((e) => e.batchTime));
-      let newlineFirst = !manifest.endsClean;
       return {
         async write(records, batchTime) {
           if (records.length === 0 || committed.has(batchTime)) return;
@@ -159,12 +163,11 @@ export function partFileSink<T>(
           const entry: ManifestEntry = { batchTime, file: name, records: records.length };
           const mf = await open(join(dir, MANIFEST), 'a');
           try {
-            await mf.write((newlineFirst ? '\n' : '') + JSON.stringify(entry) + '\n');
+            await mf.write(JSON.stringify(entry) + '\n');
             await mf.sync();
           } finally {
             await mf.close();
           }
-          newlineFirst = false;
           committed.add(batchTime);
         },
         close() {},
