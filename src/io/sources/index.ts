@@ -2,6 +2,7 @@ import { avroFile } from './avro-file.js';
 import { csv } from './csv.js';
 import { directory } from './directory.js';
 import { jsonLines } from './json-lines.js';
+import { limit } from './limit.js';
 import { batches, fromAsyncIterable, fromIterable } from './memory.js';
 import { socketText } from './socket-text.js';
 import { textFile } from './text-file.js';
@@ -17,4 +18,4 @@ import { textFile } from './text-file.js';
  * ```
  * @category Connectors
  */
-export const Sources = { batches, fromIterable, fromAsyncIterable, textFile, jsonLines, csv, avroFile, directory, socketText };
+export const Sources = { limit, batches, fromIterable, fromAsyncIterable, textFile, jsonLines, csv, avroFile, directory, socketText };
