@@ -23,7 +23,7 @@ export function console<T>(n = 10, write: (line: string) => void = (l) => proces
     open: () => ({
       write(records, batchTime) {
         write('-------------------------------------------');
-        write(`Time: ${batchTime} ms (${formatMillis(batchTime)})`);
+        write(`Time: ${batchTime} ms (${batchTime >= 1e11 ? new Date(batchTime).toISOString() : formatMillis(batchTime)})`);
         write('-------------------------------------------');
         for (const r of records.slice(0, n)) write(show(r));
         if (records.length > n) write('...');

@@ -78,37 +78,50 @@ export function fromIterable<T>(items: Iterable<T>): Source<T> {
  * ```
  * @category Connectors
  */
-export function fromAsyncIterable<T>(items: AsyncIterable<T>, opts: { bounded?: boolean } = {}): Source<T> {
+export function fromAsyncIterable<T>(items: AsyncIterable<T>, opts: { bounded?: boolean; maxBuffered?: number } = {}): Source<T> {
+  const maxBuffered = opts.maxBuffered ?? 100_000;
   return {
     spec: { type: 'asyncIterable', bounded: opts.bounded ?? true },
     open(): SourceReader<T> {
       const it = items[Symbol.asyncIterator]();
       const buffer: T[] = [];
       let done = false;
+      let closed = false;
       let failure: unknown;
-      let pending: Promise<void> | undefined;
-      const pull = (): Promise<void> =>
-        (pending ??= it.next().then(
-          (n) => { pending = undefined; if (n.done) done = true; else buffer.push(n.value); },
-          (e) => { pending = undefined; failure = e; done = true; },
-        ));
+      let wake: (() => void) | undefined;
+      let space: (() => void) | undefined;
+      // A pump pulls items as they come, so a real-time batch takes everything that arrived
+      // before its time; it pauses while the buffer is full (backpressure on the iterable).
+      void (async () => {
+        try {
+          while (!closed) {
+            if (buffer.length >= maxBuffered) { await new Promise<void>((r) => (space = r)); continue; }
+            const n = await it.next();
+            if (n.done) break;
+            buffer.push(n.value);
+            wake?.();
+          }
+        } catch (e) {
+          failure = e;
+        }
+        done = true;
+        wake?.();
+      })();
       return {
         async poll(max, wait) {
-          if (wait) while (!done && buffer.length < max) await pull();
-          else {
-            // Take what is there now: settle any ready items without waiting for new ones.
-            for (;;) {
-              if (done || buffer.length >= max) break;
-              const p = pull();
-              const ready = await Promise.race([p.then(() => true), new Promise<boolean>((r) => setImmediate(() => r(false)))]);
-              if (!ready) break;
-            }
-          }
+          while (wait && !done && buffer.length < max) await new Promise<void>((r) => (wake = r));
+          wake = undefined;
           if (failure) throw failure;
           const records = buffer.splice(0, max);
+          space?.();
+          space = undefined;
           return { records, done: done && buffer.length === 0 };
         },
-        close: async () => { await it.return?.(); },
+        close: async () => {
+          closed = true;
+          space?.();
+          await it.return?.();
+        },
       };
     },
   };
