@@ -60,6 +60,7 @@ export class StateCell<S> implements State<S> {
   }
   remove(): void {
     if (this.timingOut) throw new Error('State.remove(): cannot remove the state of a key that is timing out; it is removed anyway');
+    if (this.removed) throw new Error('State.remove(): the state was already removed in this call');
     this.has = false;
     this.value = undefined;
     this.removed = true;
