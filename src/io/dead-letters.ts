@@ -62,6 +62,10 @@ export function deadLetterStderr(): Sink<DeadLetter> {
  * first sink that writes files, else stderr. The file sinks write a directory of parts, so
  * the dead letters of `Sinks.jsonLines('out/counts')` go to the file `out/counts.dlq` next
  * to the directory `out/counts/` (a trailing slash on the sink path makes no difference).
+ * @example
+ * ```ts
+ * const dlq = bindings.deadLetters ?? defaultDeadLetters(plan); // deadLetterFile('out/counts.dlq')
+ * ```
  * @internal
  */
 export function defaultDeadLetters(plan: Plan): Sink<DeadLetter> {

@@ -47,6 +47,11 @@ describe('Sources.csv', () => {
     expect(records).toEqual([{ symbol: 'A', price: 2, qty: 1, ts: 5, settled: true }]);
   });
 
+  it('drops a UTF-8 byte-order mark before the header', async () => {
+    const { records } = await run(file('\uFEFFsymbol,price,qty,ts,settled\nA,1,2,3,true\n'));
+    expect(records).toEqual([{ symbol: 'A', price: 1, qty: 2, ts: 3, settled: true }]);
+  });
+
   it('without a header takes columns in schema order, with another delimiter', async () => {
     const f = file('A;1.5;2;10;true;n\nB;2;3;20;false;"x;y"\n');
     const { records } = await run(f, { header: false, delimiter: ';' });

@@ -8,7 +8,7 @@ import { committedParts, partFileSink } from './part-files.js';
 
 /**
  * Writes every batch as an Avro object container file into the directory `path`, with
- * the same atomic commit as {@link jsonLines}: `part-<batch time, 13 digits>.avro` per
+ * the same atomic commit as `Sinks.jsonLines`: `part-<batch time, 13 digits>.avro` per
  * non-empty batch (temp file, fsync, rename), then a line in `_manifest.jsonl`; a batch
  * time already committed is skipped. Every record is checked against `schema` first; one
  * that does not fit fails the batch, naming the field, and nothing of the batch is

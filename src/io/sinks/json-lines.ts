@@ -13,7 +13,7 @@ const WRITE_CHUNK = 1 << 20;
  * fsynced and renamed into place, then recorded in `_manifest.jsonl` (appended, fsynced).
  * An empty batch writes nothing. A batch time already in the manifest is skipped, so a
  * replayed batch is written once (the commit protocol of Spark's file sink). Read the
- * output back with {@link readJsonLinesDir}. Dead letters of the pipeline go, unless it
+ * output back with `readJsonLinesDir(path)` (same module). Dead letters of the pipeline go, unless it
  * names a sink for them, to the file `<path>.dlq` beside the directory.
  *
  * @example

@@ -53,7 +53,7 @@ export type DirectoryOptions<T> =
  * A batch holds at most `maxBatchSize` records; a file larger than that is read over
  * several batches, streamed. A poll returns what is there now, never waiting for files.
  *
- * `position()` is a {@link DirectoryPosition}; opening with it skips the files named there
+ * `position()` is a `DirectoryPosition` (`{ files, current? }`); opening with it skips the files named there
  * (and the consumed lines of the current one) and reads every other file in the directory,
  * including those that arrived while the job was down. It names every file seen, so it
  * grows with the number of files.

@@ -42,7 +42,8 @@ export function requireExisting(connector: string, path: string, kind: 'file' | 
 /**
  * Reads a text file (UTF-8) line by line as a stream: never more than one chunk (64 KiB)
  * of lines is held beyond what the caller has taken. Lines end at `\n`; a trailing `\r`
- * is dropped; a last line without a newline still counts.
+ * is dropped; a last line without a newline still counts; a byte-order mark at the start
+ * of the file is dropped.
  *
  * @example
  * ```ts
@@ -61,6 +62,7 @@ export class LineReader {
   private at = 0;
   private partial = '';
   private eof = false;
+  private first = true;
 
   constructor(private readonly connector: string, readonly path: string) {}
 
@@ -93,7 +95,12 @@ export class LineReader {
         if (this.partial !== '') this.lines.push(stripCR(this.partial));
         this.partial = '';
       } else {
-        const parts = (this.partial + n.value).split('\n');
+        let text = n.value;
+        if (this.first) {
+          this.first = false;
+          if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 byte-order mark (spreadsheet exports)
+        }
+        const parts = (this.partial + text).split('\n');
         this.partial = parts.pop()!;
         for (let i = 0; i < parts.length; i++) parts[i] = stripCR(parts[i]);
         this.lines = parts;

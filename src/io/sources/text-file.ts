@@ -5,9 +5,10 @@ import { lineFileSource } from './lines.js';
  * The lines of a text file (UTF-8), read as a stream: at most `maxBatchSize` lines per
  * batch and never the whole file in memory (Spark's `textFile`, one file). Bounded.
  *
- * Lines end at `\n` (a trailing `\r` is dropped); empty lines are records too. A missing
- * file fails the run when it starts, with a `RuntimeError` naming the path.
- * `position()` is the number of lines consumed; opening with that position skips them.
+ * Lines end at `\n` (a trailing `\r` and a leading byte-order mark are dropped); empty
+ * lines are records too. A missing file fails the run when it starts, with a
+ * `RuntimeError` naming the path. `position()` is the number of lines consumed; opening
+ * with that position skips them.
  *
  * @example
  * ```ts
