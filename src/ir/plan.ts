@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { IR_VERSION, NODE_KINDS, type IRNode } from './nodes.js';
+import { IR_VERSION, NODE_KINDS, type Input, type IRNode, type NodeKind } from './nodes.js';
+import { validatePlan } from './validate.js';
 import { PipelineError } from '../errors.js';
 
 /**
@@ -65,8 +66,10 @@ export function planToJSON(plan: Plan): string {
 }
 
 /**
- * Parses and checks plan JSON: the version, that every node kind is known, that ids are
- * unique and that inputs refer to earlier nodes. Throws {@link PipelineError} naming what is wrong.
+ * Parses and checks plan JSON: the version, that every node is well formed and of a known
+ * kind, that ids are unique and that inputs refer to earlier nodes; then validates the plan
+ * as {@link validatePlan} does. Throws {@link PipelineError} naming what is wrong (and the
+ * node, as `site.operator`).
  *
  * @example
  * ```ts
@@ -83,21 +86,38 @@ export function planFromJSON(text: string): Plan {
     throw new PipelineError(`plan JSON does not parse: ${(e as Error).message}`);
   }
   const p = raw as Partial<Plan>;
-  if (!p || typeof p !== 'object') throw new PipelineError('plan JSON is not an object');
+  if (!p || typeof p !== 'object' || Array.isArray(p)) throw new PipelineError('plan JSON is not an object');
   if (p.version !== IR_VERSION) {
-    throw new PipelineError(`plan version ${String(p.version)} is not supported (this sluice reads version ${IR_VERSION})`);
+    throw new PipelineError(`plan version ${JSON.stringify(p.version)} is not supported (this sluice reads version ${IR_VERSION})`, {}, 'build the plan again with this version of sluice');
   }
   if (typeof p.name !== 'string' || typeof p.batchIntervalMs !== 'number' || typeof p.keyGroups !== 'number' || !Array.isArray(p.nodes)) {
     throw new PipelineError('plan JSON lacks name, batchIntervalMs, keyGroups or nodes');
   }
+  const nodes = p.nodes as unknown[];
+  const ids = new Set(nodes.map((n) => (n && typeof n === 'object' ? (n as { id?: unknown }).id : undefined)));
   const seen = new Set<string>();
-  for (const n of p.nodes as IRNode[]) {
-    if (!NODE_KINDS.includes(n.kind)) throw new PipelineError(`node ${n.id}: unknown kind '${String(n.kind)}'`, { operator: n.id });
-    if (seen.has(n.id)) throw new PipelineError(`node id ${n.id} appears twice`, { operator: n.id });
-    for (const i of n.inputs) {
-      if (!seen.has(i.from)) throw new PipelineError(`node ${n.id}: input ${i.from} is not an earlier node`, { operator: n.id });
+  nodes.forEach((x, index) => {
+    const n = x as Partial<IRNode> | null;
+    if (!n || typeof n !== 'object' || typeof n.id !== 'string' || !n.id) throw new PipelineError(`node ${index} of the plan has no id`);
+    const site = { operator: n.id };
+    if (!NODE_KINDS.includes(n.kind as NodeKind)) throw new PipelineError(`node ${n.id}: unknown kind ${JSON.stringify(n.kind)}`, site, `known kinds: ${NODE_KINDS.join(', ')}`);
+    if (seen.has(n.id)) throw new PipelineError(`node id ${n.id} appears twice`, site);
+    if (!Array.isArray(n.inputs)) throw new PipelineError(`node ${n.id}: inputs is not a list`, site);
+    for (const i of n.inputs as Partial<Input>[]) {
+      if (!i || typeof i.from !== 'string' || (i.edge !== 'forward' && i.edge !== 'shuffle')) {
+        throw new PipelineError(`node ${n.id}: malformed input ${JSON.stringify(i)} (expected { from, edge: 'forward' | 'shuffle' })`, site);
+      }
+      if (!seen.has(i.from)) {
+        throw new PipelineError(
+          ids.has(i.from)
+            ? `node ${n.id}: input ${i.from} comes after it (nodes must be in topological order)`
+            : `node ${n.id}: input ${i.from} is not a node of the plan`,
+          site,
+        );
+      }
     }
     seen.add(n.id);
-  }
+  });
+  validatePlan(p as Plan);
   return p as Plan;
 }

@@ -49,8 +49,9 @@ function slideOf(plan: Plan, n: IRNode, slides: Map<string, number>): number {
 }
 
 /**
- * Checks a plan before it runs: it must write somewhere, every stream must end in a sink,
- * and window and slide durations must fit the batch interval. Throws
+ * Checks a plan before it runs: every node has the inputs and settings its kind needs, the
+ * plan writes somewhere, every stream ends in a sink, and window and slide durations fit
+ * the batch interval. Throws
  * {@link PipelineError} naming the operator and the fix.
  *
  * @example
@@ -64,22 +65,85 @@ export function validatePlan(plan: Plan): void {
   if (!Number.isFinite(plan.batchIntervalMs) || plan.batchIntervalMs <= 0) {
     throw new PipelineError(`pipeline ${plan.name}: batch interval ${plan.batchIntervalMs} ms must be positive`, {}, 'pass { batchInterval: seconds(1) } to Pipeline.create');
   }
+  for (const n of plan.nodes) checkNode(plan, n);
+  const consumed = new Set(plan.nodes.flatMap((n) => n.inputs.map((i) => i.from)));
+  const dangling = plan.nodes.filter((n) => n.kind !== 'sink' && !consumed.has(n.id));
   if (!plan.nodes.some((n) => n.kind === 'sink')) {
+    const ends = dangling.map((n) => n.id);
     throw new PipelineError(
-      `pipeline ${plan.name} has no output: nothing would be computed`,
-      {},
+      `pipeline ${plan.name} has no output: nothing would be computed${ends.length ? ` (${ends.join(', ')} ${ends.length > 1 ? 'end' : 'ends'} without a sink)` : ''}`,
+      ends.length ? { operator: ends[0] } : {},
       'end a stream with .to(sink), .print() or .foreachBatch(fn)',
     );
   }
-  const consumed = new Set(plan.nodes.flatMap((n) => n.inputs.map((i) => i.from)));
-  for (const n of plan.nodes) {
-    if (n.kind !== 'sink' && !consumed.has(n.id)) {
-      throw new PipelineError(
-        `${n.id}: this stream has no sink, so its results would be lost`,
-        { operator: n.id },
-        `end it with .to(sink), .print() or .foreachBatch(fn), or remove it`,
-      );
-    }
+  const n = dangling[0];
+  if (n) {
+    throw new PipelineError(
+      `${n.id}: this stream has no sink, so its results would be lost`,
+      { operator: n.id },
+      `end it with .to(sink), .print() or .foreachBatch(fn), or remove it`,
+    );
   }
   nodeSlides(plan);
+}
+
+/** How many inputs each kind takes: [min, max]. */
+function arity(kind: IRNode['kind']): readonly [number, number] {
+  switch (kind) {
+    case 'source': return [0, 0];
+    case 'union': return [2, Infinity];
+    case 'join': case 'cogroup': case 'transformWith': return [2, 2];
+    default: return [1, 1];
+  }
+}
+
+/** The kind a node's (first) input must have, for kinds that only make sense after one. */
+const PARENT: Partial<Record<IRNode['kind'], IRNode['kind']>> = {
+  keyBy: 'eventTime',
+  eventWindow: 'keyBy',
+  lateRecords: 'eventWindow',
+  stateSnapshots: 'mapWithState',
+};
+
+function invalid(n: IRNode, what: string, hint?: string): never {
+  throw new PipelineError(`${n.id}: ${what}`, { operator: n.id }, hint);
+}
+
+const isDuration = (d: unknown, allowZero: boolean): d is number =>
+  typeof d === 'number' && Number.isFinite(d) && (allowZero ? d >= 0 : d > 0);
+
+/**
+ * The checks the DSL makes when a stream is built, made again on the plan, so that a plan
+ * read from JSON (or built by another front end) fails here and not in a runtime.
+ */
+function checkNode(plan: Plan, n: IRNode): void {
+  const [min, max] = arity(n.kind);
+  if (n.inputs.length < min || n.inputs.length > max) {
+    invalid(n, `takes ${min === max ? min : `${min} or more`} input${max === 1 ? '' : 's'}, has ${n.inputs.length}`);
+  }
+  const parent = PARENT[n.kind];
+  if (parent) {
+    const from = plan.nodes.find((x) => x.id === n.inputs[0].from);
+    if (from?.kind !== parent) invalid(n, `must read a ${parent} node, reads ${n.inputs[0].from}`);
+  }
+  switch (n.kind) {
+    case 'repartition':
+      if (!Number.isInteger(n.partitions) || n.partitions < 1) invalid(n, `partitions must be a positive integer, got ${n.partitions}`);
+      break;
+    case 'eventTime':
+      if (!isDuration(n.watermarkDelayMs, true)) invalid(n, `the watermark delay must be a duration ≥ 0, got ${n.watermarkDelayMs}`);
+      break;
+    case 'eventWindow': {
+      const w = n.window;
+      const sizes = w.type === 'session' ? [w.gapMs] : w.type === 'sliding' ? [w.sizeMs, w.slideMs] : [w.sizeMs];
+      if (!sizes.every((d) => isDuration(d, false))) invalid(n, `the ${w.type} window needs positive durations, got ${sizes.join(', ')}`);
+      if (w.type === 'sliding' && w.slideMs > w.sizeMs) {
+        invalid(n, `the slide ${f(w.slideMs)} is longer than the window ${f(w.sizeMs)}, so records would be lost`, 'use a slide ≤ the window size');
+      }
+      if (!isDuration(n.allowedLatenessMs, true)) invalid(n, `the allowed lateness must be a duration ≥ 0, got ${n.allowedLatenessMs}`);
+      break;
+    }
+    default:
+      break;
+  }
 }
