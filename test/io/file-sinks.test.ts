@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Pipeline, S, Sinks, Sources, seconds, type DeadLetter, type Sink } from '../../src/index.js';
@@ -82,6 +82,13 @@ describe('Sinks.jsonLines', () => {
     writeFileSync(join(dir, '.part-0000000002000.jsonl.123-abcd.tmp'), 'half');
     Sinks.jsonLines(dir).open(ctx);
     expect(readdirSync(dir).sort()).toEqual(['_manifest.jsonl', 'part-0000000001000.jsonl']);
+  });
+
+  it('a committed part that went missing is reported with its batch time', async () => {
+    const dir = join(tempDir(), 'out');
+    await runInto([[1]], Sinks.jsonLines<number>(dir));
+    unlinkSync(join(dir, 'part-0000000001000.jsonl'));
+    expect(() => readJsonLinesDir(dir)).toThrow(`${dir}: the manifest lists batch 1000 in part-0000000001000.jsonl, which cannot be read: ENOENT`);
   });
 
   it('a path that is a file, and reading a directory that does not exist, fail naming the path', async () => {

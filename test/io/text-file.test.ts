@@ -52,6 +52,9 @@ describe('Sources.textFile', () => {
     const pos = reader.position!();
     expect(pos).toBe(3);
     await reader.close();
+    const resumed = src.open({ operator: 's', deadLetter() {} }, pos);
+    expect(resumed.position!()).toBe(3); // before its first poll too
+    await resumed.close();
     expect(await drain(src, { resumeFrom: pos, max: 10 })).toEqual([['l4', 'l5']]);
     expect(await drain(src, { resumeFrom: 5, max: 10 })).toEqual([[]]);
   });

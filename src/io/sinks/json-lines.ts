@@ -50,7 +50,13 @@ export function readJsonLinesDir<T = unknown>(path: string): T[] {
   const out: T[] = [];
   for (const part of committedParts(path)) {
     const file = join(path, part.file);
-    readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new RuntimeError(`${path}: the manifest lists batch ${part.batchTime} in ${part.file}, which cannot be read: ${(e as Error).message}`, { location: file });
+    }
+    text.split('\n').forEach((line, i) => {
       if (line === '') return;
       try {
         out.push(JSON.parse(line) as T);

@@ -114,7 +114,7 @@ export function avroFile<T = unknown>(path: string, schema?: Schema<T>): Source<
           if (done) decoder?.destroy();
           return { records: out, done };
         },
-        position: () => count,
+        position: () => Math.max(count, skip),
         close() { decoder?.destroy(); },
       };
     },

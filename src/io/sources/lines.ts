@@ -235,7 +235,7 @@ export function lineFileSource<T>(spec: SourceSpec & { path: string }, format: (
           if (r.done) { done = true; await reader.close(); }
           return r;
         },
-        position: () => linesDone(reader, fmt),
+        position: () => (started ? linesDone(reader, fmt) : skip),
         close: () => reader.close(),
       };
     },
