@@ -44,24 +44,7 @@ export class Engine {
   constructor(private readonly plan: Plan, private readonly bindings: Bindings, opts: EngineOptions) {
     this.nodes = plan.nodes;
     this.currentTime = opts.zeroTime;
-    const byId = new Map(plan.nodes.map((n) => [n.id, n]));
-    const consumers = new Map<string, IRNode[]>();
-    for (const n of plan.nodes) for (const i of n.inputs) consumers.set(i.from, [...(consumers.get(i.from) ?? []), n]);
-    const partitions = new Map<string, number>();
-    for (const n of plan.nodes) {
-      partitions.set(n.id, n.kind === 'source' ? opts.partitions : n.kind === 'repartition' ? n.partitions : partitions.get(n.inputs[0].from) ?? 1);
-    }
-    const env: Env = {
-      plan,
-      bindings,
-      zeroTime: opts.zeroTime,
-      slides: nodeSlides(plan),
-      partitions,
-      consumers: (id) => consumers.get(id) ?? [],
-      node: (id) => byId.get(id)!,
-      fns: (id) => (bindings.fns.get(id) ?? {}) as Record<string, any>,
-      deadLetter: (origin, reason, raw) => this.dead(origin, reason, raw),
-    };
+    const env = createEnv(plan, bindings, opts.zeroTime, opts.partitions, (origin, reason, raw) => this.dead(origin, reason, raw));
     const table = executors({ maxBatchSize: opts.maxBatchSize, wait: opts.wait });
     this.execs = plan.nodes.map((n) => {
       const ex = (table[n.kind] as (node: IRNode, env: Env) => Executor)(n, env);
@@ -93,24 +76,7 @@ export class Engine {
   /** Runs the batch at `time`. */
   async runBatch(time: number): Promise<void> {
     this.currentTime = time;
-    const ctx = this.context(time, false);
-    const outputs = new Map<string, unknown[] | undefined>();
-    for (let i = 0; i < this.nodes.length; i++) {
-      const n = this.nodes[i];
-      let out: unknown[] | undefined;
-      if (n.kind === 'source') {
-        out = (await this.execs[i].process([], ctx)) as unknown[];
-      } else {
-        const inputs = n.inputs.map((x) => outputs.get(x.from));
-        if (inputs.every((x) => x === undefined)) out = undefined;
-        else {
-          const r = this.execs[i].process(inputs, ctx);
-          out = isPromise<unknown[] | undefined>(r) ? await r : r;
-        }
-      }
-      outputs.set(n.id, out);
-      if (out) this.metrics.records[n.id] += out.length;
-    }
+    await runNodes(this.nodes, this.execs, new Map(), this.context(time, false));
     this.metrics.batches++;
     await this.flushDead(time);
   }
@@ -118,24 +84,7 @@ export class Engine {
   /** After the last batch of a bounded run: what event-time windows still hold, pushed downstream at `time`. */
   async finish(time: number): Promise<void> {
     this.currentTime = time;
-    const ctx = this.context(time, true);
-    const outputs = new Map<string, unknown[] | undefined>();
-    let any = false;
-    for (let i = 0; i < this.nodes.length; i++) {
-      const n = this.nodes[i];
-      const ex = this.execs[i];
-      let out: unknown[] | undefined;
-      if (ex.finish) out = ex.finish(ctx);
-      else if (n.kind !== 'source') {
-        const inputs = n.inputs.map((x) => outputs.get(x.from));
-        if (inputs.some((x) => x !== undefined)) {
-          const r = ex.process(inputs, ctx);
-          out = isPromise<unknown[] | undefined>(r) ? await r : r;
-        }
-      }
-      if (out) { any = true; this.metrics.records[n.id] += out.length; }
-      outputs.set(n.id, out);
-    }
+    const any = await runNodes(this.nodes, this.execs, new Map(), this.context(time, true));
     if (any) this.metrics.batches++;
     await this.flushDead(time);
   }
@@ -155,4 +104,63 @@ export class Engine {
     await this.deadWriter?.close();
     if (errors.length) throw errors[0];
   }
+}
+
+/**
+ * What executors are built with: the plan's slides, partitions (sources have `partitions`,
+ * repartition(n) has n, others inherit) and consumers. Shared with the cluster runtime,
+ * which builds one executor per node and partition.
+ */
+export function createEnv(plan: Plan, bindings: Bindings, zeroTime: number, partitions: number, deadLetter: Env['deadLetter']): Env {
+  const byId = new Map(plan.nodes.map((n) => [n.id, n]));
+  const consumers = new Map<string, IRNode[]>();
+  for (const n of plan.nodes) for (const i of n.inputs) consumers.set(i.from, [...(consumers.get(i.from) ?? []), n]);
+  const parts = new Map<string, number>();
+  for (const n of plan.nodes) {
+    parts.set(n.id, n.kind === 'source' ? partitions : n.kind === 'repartition' ? n.partitions : parts.get(n.inputs[0].from) ?? 1);
+  }
+  return {
+    plan,
+    bindings,
+    zeroTime,
+    slides: nodeSlides(plan),
+    partitions: parts,
+    consumers: (id) => consumers.get(id) ?? [],
+    node: (id) => byId.get(id)!,
+    fns: (id) => (bindings.fns.get(id) ?? {}) as Record<string, any>,
+    deadLetter,
+  };
+}
+
+/**
+ * Runs `nodes` (in topological order, `execs[i]` the executor of `nodes[i]`) for one batch:
+ * each node is fed its inputs' batches of the same time, read from `outputs`, where the
+ * caller puts the batches of inputs from outside the set and where each node's batch is
+ * put. A node none of whose inputs produced a batch produces none. In the final pass
+ * (`ctx.final`) nodes with `finish` flush what they hold and sources are not polled.
+ * Counts records in `ctx.metrics`; returns whether any node produced a batch.
+ */
+export async function runNodes(nodes: readonly IRNode[], execs: readonly Executor[], outputs: Map<string, unknown[] | undefined>, ctx: BatchContext): Promise<boolean> {
+  let any = false;
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
+    const ex = execs[i];
+    let out: unknown[] | undefined;
+    if (ctx.final && ex.finish) out = ex.finish(ctx);
+    else if (n.kind === 'source') {
+      if (!ctx.final) out = (await ex.process([], ctx)) as unknown[];
+    } else {
+      const inputs = n.inputs.map((x) => outputs.get(x.from));
+      if (inputs.some((x) => x !== undefined)) {
+        const r = ex.process(inputs, ctx);
+        out = isPromise<unknown[] | undefined>(r) ? await r : r;
+      }
+    }
+    outputs.set(n.id, out);
+    if (out) {
+      any = true;
+      ctx.metrics.records[n.id] = (ctx.metrics.records[n.id] ?? 0) + out.length;
+    }
+  }
+  return any;
 }

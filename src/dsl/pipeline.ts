@@ -146,6 +146,19 @@ export class Pipeline {
   async run(opts: RunOptions = {}): Promise<RunResult> {
     const plan = this.plan();
     const runtime = await loadRuntime(opts.runtime ?? 'local');
+    // Cluster worker mode: in a worker process re-executed from the entry script, running
+    // the coordinator's pipeline makes this process serve it instead (see docs/CLUSTER.md).
+    if (opts.runtime === 'cluster' && process.env.SLUICE_WORKER_MODE === 'reexec') {
+      const wanted = process.env.SLUICE_PIPELINE;
+      if (wanted !== plan.name) {
+        throw new RuntimeError(
+          `worker ${process.env.SLUICE_WORKER} was started for pipeline '${wanted}' but this process ran pipeline '${plan.name}' on the cluster`,
+          {},
+          'run one cluster pipeline per entry script, or give the workers a module reference',
+        );
+      }
+      return (await import('../../runtimes/cluster/index.js')).serveReexec(this);
+    }
     const missing = plan.nodes.filter((n) => !runtime.supports.has(n.kind));
     if (missing.length) {
       throw new RuntimeError(`runtime '${runtime.name}' does not support ${missing.map((n) => n.id).join(', ')}`, { operator: missing[0].id }, "run these operators on the 'local' runtime");
@@ -158,7 +171,9 @@ async function loadRuntime(name: string): Promise<Runtime> {
   switch (name) {
     case 'local':
       return (await import('../../runtimes/local/index.js')).localRuntime;
+    case 'cluster':
+      return (await import('../../runtimes/cluster/index.js')).clusterRuntime;
     default:
-      throw new RuntimeError(`unknown runtime '${name}'`, {}, "use runtime: 'local'");
+      throw new RuntimeError(`unknown runtime '${name}'`, {}, "use runtime: 'local' or 'cluster'");
   }
 }

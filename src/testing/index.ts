@@ -7,9 +7,10 @@
 import { Pipeline } from '../dsl/pipeline.js';
 import type { Stream } from '../dsl/stream.js';
 import type { DeadLetter } from '../io/connector.js';
-import { collect } from '../io/sinks/collect.js';
+import { collect, type CollectSink } from '../io/sinks/collect.js';
+import { RuntimeError } from '../errors.js';
 import { batches } from '../io/sources/memory.js';
-import type { RunMetrics } from '../runtime.js';
+import type { RunMetrics, RunOptions } from '../runtime.js';
 import { seconds, type Duration } from '../time/duration.js';
 
 /**
@@ -29,18 +30,61 @@ export interface RunBatchesOptions {
   partitions?: number;
   /** Receives the run's dead letters and metrics. */
   inspect?: (report: { deadLetters: DeadLetter[]; metrics: RunMetrics }) => void;
+  /** Runtime (default `local`). `cluster` needs `worker`, so that worker processes can rebuild the pipeline. */
+  runtime?: 'local' | 'cluster';
+  /** Cluster: worker processes (default 2, or the size of `pool`). */
+  workers?: number;
+  /** Cluster: partitions of keyed stages (default: the worker count). `partitions` stays what partition-aware operators see, as on the local runtime. */
+  clusterPartitions?: number;
+  /**
+   * Cluster: how a worker process rebuilds this pipeline: `module` (absolute path) exports
+   * `export`, a function that, called with `args`, returns `harnessPipeline(...).pipeline`
+   * for the same inputs, build function and batch interval.
+   */
+  worker?: { readonly module: string; readonly export: string; readonly args?: readonly unknown[] };
+  /** Cluster: a `WorkerPool` (from `runtimes/cluster`) to run on instead of forking workers for this run. */
+  pool?: { readonly size: number };
+}
+
+/**
+ * What the harness runs: a pipeline named `test` with one `Sources.batches` source per
+ * input, `build` applied to them, its output collected and its dead letters kept.
+ * Exported so that worker processes of the cluster runtime can rebuild the same pipeline.
+ *
+ * @example
+ * ```ts
+ * import { harnessPipeline } from 'sluice/testing';
+ * export const wordCount = () => harnessPipeline([[['a b']]], (s) => s.flatMap((l: string) => l.split(' '))).pipeline;
+ * ```
+ * @category Testing
+ */
+export function harnessPipeline<U>(
+  inputs: readonly unknown[][][],
+  build: (...streams: Stream<any>[]) => Stream<U>,
+  opts: { batchInterval?: Duration } = {},
+): { pipeline: Pipeline; out: CollectSink<U>; dead: CollectSink<DeadLetter> } {
+  const dead = collect<DeadLetter>();
+  const pipeline = Pipeline.create('test', { batchInterval: opts.batchInterval ?? seconds(1), deadLetters: dead });
+  const out = collect<U>();
+  build(...inputs.map((input) => pipeline.source(batches(input)))).to(out);
+  return { pipeline, out, dead };
 }
 
 async function run<U>(
-  build: (p: Pipeline) => Stream<U>,
+  inputs: readonly unknown[][][],
+  build: (...streams: Stream<any>[]) => Stream<U>,
   numBatches: number,
   opts: RunBatchesOptions,
 ): Promise<U[][]> {
-  const dead = collect<DeadLetter>();
-  const p = Pipeline.create('test', { batchInterval: opts.batchInterval ?? seconds(1), deadLetters: dead });
-  const out = collect<U>();
-  build(p).to(out);
-  const { metrics } = await p.run({ pace: 'asap', numBatches, partitions: opts.partitions });
+  const { pipeline: p, out, dead } = harnessPipeline(inputs, build, opts);
+  const runtime = opts.runtime ?? 'local';
+  if (runtime === 'cluster' && !opts.worker) {
+    throw new RuntimeError('runBatches on the cluster runtime needs { worker: { module, export } }: worker processes cannot see this build function', {}, 'export a function returning harnessPipeline(...).pipeline and pass its module path and name');
+  }
+  const cluster = runtime === 'cluster'
+    ? { workers: opts.workers, partitions: opts.clusterPartitions, sourcePartitions: opts.partitions ?? 1, worker: opts.worker, pool: opts.pool }
+    : { partitions: opts.partitions };
+  const { metrics } = await p.run({ runtime, pace: 'asap', numBatches, ...cluster } as RunOptions);
   opts.inspect?.({ deadLetters: dead.records(), metrics });
   return out.batches.map(([, rs]) => rs);
 }
@@ -58,7 +102,7 @@ async function run<U>(
  * @category Testing
  */
 export function runBatches<T, U>(input: T[][], build: (s: Stream<T>) => Stream<U>, opts: RunBatchesOptions = {}): Promise<U[][]> {
-  return run((p) => build(p.source(batches(input))), opts.numBatches ?? input.length, opts);
+  return run([input], build as (s: Stream<any>) => Stream<U>, opts.numBatches ?? input.length, opts);
 }
 
 /**
@@ -78,5 +122,5 @@ export function runBatches2<T1, T2, U>(
   build: (a: Stream<T1>, b: Stream<T2>) => Stream<U>,
   opts: RunBatchesOptions = {},
 ): Promise<U[][]> {
-  return run((p) => build(p.source(batches(input1)), p.source(batches(input2))), opts.numBatches ?? Math.max(input1.length, input2.length), opts);
+  return run([input1, input2], build as (a: Stream<any>, b: Stream<any>) => Stream<U>, opts.numBatches ?? Math.max(input1.length, input2.length), opts);
 }

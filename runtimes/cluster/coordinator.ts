@@ -1,0 +1,318 @@
+/**
+ * The coordinator of the cluster runtime: plans the pipeline, starts (or borrows) the
+ * workers, checks that each built the same plan, drives the batches, relays shuffles and
+ * writes every sink batch itself, so the sinks and `collect` / `foreachBatch` callbacks run
+ * in the process that called `run()`.
+ *
+ * @module
+ */
+import type { Bindings } from '../../src/dsl/graph.js';
+import { RuntimeError, SluiceError } from '../../src/errors.js';
+import type { DeadLetter, SinkWriter } from '../../src/io/connector.js';
+import { defaultDeadLetters } from '../../src/io/dead-letters.js';
+import type { Plan } from '../../src/ir/plan.js';
+import { planPhysical } from '../../src/planner/index.js';
+import type { PhysicalPlan } from '../../src/planner/types.js';
+import type { RunMetrics, RunOptions, RunResult } from '../../src/runtime.js';
+import { codecFor } from './codec.js';
+import { fromWire } from './errors.js';
+import { debug, siteText } from './log.js';
+import { WorkerPool } from './pool.js';
+import type { FromWorker, PipelineRef } from './protocol.js';
+
+/**
+ * Options of a cluster run, beyond {@link RunOptions}.
+ * @category Runtime
+ */
+export interface ClusterRunOptions extends RunOptions {
+  /** Workers already started (a pool serves one job at a time); else `workers` are forked for this run and stopped after it. */
+  pool?: WorkerPool;
+  /** How workers rebuild the pipeline; without it they re-execute this process's entry script. */
+  worker?: PipelineRef;
+  /**
+   * Partitions of each source as partition-aware operators (mapPartitions) see them, as the
+   * local runtime's `partitions` option (default: `partitions`, else 1).
+   */
+  sourcePartitions?: number;
+  /** How long a worker may take to build the pipeline and report its plan hash (default 60 s). */
+  helloTimeoutMs?: number;
+}
+
+let jobs = 0;
+
+/** Runs a plan on worker processes. */
+export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRunOptions): Promise<RunResult> {
+  if (opts.numBatches !== undefined && (!Number.isInteger(opts.numBatches) || opts.numBatches < 0)) {
+    throw new RuntimeError(`numBatches must be a non-negative integer, got ${opts.numBatches}`);
+  }
+  const workers = opts.pool?.size ?? opts.workers ?? 2;
+  if (!Number.isInteger(workers) || workers < 1) throw new RuntimeError(`workers must be a positive integer, got ${opts.workers}`, {}, 'pass { workers: 2 }');
+  if (opts.checkpointDir !== undefined) {
+    throw new RuntimeError('cluster runtime: checkpoints are not implemented yet', {}, 'run without checkpointDir');
+  }
+  const physical = planPhysical(plan, { partitions: opts.partitions ?? workers });
+  const pool = opts.pool ?? WorkerPool.start({ workers, mode: opts.worker ? 'module' : 'reexec', pipeline: plan.name });
+  try {
+    return await new CoordinatorJob(pool, ++jobs, plan, bindings, physical, opts).run();
+  } finally {
+    if (!opts.pool) await pool.close();
+  }
+}
+
+interface Phase {
+  readonly what: string;
+  readonly got: Set<number>;
+  resolve(): void;
+  reject(e: unknown): void;
+}
+
+interface BatchState {
+  readonly t: number;
+  readonly final: boolean;
+  readonly sinks: Map<string, Array<unknown[] | undefined>>;
+  readonly records: Record<string, number>;
+  readonly dead: DeadLetter[];
+  lateRecords: number;
+  any: boolean;
+  drained: boolean;
+  /** Stage partitions finished, as `stage/p`. */
+  readonly stages: Set<string>;
+}
+
+/** One run of one pipeline on a pool. */
+class CoordinatorJob {
+  private phase?: Phase;
+  private failure?: Error;
+  private batch?: BatchState;
+  private readonly metrics: RunMetrics = { batches: 0, records: {}, deadLetters: 0, lateRecords: 0 };
+  private readonly n: number;
+  private readonly sinkNodes: string[];
+  private readonly codecs = new Map<string, ReturnType<typeof codecFor>>();
+
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly job: number,
+    private readonly plan: Plan,
+    private readonly bindings: Bindings,
+    private readonly physical: PhysicalPlan,
+    private readonly opts: ClusterRunOptions,
+  ) {
+    this.n = pool.size;
+    this.sinkNodes = plan.nodes.filter((x) => x.kind === 'sink').map((x) => x.id);
+    for (const x of plan.nodes) this.metrics.records[x.id] = 0;
+  }
+
+  async run(): Promise<RunResult> {
+    const { plan, opts } = this;
+    const interval = plan.batchIntervalMs;
+    const bounded = [...this.bindings.sources.values()].every((s) => s.spec.bounded);
+    const pace = opts.pace ?? (bounded ? 'asap' : 'realtime');
+    const zeroTime = pace === 'asap' ? 0 : Math.floor(Date.now() / interval) * interval;
+    if (!this.pool.alive) throw new RuntimeError('cluster runtime: a worker of the pool has exited', {}, 'start a new pool');
+    this.pool.listen({ message: (w, m) => this.onMessage(w, m), exit: (w, why) => this.onExit(w, why) });
+    const writers = new Map<string, SinkWriter<unknown>>();
+    let deadWriter: SinkWriter<DeadLetter> | undefined;
+    let started = false;
+    try {
+      await this.all('hello', opts.helloTimeoutMs ?? 60_000, () => {
+        for (let i = 0; i < this.n; i++) this.pool.send(i, { type: 'job', job: this.job, pipeline: plan.name, ref: opts.worker });
+      });
+      for (const id of this.sinkNodes) {
+        const sink = this.bindings.sinks.get(id);
+        if (!sink) throw new RuntimeError(`${id}: no sink bound to this node`, { operator: id });
+        writers.set(id, sink.open({ operator: id, pipeline: plan.name }));
+      }
+      deadWriter = (this.bindings.deadLetters ?? defaultDeadLetters(plan)).open({ operator: 'deadLetters', pipeline: plan.name });
+      started = true;
+      await this.all('ready', undefined, () => {
+        for (let i = 0; i < this.n; i++) {
+          this.pool.send(i, {
+            type: 'start', job: this.job, physical: this.physical, workers: this.n, zeroTime,
+            maxBatchSize: opts.maxBatchSize ?? 100_000, wait: pace === 'asap',
+            sourcePartitions: opts.sourcePartitions ?? opts.partitions ?? 1,
+          });
+        }
+      });
+      let last = { time: zeroTime, end: false };
+      let drained = false;
+      if (opts.numBatches !== 0 && !opts.signal?.aborted) {
+        for (let index = 1; ; index++) {
+          const time = zeroTime + index * interval;
+          if (pace === 'realtime' && !(await sleepUntil(time, opts.signal))) break;
+          const b = await this.runBatch(time, false, writers, deadWriter);
+          drained = b.drained;
+          const end = opts.numBatches !== undefined ? index >= opts.numBatches : drained;
+          last = { time, end };
+          if (end || opts.signal?.aborted) break;
+        }
+      }
+      if (last.end || (opts.numBatches === undefined && drained)) await this.runBatch(last.time + interval, true, writers, deadWriter);
+    } finally {
+      await this.end(started);
+      const errors: unknown[] = [];
+      for (const w of writers.values()) { try { await w.close(); } catch (e) { errors.push(e); } }
+      try { await deadWriter?.close(); } catch (e) { errors.push(e); }
+      this.pool.listen(undefined);
+      if (errors.length && !this.failure) throw errors[0];
+    }
+    return { metrics: this.metrics };
+  }
+
+  /** Tells the workers the job is over and waits for them (not after a worker died: the pool is then killed by its owner). */
+  private async end(started: boolean): Promise<void> {
+    if (!this.pool.alive) { this.pool.kill(); return; }
+    try {
+      await this.all('ended', 10_000, () => { for (let i = 0; i < this.n; i++) this.pool.send(i, { type: 'end', job: this.job }); }, true);
+    } catch {
+      this.pool.kill();
+    }
+    void started;
+  }
+
+  private async runBatch(t: number, final: boolean, writers: Map<string, SinkWriter<unknown>>, deadWriter: SinkWriter<DeadLetter>): Promise<BatchState> {
+    const b: BatchState = { t, final, sinks: new Map(), records: {}, dead: [], lateRecords: 0, any: false, drained: true, stages: new Set() };
+    for (const id of this.sinkNodes) b.sinks.set(id, new Array(this.physical.nodePartitions[id]).fill(undefined));
+    this.batch = b;
+    debug({ batch: t }, final ? 'final pass' : 'start');
+    await this.all('done', undefined, () => { for (let i = 0; i < this.n; i++) this.pool.send(i, { type: 'batch', job: this.job, t, final }); });
+    for (const [id, parts] of b.sinks) {
+      const defined = parts.filter((p): p is unknown[] => p !== undefined);
+      if (!defined.length) continue;
+      const records = defined.length === 1 ? defined[0] : defined.flat(1);
+      try {
+        await writers.get(id)!.write(records, t);
+      } catch (e) {
+        if (e instanceof SluiceError) throw e;
+        const n = this.plan.nodes.find((x) => x.id === id)!;
+        const type = n.kind === 'sink' ? n.sink.type : n.kind;
+        throw new RuntimeError(`${id} (${type}) failed writing batch ${t}: ${(e as Error).message}`, { operator: id, batchTime: t });
+      }
+    }
+    for (const [id, n] of Object.entries(b.records)) this.metrics.records[id] = (this.metrics.records[id] ?? 0) + n;
+    this.metrics.lateRecords += b.lateRecords;
+    this.metrics.deadLetters += b.dead.length;
+    if (!final || b.any) this.metrics.batches++;
+    if (b.dead.length) await deadWriter.write(b.dead, t);
+    this.batch = undefined;
+    return b;
+  }
+
+  /** Sends with `send` and waits until every worker answered `what` (or something failed). */
+  private all(what: string, timeoutMs: number | undefined, send: () => void, quiet = false): Promise<void> {
+    if (this.failure && !quiet) return Promise.reject(this.failure);
+    return new Promise<void>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (e?: unknown) => {
+        if (timer) clearTimeout(timer);
+        this.phase = undefined;
+        if (e) reject(e); else resolve();
+      };
+      this.phase = { what, got: new Set(), resolve: () => done(), reject: (e) => done(e) };
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          const missing = [...Array(this.n).keys()].filter((i) => !this.phase?.got.has(i));
+          const err = what === 'hello'
+            ? new RuntimeError(
+                `worker ${missing.join(', ')} did not report the plan of pipeline ${this.plan.name} within ${timeoutMs / 1000} s`,
+                {},
+                'make sure the entry script builds and runs the same pipeline in every process (no argv- or time-dependent branches)',
+              )
+            : new RuntimeError(`worker ${missing.join(', ')} did not answer '${what}' within ${timeoutMs / 1000} s`);
+          this.fail(err);
+        }, timeoutMs);
+      }
+      send();
+    });
+  }
+
+  private fail(e: Error): void {
+    if (!this.failure) this.failure = e;
+    this.phase?.reject(this.failure);
+  }
+
+  private onMessage(w: number, m: FromWorker): void {
+    if (m.job !== this.job) return;
+    switch (m.type) {
+      case 'shuffle':
+        this.pool.send(m.to % this.n, m);
+        return;
+      case 'sink': {
+        const b = this.batch;
+        if (!b || b.t !== m.t) return;
+        b.sinks.get(m.node)![m.partition] = m.defined ? this.codec(m.node).decode(m.data!) : undefined;
+        return;
+      }
+      case 'stage':
+        this.batch?.stages.add(`${m.stage}/${m.partition}`);
+        return;
+      case 'hello':
+        if (m.planHash !== this.physical.planHash) {
+          this.fail(new RuntimeError(
+            `worker ${w} built a different plan (hash ${m.planHash.slice(0, 12)}≠${this.physical.planHash.slice(0, 12)}): version skew — run the same code in every process`,
+            {},
+            `the worker built pipeline '${m.pipeline}'; deploy the same version of the job to every process`,
+          ));
+          return;
+        }
+        debug({ worker: w }, `hello: pid ${m.pid}, plan ${m.planHash.slice(0, 12)}`);
+        return this.answered(w, 'hello');
+      case 'done': {
+        const b = this.batch;
+        if (b && b.t === m.t) {
+          for (const [id, n] of Object.entries(m.records)) b.records[id] = (b.records[id] ?? 0) + n;
+          b.dead.push(...m.dead);
+          b.lateRecords += m.lateRecords;
+          b.any ||= m.any;
+          b.drained &&= m.drained;
+        }
+        return this.answered(w, 'done');
+      }
+      case 'ready': return this.answered(w, 'ready');
+      case 'ended': return this.answered(w, 'ended');
+      case 'failed': {
+        const where = siteText({ worker: w, stage: m.stage, partition: m.partition, batch: m.t });
+        this.fail(fromWire(m.error, where));
+        return;
+      }
+    }
+  }
+
+  private answered(w: number, what: string): void {
+    const ph = this.phase;
+    if (!ph || ph.what !== what) return;
+    ph.got.add(w);
+    if (ph.got.size === this.n) ph.resolve();
+  }
+
+  private onExit(w: number, why: string): void {
+    const b = this.batch;
+    let doing = 'between batches';
+    if (b) {
+      const unfinished = this.physical.stages.flatMap((s) => {
+        const out: string[] = [];
+        for (let p = w; p < s.partitions; p += this.n) if (!b.stages.has(`${s.id}/${p}`)) out.push(`${s.id}/p${p} [${s.nodes.filter((id) => this.physical.nodePartitions[id] > p).join(', ')}]`);
+        return out;
+      });
+      doing = `while running batch ${b.t}${unfinished.length ? ` (${unfinished[0]})` : ''}`;
+    } else if (this.phase) doing = `while waiting for '${this.phase.what}'`;
+    this.fail(new RuntimeError(`worker ${w} exited (${why}) ${doing}`, { batchTime: b?.t }, 'see the worker\'s stderr above; SLUICE_LOG=debug logs every stage partition'));
+  }
+
+  private codec(id: string) {
+    let c = this.codecs.get(id);
+    if (!c) { c = codecFor(id, 'inferred'); this.codecs.set(id, c); }
+    return c;
+  }
+}
+
+/** Sleeps until the wall clock reaches `time`; false when aborted first. */
+function sleepUntil(time: number, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(true); }, Math.max(0, time - Date.now()));
+    const onAbort = () => { clearTimeout(timer); resolve(false); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export { WorkerPool };

@@ -1,0 +1,143 @@
+/**
+ * The worker processes of the cluster runtime. Two ways to start them, one protocol:
+ * - `reexec` (Node `cluster` style): the entry script is run again with the same argv and
+ *   loader flags and `SLUICE_WORKER=<i>`; there `pipeline.run()` serves as the worker;
+ * - `module`: `worker-main.ts` is started and each job names a module export that builds
+ *   the pipeline (tests, the `runBatches` harness). Such a pool can serve many jobs.
+ *
+ * Workers are killed when the coordinator process exits, and exit themselves when the
+ * coordinator goes away (the IPC channel closes).
+ *
+ * @module
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { RuntimeError } from '../../src/errors.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+
+/** How the pool starts its workers. */
+export interface PoolOptions {
+  readonly workers: number;
+  /** `module` (default when no entry script is meant) or `reexec`. */
+  readonly mode: 'module' | 'reexec';
+  /** For `reexec`: the pipeline the workers serve (matched by name). */
+  readonly pipeline?: string;
+}
+
+/** A worker process and what the pool knows about it. */
+export interface WorkerHandle {
+  readonly index: number;
+  readonly child: ChildProcess;
+  exited: boolean;
+  exitText?: string;
+}
+
+type Listener = {
+  message(worker: number, msg: FromWorker): void;
+  exit(worker: number, why: string): void;
+};
+
+function tsxImport(): string {
+  const req = createRequire(import.meta.url);
+  return pathToFileURL(req.resolve('tsx')).href;
+}
+
+const live = new Set<WorkerPool>();
+let exitHook = false;
+
+/**
+ * A set of forked worker processes.
+ *
+ * @example
+ * ```ts
+ * const pool = WorkerPool.start({ workers: 2, mode: 'module' });
+ * try { await runBatches(input, build, { runtime: 'cluster', pool, worker: ref }); } finally { await pool.close(); }
+ * ```
+ */
+export class WorkerPool {
+  readonly workers: WorkerHandle[] = [];
+  private listener?: Listener;
+  private closing = false;
+
+  private constructor(readonly opts: PoolOptions) {}
+
+  /** Forks the workers. */
+  static start(opts: PoolOptions): WorkerPool {
+    if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new RuntimeError(`workers must be a positive integer, got ${opts.workers}`, {}, 'pass { workers: 2 }');
+    const pool = new WorkerPool(opts);
+    if (!exitHook) {
+      exitHook = true;
+      process.on('exit', () => { for (const p of live) p.kill(); });
+    }
+    live.add(pool);
+    for (let i = 0; i < opts.workers; i++) pool.workers.push(pool.forkOne(i));
+    return pool;
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  private forkOne(index: number): WorkerHandle {
+    const env: NodeJS.ProcessEnv = { ...process.env, SLUICE_WORKER: String(index), SLUICE_WORKER_MODE: this.opts.mode };
+    let child: ChildProcess;
+    if (this.opts.mode === 'reexec') {
+      const entry = process.argv[1];
+      if (!entry) throw new RuntimeError('cluster runtime: this process has no entry script to re-execute as a worker', {}, 'run the job from a script (node job.js, tsx job.ts, sluice run job.ts)');
+      env.SLUICE_PIPELINE = this.opts.pipeline ?? '';
+      child = fork(entry, process.argv.slice(2), { env, execArgv: process.execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    } else {
+      const main = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
+      child = fork(main, [], { env, execArgv: ['--import', tsxImport()], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    }
+    const h: WorkerHandle = { index, child, exited: false };
+    child.on('message', (m) => this.listener?.message(index, m as FromWorker));
+    child.on('exit', (code, signal) => {
+      h.exited = true;
+      h.exitText = signal ? `killed by ${signal}` : `exit code ${code}`;
+      if (!this.closing) this.listener?.exit(index, h.exitText);
+    });
+    child.on('error', (e) => {
+      if (!this.closing) this.listener?.exit(index, `process error: ${e.message}`);
+    });
+    return h;
+  }
+
+  /** Where messages of the running job go. */
+  listen(listener: Listener | undefined): void {
+    this.listener = listener;
+  }
+
+  send(worker: number, msg: ToWorker): void {
+    const h = this.workers[worker];
+    if (h.exited || !h.child.connected) return;
+    h.child.send(msg);
+  }
+
+  /** True while every worker process is running. */
+  get alive(): boolean {
+    return this.workers.every((w) => !w.exited);
+  }
+
+  /** Asks the workers to exit; kills those still there after `graceMs`. */
+  async close(graceMs = 2000): Promise<void> {
+    this.closing = true;
+    const exits = this.workers.filter((w) => !w.exited).map((w) => new Promise<void>((resolve) => {
+      w.child.once('exit', () => resolve());
+      if (w.exited) resolve();
+    }));
+    for (const w of this.workers) this.send(w.index, { type: 'exit' });
+    const timer = setTimeout(() => this.kill(), graceMs);
+    await Promise.all(exits);
+    clearTimeout(timer);
+    live.delete(this);
+  }
+
+  /** Kills every worker at once (SIGKILL). */
+  kill(): void {
+    this.closing = true;
+    for (const w of this.workers) if (!w.exited) w.child.kill('SIGKILL');
+    live.delete(this);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Messages between the coordinator and its workers (Node IPC, `serialization: 'advanced'`,
+ * so batches travel as bytes). Every message of a job carries the job number; a worker
+ * serves one job at a time and drops messages of other jobs.
+ *
+ * @module
+ */
+import type { DeadLetter } from '../../src/io/connector.js';
+import type { PhysicalPlan } from '../../src/planner/types.js';
+
+/**
+ * How a worker process rebuilds the pipeline: import `module` and call its export `export`
+ * with `args`; it returns the Pipeline (or a promise of one).
+ * @category Runtime
+ */
+export interface PipelineRef {
+  /** Absolute path (or file URL) of the module. */
+  readonly module: string;
+  /** Name of the exported function. */
+  readonly export: string;
+  /** JSON-serialisable arguments. */
+  readonly args?: readonly unknown[];
+}
+
+/** An error as data, rebuilt on the other side with its class, site and hint. */
+export interface WireError {
+  readonly name: string;
+  readonly code?: string;
+  /** The message without the `(fix: …)` suffix. */
+  readonly message: string;
+  readonly site?: { operator?: string; batchTime?: number; location?: string };
+  readonly hint?: string;
+  readonly record?: unknown;
+  readonly cause?: string;
+  readonly stack?: string;
+}
+
+/** One partition's batch on a shuffle edge (or to a sink): `defined` false when the producer produced nothing at this time. */
+export interface BatchPart {
+  readonly job: number;
+  readonly t: number;
+  readonly defined: boolean;
+  readonly data?: Uint8Array;
+}
+
+/** Coordinator → worker. */
+export type ToWorker =
+  | { readonly type: 'job'; readonly job: number; readonly pipeline: string; readonly ref?: PipelineRef }
+  | {
+      readonly type: 'start';
+      readonly job: number;
+      readonly physical: PhysicalPlan;
+      readonly workers: number;
+      readonly zeroTime: number;
+      readonly maxBatchSize: number;
+      readonly wait: boolean;
+      /** Partitions of sources as partition-aware operators (mapPartitions) see them, as the local runtime's `partitions`. */
+      readonly sourcePartitions: number;
+    }
+  | { readonly type: 'batch'; readonly job: number; readonly t: number; readonly final: boolean }
+  | (BatchPart & { readonly type: 'shuffle'; readonly edge: string; readonly from: number; readonly to: number })
+  | { readonly type: 'end'; readonly job: number }
+  | { readonly type: 'exit' };
+
+/** Worker → coordinator. */
+export type FromWorker =
+  | { readonly type: 'hello'; readonly job: number; readonly worker: number; readonly pid: number; readonly pipeline: string; readonly planHash: string }
+  | { readonly type: 'ready'; readonly job: number }
+  | (BatchPart & { readonly type: 'shuffle'; readonly edge: string; readonly from: number; readonly to: number })
+  | (BatchPart & { readonly type: 'sink'; readonly node: string; readonly partition: number })
+  | { readonly type: 'stage'; readonly job: number; readonly t: number; readonly stage: string; readonly partition: number }
+  | {
+      readonly type: 'done';
+      readonly job: number;
+      readonly t: number;
+      /** Records each node emitted in this batch on this worker. */
+      readonly records: Record<string, number>;
+      readonly dead: DeadLetter[];
+      readonly lateRecords: number;
+      /** Whether any node produced a batch (the final pass counts as a batch only then). */
+      readonly any: boolean;
+      /** Whether every source this worker reads is drained. */
+      readonly drained: boolean;
+    }
+  | { readonly type: 'failed'; readonly job: number; readonly t?: number; readonly stage?: string; readonly partition?: number; readonly error: WireError }
+  | { readonly type: 'ended'; readonly job: number };

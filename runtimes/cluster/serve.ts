@@ -1,0 +1,30 @@
+import type { Pipeline } from '../../src/dsl/pipeline.js';
+import type { ToWorker } from './protocol.js';
+import { ClusterWorker, type WorkerOptions } from './worker.js';
+
+/**
+ * Makes this process a worker: messages from the coordinator (the IPC channel of the
+ * forked process) go to a {@link ClusterWorker}. The process exits when told to, or when
+ * the coordinator goes away.
+ */
+export function serveWorker(build: WorkerOptions['build']): void {
+  if (!process.send) throw new Error('serveWorker: this process was not forked with an IPC channel');
+  const index = Number(process.env.SLUICE_WORKER ?? 0);
+  const worker = new ClusterWorker({
+    index,
+    send: (m) => { if (process.connected) process.send!(m); },
+    build,
+    exit: () => process.exit(0),
+  });
+  process.on('message', (m) => worker.handle(m as ToWorker));
+  process.on('disconnect', () => process.exit(0));
+}
+
+/**
+ * `pipeline.run()` in a re-executed worker process: serves the pipeline the coordinator
+ * runs; never resolves (the process exits when the job ends).
+ */
+export function serveReexec(pipeline: Pipeline): Promise<never> {
+  serveWorker(() => pipeline);
+  return new Promise<never>(() => {});
+}

@@ -1,0 +1,92 @@
+/**
+ * Shuffle writer and reader. The writer splits one producer partition's batch by consumer
+ * partition (by key group, to partition 0, or round-robin), after the map-side combine when
+ * the edge has one; one message per consumer partition, empty ones included, so the
+ * consumer knows when it has everything. The reader collects the messages of a batch
+ * time and hands a consumer partition its input once every producer partition's part is in.
+ *
+ * @module
+ */
+import { keyGroupOf, partitionOfKeyGroup } from '../../src/planner/key-groups.js';
+import type { ShuffleEdge } from '../../src/planner/types.js';
+
+/**
+ * Splits producer partition `from`'s batch on `edge` into one array per consumer partition.
+ * With a map-side combine, `records` are already combined (countByValue's then are
+ * `[value, count]` pairs, keyed by their first element).
+ */
+export function splitBatch(edge: ShuffleEdge, keyGroups: number, from: number, rs: readonly unknown[]): unknown[][] {
+  const n = edge.toPartitions;
+  const keyField = edge.combine === 'countByValue' ? 'first' : edge.key;
+  const out: unknown[][] = Array.from({ length: n }, () => []);
+  if (n === 1 || edge.mode === 'gather') { out[0] = rs as unknown[]; return out; }
+  if (edge.mode === 'roundRobin') {
+    for (let i = 0; i < rs.length; i++) out[(from + i) % n].push(rs[i]);
+    return out;
+  }
+  const cache = new Map<string, number>();
+  for (let i = 0; i < rs.length; i++) {
+    const r = rs[i];
+    const k = keyField === 'record' ? r : (r as readonly unknown[])[0];
+    let q: number;
+    if (typeof k === 'string') {
+      let c = cache.get(k);
+      if (c === undefined) { c = partitionOfKeyGroup(keyGroupOf(k, keyGroups), keyGroups, n); cache.set(k, c); }
+      q = c;
+    } else q = partitionOfKeyGroup(keyGroupOf(k, keyGroups), keyGroups, n);
+    out[q].push(r);
+  }
+  return out;
+}
+
+interface Slot {
+  readonly parts: Array<unknown[] | undefined>;
+  got: number;
+  resolve?: (v: unknown[] | undefined) => void;
+}
+
+/** Collects the parts of shuffle edges by batch time and consumer partition. */
+export class ShuffleReader {
+  private readonly slots = new Map<string, Slot>();
+
+  constructor(private readonly producers: (edge: string) => number) {}
+
+  private slot(edge: string, t: number, to: number): Slot {
+    const key = `${edge}|${t}|${to}`;
+    let s = this.slots.get(key);
+    if (!s) { s = { parts: new Array(this.producers(edge)), got: 0 }; this.slots.set(key, s); }
+    return s;
+  }
+
+  /** One producer partition's part (already decoded; undefined when the producer produced nothing). */
+  put(edge: string, t: number, from: number, to: number, part: unknown[] | undefined): void {
+    const s = this.slot(edge, t, to);
+    s.parts[from] = part;
+    s.got++;
+    if (s.got === s.parts.length && s.resolve) this.finish(edge, t, to, s);
+  }
+
+  /** The consumer partition's input: every producer partition's part, in partition order. */
+  take(edge: string, t: number, to: number): Promise<unknown[] | undefined> {
+    const s = this.slot(edge, t, to);
+    return new Promise((resolve) => {
+      s.resolve = resolve;
+      if (s.got === s.parts.length) this.finish(edge, t, to, s);
+    });
+  }
+
+  private finish(edge: string, t: number, to: number, s: Slot): void {
+    this.slots.delete(`${edge}|${t}|${to}`);
+    const defined = s.parts.filter((p): p is unknown[] => p !== undefined);
+    if (!defined.length) return s.resolve!(undefined);
+    if (defined.length === 1) return s.resolve!(defined[0]);
+    const out: unknown[] = [];
+    for (const p of defined) for (let i = 0; i < p.length; i++) out.push(p[i]);
+    s.resolve!(out);
+  }
+
+  /** Parts still waiting (for error messages). */
+  get pending(): number {
+    return this.slots.size;
+  }
+}

@@ -1,0 +1,337 @@
+/**
+ * A worker process of the cluster runtime: it rebuilds the pipeline, proves with its plan
+ * hash that it built the same one, then runs its partitions of every stage batch by batch
+ * as the coordinator says. Partition p of every stage runs in worker `p mod N`.
+ *
+ * @module
+ */
+import type { Bindings } from '../../src/dsl/graph.js';
+import type { Pipeline } from '../../src/dsl/pipeline.js';
+import { preview } from '../../src/errors.js';
+import type { DeadLetter } from '../../src/io/connector.js';
+import type { IRNode } from '../../src/ir/nodes.js';
+import { planHash, type Plan } from '../../src/ir/plan.js';
+import { keyGroupOf, partitionOfKeyGroup } from '../../src/planner/key-groups.js';
+import type { PhysicalPlan, ShuffleEdge, Stage } from '../../src/planner/types.js';
+import type { RunMetrics } from '../../src/runtime.js';
+import { createEnv, runNodes } from '../local/engine.js';
+import type { BatchContext, Env, Executor } from '../local/executor.js';
+import { executors } from '../local/ops/index.js';
+import type { SourceExecutor } from '../local/ops/source.js';
+import { codecFor, type BatchCodec } from './codec.js';
+import { toWire } from './errors.js';
+import { debug, siteText } from './log.js';
+import { clusterExecutor } from './ops.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+import { ShuffleReader, splitBatch } from './shuffle.js';
+
+type StartMsg = Extract<ToWorker, { type: 'start' }>;
+type JobMsg = Extract<ToWorker, { type: 'job' }>;
+
+/** One partition of one stage in this worker: its nodes (those that have this partition) and their executors. */
+interface StagePartition {
+  readonly stage: Stage;
+  readonly partition: number;
+  /** The nodes as runNodes sees them: shuffle inputs renamed to their edge ids. */
+  readonly nodes: IRNode[];
+  readonly execs: Executor[];
+  readonly sources: SourceExecutor[];
+  /** Shuffle inputs: the edge (read under its id). */
+  readonly shuffleIn: ShuffleEdge[];
+  /** Forward inputs from other stages: producer node and stage. */
+  readonly forwardIn: Array<{ from: string; stage: string }>;
+  /** Shuffle edges this partition writes. */
+  readonly shuffleOut: ShuffleEdge[];
+  /**
+   * Map-side combiners by edge id: the consumer's own local executor (reduceByKey folds per
+   * key, countByValue counts per value) run on this partition's records before the shuffle.
+   */
+  readonly combiners: Map<string, Executor>;
+  /** Sinks this partition feeds (their input node). */
+  readonly sinks: Array<{ id: string; input: string }>;
+}
+
+/** What one job holds in a worker. */
+class Job {
+  readonly parts: StagePartition[] = [];
+  readonly reader: ShuffleReader;
+  readonly codecs = new Map<string, BatchCodec>();
+  readonly edges: Map<string, ShuffleEdge>;
+  dead: DeadLetter[] = [];
+  currentTime = 0;
+  failed = false;
+  /** Batches run one after the other; control messages do not wait for them. */
+  batches: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly id: number,
+    readonly worker: number,
+    readonly plan: Plan,
+    readonly bindings: Bindings,
+    readonly start: StartMsg,
+  ) {
+    const phys = start.physical;
+    this.edges = new Map(phys.edges.map((e) => [e.id, e]));
+    this.reader = new ShuffleReader((edge) => this.edges.get(edge)!.fromPartitions);
+    for (const e of phys.edges) this.codecs.set(e.id, codecFor(e.id, e.schema));
+  }
+
+  codec(id: string): BatchCodec {
+    let c = this.codecs.get(id);
+    if (!c) { c = codecFor(id, 'inferred'); this.codecs.set(id, c); }
+    return c;
+  }
+}
+
+function rawOf(v: unknown): string {
+  return typeof v === 'string' ? v : preview(v, 10_000);
+}
+
+/** Options of {@link ClusterWorker}. */
+export interface WorkerOptions {
+  /** This worker's index (0-based). */
+  readonly index: number;
+  readonly send: (msg: FromWorker) => void;
+  /** Builds (or returns) the pipeline of a job. */
+  readonly build: (msg: JobMsg) => Pipeline | Promise<Pipeline>;
+  /** Called after the coordinator's `exit`. */
+  readonly exit: () => void;
+}
+
+/**
+ * The worker side of the protocol. Feed it every message from the coordinator.
+ */
+export class ClusterWorker {
+  private job?: Job;
+  private pipeline?: { id: number; pipeline: Pipeline; plan: Plan };
+  /** Control messages are handled one at a time, in order; batches queue on their job; shuffle parts are taken at once. */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: WorkerOptions) {}
+
+  handle(msg: ToWorker): void {
+    switch (msg.type) {
+      case 'shuffle': return this.onShuffle(msg);
+      case 'batch': {
+        const job = this.job;
+        if (!job || job.id !== msg.job) return;
+        job.batches = job.batches.then(() => this.runBatch(job, msg.t, msg.final));
+        return;
+      }
+      default:
+        this.queue = this.queue.then(() => this.control(msg));
+    }
+  }
+
+  private send(msg: FromWorker): void {
+    this.opts.send(msg);
+  }
+
+  private async control(msg: ToWorker): Promise<void> {
+    try {
+      switch (msg.type) {
+        case 'job': {
+          this.job = undefined;
+          const pipeline = await this.opts.build(msg);
+          const plan = pipeline.plan();
+          this.pipeline = { id: msg.job, pipeline, plan };
+          this.send({ type: 'hello', job: msg.job, worker: this.opts.index, pid: process.pid, pipeline: plan.name, planHash: planHash(plan) });
+          return;
+        }
+        case 'start': return await this.onStart(msg);
+        case 'end': {
+          const job = this.job;
+          this.job = undefined;
+          if (job && job.id === msg.job) await this.close(job);
+          this.send({ type: 'ended', job: msg.job });
+          return;
+        }
+        case 'exit': return this.opts.exit();
+        default: return;
+      }
+    } catch (e) {
+      this.send({ type: 'failed', job: 'job' in msg ? msg.job : -1, error: toWire(e) });
+    }
+  }
+
+  private async onStart(msg: StartMsg): Promise<void> {
+    if (!this.pipeline || this.pipeline.id !== msg.job) throw new Error(`worker ${this.opts.index}: start of job ${msg.job} before its pipeline was built`);
+    const { pipeline, plan } = this.pipeline;
+    const job = new Job(msg.job, this.opts.index, plan, pipeline.bindings(), msg);
+    this.job = job;
+    const phys = msg.physical;
+    const byId = new Map(plan.nodes.map((n) => [n.id, n]));
+    const local = executors({ maxBatchSize: msg.maxBatchSize, wait: msg.wait });
+    for (const stage of phys.stages) {
+      for (let p = this.opts.index; p < stage.partitions; p += msg.workers) {
+        job.parts.push(this.buildPartition(job, stage, p, byId, local));
+      }
+    }
+    for (const sp of job.parts) for (const ex of sp.execs) await ex.start?.();
+    debug({ worker: this.opts.index }, () => `job ${job.id}: ${job.parts.map((sp) => `${sp.stage.id}/p${sp.partition}`).join(', ')}`);
+    this.send({ type: 'ready', job: job.id });
+  }
+
+  private buildPartition(job: Job, stage: Stage, p: number, byId: Map<string, IRNode>, local: ReturnType<typeof executors>): StagePartition {
+    const phys = job.start.physical;
+    const env = this.envFor(job, p);
+    const present = stage.nodes.filter((id) => phys.nodePartitions[id] > p).map((id) => byId.get(id)!);
+    const shuffleIn = phys.edges.filter((e) => e.toStage === stage.id && phys.nodePartitions[e.to] > p);
+    const nodes: IRNode[] = [];
+    const execs: Executor[] = [];
+    const sources: SourceExecutor[] = [];
+    const sinks: Array<{ id: string; input: string }> = [];
+    for (const n of present) {
+      if (n.kind === 'sink') { sinks.push({ id: n.id, input: n.inputs[0].from }); continue; }
+      const renamed = n.inputs.map((inp, k) => {
+        const e = shuffleIn.find((x) => x.to === n.id && x.input === k);
+        return e ? { from: e.id, edge: inp.edge } : inp;
+      });
+      nodes.push({ ...n, inputs: renamed } as IRNode);
+      const ex = clusterExecutor(n, env, local, phys, p);
+      if (n.kind === 'source') sources.push(ex as SourceExecutor);
+      execs.push(ex);
+    }
+    const forwardIn = stage.inputs
+      .filter((i): i is Extract<typeof i, { kind: 'forward' }> => i.kind === 'forward')
+      .filter((i) => phys.nodePartitions[i.to] > p)
+      .map((i) => ({ from: i.from, stage: i.stage }));
+    const shuffleOut = phys.edges.filter((e) => e.fromStage === stage.id && phys.nodePartitions[e.from] > p);
+    const combiners = new Map<string, Executor>();
+    for (const e of shuffleOut) {
+      const to = byId.get(e.to)!;
+      if (e.combine && to.kind === e.combine) combiners.set(e.id, (local[to.kind] as (n: IRNode, env: Env) => Executor)(to, env));
+    }
+    return { stage, partition: p, nodes, execs, sources, shuffleIn, forwardIn, shuffleOut, combiners, sinks };
+  }
+
+  /** The environment of partition p: as the local runtime's, but initial state only for the keys p owns. */
+  private envFor(job: Job, p: number): Env {
+    const phys = job.start.physical;
+    const env = createEnv(job.plan, job.bindings, job.start.zeroTime, job.start.sourcePartitions, (origin, reason, raw) => {
+      job.dead.push({ origin, reason, raw: rawOf(raw), batchTime: job.currentTime });
+    });
+    const kg = phys.keyGroups;
+    return {
+      ...env,
+      fns: (id) => {
+        const fns = env.fns(id);
+        if (fns.initial === undefined) return fns;
+        const parts = phys.nodePartitions[id];
+        const initial = [...(fns.initial as Iterable<readonly [unknown, unknown]>)].filter(([k]) => partitionOfKeyGroup(keyGroupOf(k, kg), kg, parts) === p);
+        return { ...fns, initial };
+      },
+    };
+  }
+
+  private onShuffle(msg: Extract<ToWorker, { type: 'shuffle' }>): void {
+    const job = this.job;
+    if (!job || job.id !== msg.job) return;
+    let part: unknown[] | undefined;
+    if (msg.defined) {
+      try {
+        part = job.codec(msg.edge).decode(msg.data!);
+      } catch (e) {
+        this.fail(job, msg.t, undefined, new Error(`decoding ${msg.edge} from partition ${msg.from} failed: ${(e as Error).message}`));
+        return;
+      }
+    }
+    job.reader.put(msg.edge, msg.t, msg.from, msg.to, part);
+  }
+
+  private fail(job: Job, t: number | undefined, sp: StagePartition | undefined, e: unknown): void {
+    if (job.failed) return;
+    job.failed = true;
+    this.send({ type: 'failed', job: job.id, t, stage: sp?.stage.id, partition: sp?.partition, error: toWire(e) });
+  }
+
+  private async runBatch(job: Job, t: number, final: boolean): Promise<void> {
+    if (this.job !== job || job.failed) return;
+    job.currentTime = t;
+    const metrics: RunMetrics = { batches: 0, records: {}, deadLetters: 0, lateRecords: 0 };
+    const running = new Map<string, Promise<Map<string, unknown[] | undefined>>>();
+    let any = false;
+    const tasks = job.parts.map((sp) => {
+      const task = this.runPartition(job, sp, t, final, metrics, running).then((r) => { if (r.any) any = true; return r.outputs; });
+      running.set(`${sp.stage.id}/${sp.partition}`, task);
+      return task.catch((e) => { this.fail(job, t, sp, e); throw e; });
+    });
+    try {
+      await Promise.all(tasks);
+    } catch {
+      return;
+    }
+    const dead = job.dead;
+    job.dead = [];
+    const drained = job.parts.every((sp) => sp.sources.every((s) => s.done()));
+    this.send({ type: 'done', job: job.id, t, records: metrics.records, dead, lateRecords: metrics.lateRecords, any, drained });
+  }
+
+  private async runPartition(
+    job: Job,
+    sp: StagePartition,
+    t: number,
+    final: boolean,
+    metrics: RunMetrics,
+    running: Map<string, Promise<Map<string, unknown[] | undefined>>>,
+  ): Promise<{ outputs: Map<string, unknown[] | undefined>; any: boolean }> {
+    const site = { worker: job.worker, stage: sp.stage.id, partition: sp.partition, batch: t };
+    const outputs = new Map<string, unknown[] | undefined>();
+    for (const f of sp.forwardIn) {
+      const producer = await running.get(`${f.stage}/${sp.partition}`);
+      outputs.set(f.from, producer?.get(f.from));
+    }
+    for (const e of sp.shuffleIn) outputs.set(e.id, await job.reader.take(e.id, t, sp.partition));
+    const ctx: BatchContext = {
+      time: t,
+      final,
+      side: new Map(),
+      metrics,
+      deadLetter: (origin, reason, raw) => { job.dead.push({ origin, reason, raw: rawOf(raw), batchTime: t }); },
+    };
+    const any = await runNodes(sp.nodes, sp.execs, outputs, ctx);
+    for (const e of sp.shuffleOut) {
+      let records = outputs.get(e.from);
+      const combiner = sp.combiners.get(e.id);
+      if (records && combiner) records = (await combiner.process([records], ctx))!;
+      this.writeShuffle(job, e, sp.partition, records, ctx);
+    }
+    for (const s of sp.sinks) {
+      const records = outputs.get(s.input);
+      if (records) metrics.records[s.id] = metrics.records[s.id] ?? 0;
+      this.send({ type: 'sink', job: job.id, t, node: s.id, partition: sp.partition, defined: records !== undefined, data: records && job.codec(s.id).encode(records) });
+    }
+    this.send({ type: 'stage', job: job.id, t, stage: sp.stage.id, partition: sp.partition });
+    debug(site, () => `done: ${sp.nodes.map((n) => `${n.id}=${outputs.get(n.id)?.length ?? '-'}`).join(' ')}`);
+    return { outputs, any };
+  }
+
+  private writeShuffle(job: Job, e: ShuffleEdge, from: number, records: unknown[] | undefined, ctx: BatchContext): void {
+    const workers = job.start.workers;
+    const parts = records ? splitBatch(e, job.start.physical.keyGroups, from, records) : undefined;
+    const codec = job.codec(e.id);
+    for (let q = 0; q < e.toPartitions; q++) {
+      const chunk = parts?.[q];
+      const data = chunk && codec.encode(chunk);
+      if (q % workers === job.worker) {
+        // Same process: no trip through the coordinator, but through the codec all the same.
+        job.reader.put(e.id, ctx.time, from, q, data ? codec.decode(data) : undefined);
+      } else {
+        this.send({ type: 'shuffle', job: job.id, t: ctx.time, edge: e.id, from, to: q, defined: chunk !== undefined, data });
+      }
+    }
+  }
+
+  private async close(job: Job): Promise<void> {
+    const errors: unknown[] = [];
+    for (const sp of job.parts) for (const ex of sp.execs) {
+      try { await ex.close?.(); } catch (e) { errors.push(e); }
+    }
+    if (errors.length) throw errors[0];
+  }
+
+  /** For error messages: where this worker is. */
+  where(site: { stage?: string; partition?: number; batch?: number }): string {
+    return siteText({ worker: this.opts.index, ...site });
+  }
+}

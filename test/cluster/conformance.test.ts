@@ -1,0 +1,55 @@
+/**
+ * The conformance suite on the cluster runtime, with 1, 2 and 4 partitions on
+ * min(partitions, 2) worker processes. One pool of workers per partition count serves every
+ * case: each case is a job whose workers rebuild the case's pipeline from its module path
+ * and name (./case-pipeline.ts).
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
+import { WorkerPool } from '../../runtimes/cluster/index.js';
+import { runBatches, runBatches2, type RunBatchesOptions } from '../../src/testing/index.js';
+import { millis } from '../../src/time/duration.js';
+import { runConformance, type CaseRef } from '../conformance/run.js';
+
+const adapter = fileURLToPath(new URL('./case-pipeline.ts', import.meta.url));
+const pools = new Map<number, WorkerPool>();
+
+/**
+ * Cases that cannot run on the cluster, with the reason. (None so far: every node kind is
+ * supported; a kind the cluster cannot run must also leave `clusterRuntime.supports`, so
+ * that running it fails before start.)
+ */
+export const UNSUPPORTED: Record<string, string> = {};
+
+function poolFor(partitions: number): WorkerPool {
+  let pool = pools.get(partitions);
+  if (!pool || !pool.alive) {
+    pool = WorkerPool.start({ workers: Math.min(partitions, 2), mode: 'module' });
+    pools.set(partitions, pool);
+  }
+  return pool;
+}
+
+afterAll(async () => {
+  await Promise.all([...pools.values()].map((p) => p.close()));
+});
+
+for (const partitions of [1, 2, 4]) {
+  const runner = ({ module, case: c }: CaseRef): Promise<unknown[][]> => {
+    const opts: RunBatchesOptions = {
+      batchInterval: millis(c.batchIntervalMs ?? 1000),
+      numBatches: c.numBatches,
+      partitions: c.partitions,
+      runtime: 'cluster',
+      clusterPartitions: partitions,
+      pool: poolFor(partitions),
+      worker: { module: adapter, export: 'casePipeline', args: [module, c.name] },
+    };
+    if (c.input2) return runBatches2(c.input, c.input2, (a, b) => c.build(a, b), opts);
+    return runBatches(c.input, (a) => c.build(a), opts);
+  };
+  await runConformance(runner, {
+    runtime: `cluster, ${partitions} partition${partitions > 1 ? 's' : ''}`,
+    skip: ({ area, case: c }) => UNSUPPORTED[`${area}/${c.name}`] ?? false,
+  });
+}
