@@ -83,10 +83,13 @@ export function session(gap: Duration): WindowAssigner {
  * @category Event time
  */
 export interface Aggregator<T, A, R> {
+  /** A fresh accumulator for a new window. */
   create(): A;
+  /** Adds one record to an accumulator. */
   add(acc: A, record: T): A;
   /** Needed for session windows, which merge. */
   merge?(a: A, b: A): A;
+  /** The window's result from its accumulator. */
   result(acc: A): R;
 }
 
@@ -100,7 +103,10 @@ export interface Aggregator<T, A, R> {
  */
 export class KeyedStream<K, T> {
   /** @internal */
-  constructor(/** @internal */ readonly graph: Graph, /** Id of the keyBy node. */ readonly id: string) {}
+  constructor(
+    /** @internal */ readonly graph: Graph,
+    /** @internal Id of the keyBy node. */ readonly id: string,
+  ) {}
 
   /**
    * Windows the keyed stream.

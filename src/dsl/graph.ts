@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { PipelineError } from '../errors.js';
 import type { IRNode, Input, NodeKind, StateSpec } from '../ir/nodes.js';
 import type { DeadLetter, Sink, Source } from '../io/connector.js';
 import type { StaticTable } from './table.js';
@@ -52,7 +53,9 @@ export class Graph {
   /** A name for a stateful operator: the user's, or one derived from its content and lineage. */
   stateSpec(kind: NodeKind, inputs: readonly Input[], detail: unknown, opts: { name?: string; ttl?: number }): StateSpec {
     if (opts.name !== undefined) {
-      if (!/^[A-Za-z0-9_.-]+$/.test(opts.name)) throw new Error(`state name '${opts.name}' may hold only letters, digits, '_', '.' and '-'`);
+      if (!/^[A-Za-z0-9_.-]+$/.test(opts.name)) {
+        throw new PipelineError(`${kind}: state name '${opts.name}' may hold only letters, digits, '_', '.' and '-'`, { operator: kind }, 'rename the state');
+      }
       return { name: opts.name, named: true, ttlMs: opts.ttl };
     }
     const h = createHash('sha256').update(JSON.stringify([kind, detail, inputs.map((i) => this.lineage(i.from))])).digest('hex');

@@ -379,7 +379,7 @@ export class Stream<T> {
    */
   withEventTime(timestamp: (record: T) => number, opts: { watermarkDelay: Duration }): EventStream<T> {
     checkFn('withEventTime', timestamp);
-    if (!opts || typeof opts.watermarkDelay !== 'number' || opts.watermarkDelay < 0) {
+    if (!opts || typeof opts.watermarkDelay !== 'number' || !Number.isFinite(opts.watermarkDelay) || opts.watermarkDelay < 0) {
       throw new PipelineError('withEventTime: pass { watermarkDelay } (a duration ≥ 0)', { operator: 'withEventTime' });
     }
     return new EventStream<T>(this.graph, this.add('eventTime', { watermarkDelayMs: opts.watermarkDelay }, { f: timestamp }, 'forward', []));
@@ -541,7 +541,7 @@ export class Stream<T> {
    * state, every batch.
    * @example
    * ```ts
-   * pairs.updateStateByKey((vs, s) => O.some(vs.reduce((a, b) => a + b, O.getOrElse(() => 0)(s))), { name: 'totals' });
+   * pairs.updateStateByKey((vs: number[], s: Option<number>) => O.some(vs.reduce((a, b) => a + b, O.getOrElse(() => 0)(s))), { name: 'totals' });
    * ```
    */
   updateStateByKey<K, V, S>(

@@ -6,7 +6,7 @@ import type { Schema } from '../schema/schema.js';
  *
  * @example
  * ```ts
- * const dl: DeadLetter = { origin: 'source#0 readings.jsonl:12', reason: 'Unexpected token', raw: '{"sensor":', batchTime: 1000 };
+ * const dl: DeadLetter = { origin: 'readings.jsonl:12', reason: 'Unexpected token', raw: '{"sensor":', batchTime: 1000 };
  * ```
  * @category Connectors
  */
@@ -50,6 +50,7 @@ export interface SourceReader<T> {
   poll(max: number, wait: boolean): PollResult<T> | Promise<PollResult<T>>;
   /** A JSON-serialisable position after the last polled record, for checkpoints. */
   position?(): unknown;
+  /** Releases the reader's resources (files, sockets); called once when the run ends. */
   close(): void | Promise<void>;
 }
 
@@ -83,7 +84,9 @@ export interface SinkContext {
  * @category Connectors
  */
 export interface SinkWriter<T> {
+  /** Writes one whole batch; the batch completes when the returned promise settles. */
   write(records: readonly T[], batchTime: number): void | Promise<void>;
+  /** Flushes and releases the writer; called once when the run ends. */
   close(): void | Promise<void>;
 }
 
@@ -100,5 +103,6 @@ export interface SinkWriter<T> {
 export interface Sink<T> {
   readonly spec: SinkSpec;
   readonly schema?: Schema<T>;
+  /** Opens the sink for one run. */
   open(ctx: SinkContext): SinkWriter<T>;
 }

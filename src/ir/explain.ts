@@ -1,5 +1,4 @@
-import { schemaName } from '../io/sources/lines.js';
-import type { Schema } from '../schema/schema.js';
+import { avroName } from '../schema/schema.js';
 import { formatMillis } from '../time/duration.js';
 import { describeNode } from './describe.js';
 import type { IRNode } from './nodes.js';
@@ -12,7 +11,7 @@ const SLIDING = new Set<IRNode['kind']>(['window', 'reduceByKeyAndWindow', 'grou
 /** The name of a source's declared schema (`Reading`), or its Avro type. */
 function sourceSchema(n: IRNode): string | undefined {
   if (n.kind !== 'source' || n.schema === undefined) return undefined;
-  return schemaName({ avro: n.schema } as Schema<unknown>);
+  return avroName(n.schema);
 }
 
 /** How often each node produces a batch, or nothing when the plan's slides do not check out. */

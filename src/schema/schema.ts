@@ -281,3 +281,16 @@ export function infer<T>(samples: readonly T[]): FieldSchema<T> {
   }
   return fromAvroSchema<T>(t.schema() as AvroSchemaJson);
 }
+
+/**
+ * A short name for an Avro schema: a named type's name, a primitive's type, or `union`.
+ * @internal
+ */
+export function avroName(a: AvroSchemaJson | undefined): string {
+  if (typeof a === 'string') return a;
+  if (a && typeof a === 'object' && !Array.isArray(a)) {
+    const o = a as { name?: unknown; type?: unknown };
+    return typeof o.name === 'string' ? o.name : String(o.type);
+  }
+  return 'union';
+}

@@ -1,12 +1,5 @@
-import { avroFile } from './avro-file.js';
-import { collect } from './collect.js';
-import { console } from './console.js';
-import { deadLetterFile, deadLetterStderr } from '../dead-letters.js';
-import { foreachBatch } from './foreach-batch.js';
-import { jsonLines } from './json-lines.js';
-
 /**
- * Sink connectors.
+ * Sink connectors: where a pipeline's results go.
  *
  * @example
  * ```ts
@@ -14,6 +7,11 @@ import { jsonLines } from './json-lines.js';
  * stream.to(Sinks.console(20));
  * stream.to(Sinks.jsonLines('out/counts'));
  * ```
- * @category Connectors
+ * @module
  */
-export const Sinks = { console, collect, foreachBatch, jsonLines, avroFile, deadLetterFile, deadLetterStderr };
+export { avroFile, readAvroDir } from './avro-file.js';
+export { collect } from './collect.js';
+export { console } from './console.js';
+export { deadLetterFile, deadLetterStderr } from '../dead-letters.js';
+export { foreachBatch } from './foreach-batch.js';
+export { jsonLines, readJsonLinesDir } from './json-lines.js';

@@ -1,14 +1,5 @@
-import { avroFile } from './avro-file.js';
-import { csv } from './csv.js';
-import { directory } from './directory.js';
-import { jsonLines } from './json-lines.js';
-import { limit } from './limit.js';
-import { batches, fromAsyncIterable, fromIterable } from './memory.js';
-import { socketText } from './socket-text.js';
-import { textFile } from './text-file.js';
-
 /**
- * Source connectors.
+ * Source connectors: where a pipeline's records come from.
  *
  * @example
  * ```ts
@@ -16,6 +7,13 @@ import { textFile } from './text-file.js';
  * p.source(Sources.batches([[1, 2], [3]]));
  * p.source(Sources.jsonLines('data/readings.jsonl', Reading));
  * ```
- * @category Connectors
+ * @module
  */
-export const Sources = { limit, batches, fromIterable, fromAsyncIterable, textFile, jsonLines, csv, avroFile, directory, socketText };
+export { avroFile } from './avro-file.js';
+export { csv } from './csv.js';
+export { directory } from './directory.js';
+export { jsonLines } from './json-lines.js';
+export { limit } from './limit.js';
+export { batches, fromAsyncIterable, fromIterable } from './memory.js';
+export { socketText } from './socket-text.js';
+export { textFile } from './text-file.js';

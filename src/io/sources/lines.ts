@@ -1,3 +1,4 @@
+import { avroName } from '../../schema/schema.js';
 /**
  * Shared machinery of the line-oriented file sources (`textFile`, `jsonLines`, `csv`,
  * `directory`): a streaming line reader with bounded memory, and a source built from a
@@ -248,13 +249,7 @@ export function lineFileSource<T>(spec: SourceSpec & { path: string }, format: (
  * @internal
  */
 export function schemaName(schema: Schema<unknown>): string {
-  const a = schema.avro as unknown;
-  if (typeof a === 'string') return a;
-  if (a && typeof a === 'object' && !Array.isArray(a)) {
-    const o = a as { name?: unknown; type?: unknown };
-    return typeof o.name === 'string' ? o.name : String(o.type);
-  }
-  return 'union';
+  return avroName(schema.avro);
 }
 
 /**
