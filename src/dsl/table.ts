@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import type { TableSpec } from '../ir/nodes.js';
+import type { Schema } from '../schema/schema.js';
 
 /**
  * A static (slowly changing) table for stream-static joins: loaded once, or reloaded on an
@@ -58,5 +60,34 @@ export class StaticTable<K, V> {
     opts: { refresh?: number; format?: string } = {},
   ): StaticTable<K, V> {
     return new StaticTable({ type: 'file', path, format: opts.format ?? 'custom', refreshMs: opts.refresh }, () => read(path));
+  }
+
+  /**
+   * A table read from a JSON-lines file, one row per line, keyed by `key`; each row is
+   * checked against `schema` when given. A malformed row fails the load with an error naming
+   * the file and line (a reference table is all or nothing). Re-read every `refresh`.
+   * @example
+   * ```ts
+   * StaticTable.fromJsonLines('data/customers.jsonl', (c) => c.id, { schema: Customer, refresh: minutes(5) });
+   * ```
+   */
+  static fromJsonLines<K, V>(path: string, key: (row: V) => K, opts: { schema?: Schema<V>; refresh?: number } = {}): StaticTable<K, V> {
+    const read = async (file: string): Promise<ReadonlyMap<K, V>> => {
+      const m = new Map<K, V>();
+      const lines = (await readFile(file, 'utf8')).split('\n');
+      lines.forEach((line, i) => {
+        if (!line.trim()) return;
+        let row: V;
+        try {
+          const value: unknown = JSON.parse(line);
+          row = opts.schema ? opts.schema.fromJSON(value) : (value as V);
+        } catch (e) {
+          throw new Error(`${file}:${i + 1}: ${(e as Error).message}`);
+        }
+        m.set(key(row), row);
+      });
+      return m;
+    };
+    return StaticTable.fromFile(path, read, { refresh: opts.refresh, format: 'jsonl' });
   }
 }

@@ -77,7 +77,7 @@ function make<T>(impl: Impl<T>): FieldSchema<T> {
       try { return impl.conv(value); } catch (e) { throw new Error(message(e)); }
     },
     encode(value) { return s.avroType().toBuffer(toAvro(value)); },
-    decode(buf) { return fromAvro(s.avroType().fromBuffer(buf)) as T; },
+    decode(buf) { return impl.conv(fromAvro(s.avroType().fromBuffer(buf))); },
   };
   (s as unknown as { __conv: Impl<T>['conv'] }).__conv = impl.conv;
   return s;
