@@ -20,6 +20,10 @@ export function splitBatch(edge: ShuffleEdge, keyGroups: number, from: number, r
   const keyField = edge.combine === 'countByValue' ? 'first' : edge.key;
   const out: unknown[][] = Array.from({ length: n }, () => []);
   if (n === 1 || edge.mode === 'gather') { out[0] = rs as unknown[]; return out; }
+  if (edge.mode === 'split') {
+    for (let q = 0; q < n; q++) out[q] = rs.slice(Math.floor((q * rs.length) / n), Math.floor(((q + 1) * rs.length) / n));
+    return out;
+  }
   if (edge.mode === 'roundRobin') {
     for (let i = 0; i < rs.length; i++) out[(from + i) % n].push(rs[i]);
     return out;

@@ -10,6 +10,7 @@ import type { Cut } from './cut-at-shuffles.js';
  *   not yet exchanged between partitions;
  * - gathers (reduce, count, transform, transformWith): 1 (partition 0);
  * - repartition(n): n;
+ * - per-record operators right after a spread source (split exchange): `partitions`;
  * - forward operators: the most of their inputs (a union of a 1-partition and a keyed stream
  *   runs on every partition; the 1-partition input is empty on the others).
  * @category Planner
@@ -26,6 +27,6 @@ function partitionsOf(n: IRNode, cuts: Cut[] | undefined, partitions: number, kn
   if (n.kind === 'source') return 1;
   if (n.kind === 'repartition') return n.partitions;
   if (n.kind === 'eventWindow') return 1;
-  if (cuts?.length) return cuts[0].mode === 'hash' ? partitions : 1;
+  if (cuts?.length) return cuts[0].mode === 'hash' || cuts[0].mode === 'split' ? partitions : 1;
   return Math.max(1, ...n.inputs.map((i) => known[i.from]));
 }

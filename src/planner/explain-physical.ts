@@ -12,6 +12,7 @@ function route(e: ShuffleEdge, keyGroups: number): string {
     case 'hash': return `hash(${e.key === 'record' ? 'record' : 'key'}) over ${keyGroups} key groups`;
     case 'gather': return 'gather to partition 0';
     case 'roundRobin': return 'round-robin';
+    case 'split': return 'contiguous slices in order';
   }
 }
 

@@ -12,6 +12,7 @@ import { assignPartitions } from './assign-partitions.js';
 import { combineBeforeShuffle } from './combine-before-shuffle.js';
 import { cutAtShuffles } from './cut-at-shuffles.js';
 import { fuseNarrow } from './fuse-narrow.js';
+import { spreadSources } from './spread-source.js';
 import type { PhysicalPlan, PlannerOptions, ShuffleEdge, Stage, StageInput } from './types.js';
 
 export type * from './types.js';
@@ -70,10 +71,13 @@ export function planPhysical(plan: Plan, opts: PlannerOptions = {}): PhysicalPla
     throw new PipelineError(`planner: ${partitions} partitions for ${plan.keyGroups} key groups would leave partitions without keys`, {}, `use at most ${plan.keyGroups} partitions, or more keyGroups in Pipeline.create`);
   }
   const byId = new Map(plan.nodes.map((n) => [n.id, n]));
-  const groups = orderGroups(plan, fuseNarrow(plan));
+  const spread = spreadSources(plan, fuseNarrow(plan), partitions);
+  const groups = orderGroups(plan, spread.groups);
   const nodeStage: Record<string, string> = {};
   groups.forEach((g, i) => g.forEach((id) => { nodeStage[id] = `stage-${i}`; }));
-  const cuts = combineBeforeShuffle(plan, cutAtShuffles(plan));
+  const index = new Map(plan.nodes.map((n, i) => [n.id, i]));
+  const all = [...cutAtShuffles(plan), ...spread.cuts].sort((a, b) => index.get(a.to)! - index.get(b.to)! || a.input - b.input);
+  const cuts = combineBeforeShuffle(plan, all);
   const nodePartitions = assignPartitions(plan, cuts, partitions);
 
   const edges: ShuffleEdge[] = cuts.map((c, i) => ({
@@ -95,7 +99,8 @@ export function planPhysical(plan: Plan, opts: PlannerOptions = {}): PhysicalPla
       if (n.kind === 'source') inputs.push({ kind: 'source', node: nid });
       n.inputs.forEach((inp, k) => {
         if (members.has(inp.from)) return;
-        if (inp.edge === 'shuffle') inputs.push({ kind: 'shuffle', edge: edges.find((e) => e.to === nid && e.input === k)!.id });
+        const e = edges.find((x) => x.to === nid && x.input === k);
+        if (e) inputs.push({ kind: 'shuffle', edge: e.id });
         else inputs.push({ kind: 'forward', from: inp.from, to: nid, stage: nodeStage[inp.from] });
       });
     }

@@ -5,10 +5,11 @@ import type { Plan } from '../ir/plan.js';
  * How a shuffle edge routes each record to a consumer partition.
  * - `hash`: by key group of the record's key (`keyGroup(key) → partition`);
  * - `gather`: everything to partition 0 (whole-batch operators: reduce, count, transform);
- * - `roundRobin`: spread evenly (repartition).
+ * - `roundRobin`: spread evenly (repartition);
+ * - `split`: contiguous slices, in order (a source's batch spread over the partitions).
  * @category Planner
  */
-export type ExchangeMode = 'hash' | 'gather' | 'roundRobin';
+export type ExchangeMode = 'hash' | 'gather' | 'roundRobin' | 'split';
 
 /** Which part of a record is its key on a `hash` edge. @category Planner */
 export type KeyField = 'first' | 'record';

@@ -26,13 +26,24 @@ describe('explainPhysical golden files (UPDATE_GOLDEN=1 rewrites them)', () => {
 });
 
 describe('planPhysical', () => {
-  it('cuts word count into a source stage and a keyed stage, with a map-side combine', () => {
+  it('cuts word count into stages: the source, its spread per-record operators, the keyed reduce with a map-side combine', () => {
     const phys = planPhysical(pipelines['word-count']().plan(), { partitions: 2 });
     expect(phys.stages.map((s) => [s.id, s.nodes, s.partitions])).toEqual([
-      ['stage-0', ['source#0', 'flatMap#1', 'map#2'], 1],
-      ['stage-1', ['reduceByKey#3', 'sink#4'], 2],
+      ['stage-0', ['source#0'], 1],
+      ['stage-1', ['flatMap#1', 'map#2'], 2],
+      ['stage-2', ['reduceByKey#3', 'sink#4'], 2],
     ]);
-    expect(phys.edges).toMatchObject([{ id: 'edge-0', from: 'map#2', to: 'reduceByKey#3', mode: 'hash', key: 'first', combine: 'reduceByKey', fromPartitions: 1, toPartitions: 2 }]);
+    expect(phys.edges).toMatchObject([
+      { id: 'edge-0', from: 'source#0', to: 'flatMap#1', mode: 'split', fromPartitions: 1, toPartitions: 2 },
+      { id: 'edge-1', from: 'map#2', to: 'reduceByKey#3', mode: 'hash', key: 'first', combine: 'reduceByKey', fromPartitions: 2, toPartitions: 2 },
+    ]);
+  });
+
+  it('does not spread a source on one partition, nor a stage with more than per-record operators', () => {
+    expect(planPhysical(pipelines['word-count']().plan(), { partitions: 1 }).stages[0].nodes).toEqual(['source#0', 'flatMap#1', 'map#2']);
+    const phys = planPhysical(pipelines['gathers-and-repartition']().plan(), { partitions: 2 });
+    expect(phys.stages[0].nodes).toEqual(['source#0', 'window#7']);
+    expect(phys.edges.some((e) => e.mode === 'split')).toBe(false);
   });
 
   it('fuses two sources read by a union into one stage', () => {
@@ -43,8 +54,8 @@ describe('planPhysical', () => {
 
   it('keeps a forward edge between stages instead of a cycle when a union reads a stream and its own shuffled result', () => {
     const phys = planPhysical(pipelines['union-shuffled-and-source']().plan(), { partitions: 2 });
-    expect(phys.stages.map((s) => s.nodes)).toEqual([['source#0', 'map#2'], ['reduceByKey#1', 'union#3', 'sink#4']]);
-    expect(phys.stages[1].inputs).toContainEqual({ kind: 'forward', from: 'map#2', to: 'union#3', stage: 'stage-0' });
+    expect(phys.stages.map((s) => s.nodes)).toEqual([['source#0'], ['map#2'], ['reduceByKey#1', 'union#3', 'sink#4']]);
+    expect(phys.stages[2].inputs).toContainEqual({ kind: 'forward', from: 'map#2', to: 'union#3', stage: 'stage-1' });
     expect(phys.nodePartitions['union#3']).toBe(2);
   });
 
