@@ -8,7 +8,6 @@
  * exceeds the customer's limit, or when it is more than 5× the customer's running average
  * after at least 3 transactions. The per-customer statistics live in named keyed state.
  */
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import * as O from 'fp-ts/lib/Option.js';
 import { Pipeline, S, Sources, StaticTable, minutes, pair, seconds, type State } from '../src/index.js';
@@ -33,17 +32,6 @@ export interface Flag { readonly id: string; readonly customer: string; readonly
 
 const data = (name: string) => fileURLToPath(new URL(`./data/${name}`, import.meta.url));
 
-/** Reads the customer table (JSON lines) into a Map by id, checking each row against the schema. */
-export async function readCustomers(path: string): Promise<ReadonlyMap<string, Customer>> {
-  const rows = (await readFile(path, 'utf8')).split('\n').filter((l) => l.trim());
-  return new Map(rows.map((l, i) => {
-    const c = (() => {
-      try { return Customer.fromJSON(JSON.parse(l)); } catch (e) { throw new Error(`${path}:${i + 1}: ${(e as Error).message}`); }
-    })();
-    return [c.id, c] as const;
-  }));
-}
-
 /** The stateful rule: compares each transaction with the customer's history, then records it. */
 export function check(
   customer: string,
@@ -65,7 +53,7 @@ export function check(
 
 export const pipeline = Pipeline.create('fraud', { batchInterval: seconds(1) });
 
-const customers = StaticTable.fromFile(process.env.CUSTOMERS_FILE ?? data('customers.jsonl'), readCustomers, { refresh: minutes(5), format: 'jsonl' });
+const customers = StaticTable.fromJsonLines(process.env.CUSTOMERS_FILE ?? data('customers.jsonl'), (c: Customer) => c.id, { schema: Customer, refresh: minutes(5) });
 
 pipeline
   .source(Sources.limit(Sources.jsonLines(process.env.TRANSACTIONS_FILE ?? data('transactions.jsonl'), Transaction), 50))
