@@ -7,6 +7,7 @@ import type { Plan } from '../../src/ir/plan.js';
 import { nodeSlides } from '../../src/ir/validate.js';
 import type { RunMetrics } from '../../src/runtime.js';
 import type { BatchContext, Env, Executor } from './executor.js';
+import { fuse } from './fuse.js';
 import { executors } from './ops/index.js';
 import type { SourceExecutor } from './ops/source.js';
 
@@ -52,6 +53,8 @@ export class Engine {
       this.metrics.records[n.id] = 0;
       return ex;
     });
+    // Operator fusion (fuse.ts): the same results, computed with fewer passes. SLUICE_FUSE=0 turns it off.
+    this.execs = fuse(plan.nodes, this.execs, env);
   }
 
   /** True when every source is bounded and drained. */

@@ -1,0 +1,165 @@
+/**
+ * Operator fusion (runtimes/local/fuse.ts) must not change what a pipeline does: every
+ * pipeline here runs with fusion on and off (SLUICE_FUSE=0) and the two runs must agree on
+ * output batches, dead letters (and their order), metrics and the error a failing run
+ * throws.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Pipeline, Sinks, Sources, pair, seconds, type DeadLetter, type RunMetrics, type Stream } from '../src/index.js';
+
+interface Outcome {
+  out: unknown[][];
+  /** Batches of a second sink, on a branch (see `branch`). */
+  side: unknown[][];
+  dead: DeadLetter[];
+  metrics?: RunMetrics;
+  error?: { name: string; message: string; operator?: string };
+}
+
+type Build = (s: Stream<any>, side: (s: Stream<any>) => void) => Stream<unknown>;
+
+async function runOnce(input: unknown[][], build: Build, fused: boolean): Promise<Outcome> {
+  if (fused) delete process.env.SLUICE_FUSE;
+  else process.env.SLUICE_FUSE = '0';
+  const dead = Sinks.collect<DeadLetter>();
+  const out = Sinks.collect<unknown>();
+  const side = Sinks.collect<unknown>();
+  const p = Pipeline.create('fuse-test', { batchInterval: seconds(1), deadLetters: dead });
+  build(p.source(Sources.batches(input)), (s) => s.to(side)).to(out);
+  const o: Outcome = { out: [], side: [], dead: [] };
+  try {
+    o.metrics = (await p.run({ pace: 'asap', numBatches: input.length })).metrics;
+  } catch (e) {
+    const err = e as Error & { operator?: string; site?: { operator?: string } };
+    o.error = { name: err.name, message: err.message, operator: err.site?.operator ?? err.operator };
+  }
+  o.out = out.batches.map(([, rs]) => rs);
+  o.side = side.batches.map(([, rs]) => rs);
+  o.dead = dead.records();
+  return o;
+}
+
+/** Runs with fusion on and off; the outcomes must be equal. Returns the fused one. */
+async function same(input: unknown[][], build: Build): Promise<Outcome> {
+  const fused = await runOnce(input, build, true);
+  const plain = await runOnce(input, build, false);
+  expect(fused).toEqual(plain);
+  return fused;
+}
+
+const input = [[1, 2, 3, 4, 5], [], [6, 7], [8, 9, 10, 11, 12, 13]];
+
+afterEach(() => { delete process.env.SLUICE_FUSE; });
+
+describe('fusion of stateless chains', () => {
+  it('is in effect: stage 2 sees record 1 before stage 1 sees record 2', async () => {
+    const calls = (fused: boolean) => {
+      const log: string[] = [];
+      return runOnce([[1, 2]], (s) => s.map((x: number) => { log.push(`a${x}`); return x; }).map((x: number) => { log.push(`b${x}`); return x; }), fused).then(() => log);
+    };
+    expect(await calls(true)).toEqual(['a1', 'b1', 'a2', 'b2']);
+    expect(await calls(false)).toEqual(['a1', 'a2', 'b1', 'b2']);
+  });
+
+  it('map → filter → map: output and per-node metrics', async () => {
+    const o = await same(input, (s) => s.map((x: number) => x * 3).filter((x: number) => x % 2 === 0).map((x: number) => x + 1));
+    expect(o.out).toEqual([[7, 13], [], [19], [25, 31, 37]]);
+    expect(o.metrics!.records['filter#2']).toBe(6);
+  });
+
+  it('flatMap (arrays and iterables), mapValues, flatMapValues, filter', async () => {
+    await same([['a b', 'c'], [''], ['d e f']], (s) =>
+      s
+        .flatMap((l: string) => l.split(' '))
+        .flatMap(function* (w: string) { yield w; yield w.toUpperCase(); })
+        .map((w: string) => pair(w, w.length))
+        .mapValues((n: number) => n * 10)
+        .flatMapValues((n: number) => [n, n + 1])
+        .filter((kv: readonly [string, number]) => kv[1] % 2 === 0));
+  });
+
+  it('dead letters of several stages keep each stage its own order', async () => {
+    await same(input, (s) =>
+      s
+        .map((x: number) => { if (x % 4 === 0) throw new Error(`a ${x}`); return x; }, { onError: 'deadLetter' })
+        .map((x: number) => { if (x % 3 === 0) throw new Error(`b ${x}`); return x; }, { onError: 'deadLetter' })
+        .filter((x: number) => { if (x === 11) throw new Error('c'); return true; }, { onError: 'deadLetter' }));
+  });
+
+  it('a flatMap whose iterable throws midway keeps what it yielded', async () => {
+    const o = await same([[1, 2, 3]], (s) =>
+      s
+        .flatMap(function* (x: number) { yield x; if (x === 2) throw new Error('midway'); yield x * 10; }, { onError: 'deadLetter' })
+        .map((x: number) => x + 1));
+    expect(o.out).toEqual([[2, 11, 3, 4, 31]]);
+  });
+
+  it('the first failing stage fails the batch, even when a later stage failed on an earlier record', async () => {
+    const o = await same(input, (s) =>
+      s
+        .map((x: number) => { if (x === 5) throw new Error('first stage'); return x; })
+        .map((x: number) => { if (x === 2) throw new Error('second stage'); return x; }));
+    expect(o.error?.message).toMatch(/map#1.*first stage/);
+  });
+
+  it('a later stage fails when the earlier ones pass; dead letters of earlier stages are not lost', async () => {
+    const o = await same([[1, 2, 3], [4, 5, 6]], (s) =>
+      s
+        .map((x: number) => { if (x === 1) throw new Error('dl'); return x; }, { onError: 'deadLetter' })
+        .map((x: number) => { if (x === 5) throw new Error('fails'); return x; }));
+    expect(o.error?.message).toMatch(/map#2.*fails/);
+    expect(o.out).toEqual([[2, 3]]);
+  });
+
+  it('failures happen at each node\'s own turn: a sink between chain nodes sees the batch only if unfused would', async () => {
+    const build = (failAt: 'a' | 'b'): Build => (s, side) => {
+      const a = s.map((x: number) => { if (failAt === 'a' && x === 7) throw new Error('a'); return x; });
+      side(s); // a sink on the source, between a and b in the plan
+      return a.map((x: number) => { if (failAt === 'b' && x === 7) throw new Error('b'); return x; });
+    };
+    const oa = await same(input, build('a'));
+    const ob = await same(input, build('b'));
+    expect(oa.side.length).toBe(2);
+    expect(ob.side.length).toBe(3);
+  });
+
+  it('a node with two consumers ends a chain', async () => {
+    await same(input, (s, side) => {
+      const a = s.map((x: number) => x * 2);
+      side(a.filter((x: number) => x > 4));
+      return a.map((x: number) => x + 1).filter((x: number) => x % 3 !== 0);
+    });
+  });
+
+  it('a throw on a non-pair in mapValues is the stage\'s failure', async () => {
+    await same([[pair('a', 1), null, pair('b', 2)]], (s) => s.map((x: unknown) => x as readonly [string, number]).mapValues((v: number) => v + 1, { onError: 'deadLetter' }));
+  });
+});
+
+describe('combiner before reduceByKeyAndWindow', () => {
+  const add = (a: number, b: number) => a + b;
+  it('same windows, with and without inverse and filter, object keys equal by value', async () => {
+    const batches = [
+      [pair({ a: 1, b: 2 }, 1), pair('x', 2), pair({ b: 2, a: 1 }, 3), pair('x', 4), pair(1, 1), pair('1', 1)],
+      [pair('x', 1)],
+      [],
+      [pair({ b: 2, a: 1 }, 5), pair('y', 1), pair('y', 1)],
+    ];
+    await same(batches, (s) => s.reduceByKeyAndWindow(add, seconds(2), seconds(1)));
+    await same(batches, (s) => s.reduceByKeyAndWindow(add, seconds(3), seconds(1), { inverse: (a: number, b: number) => a - b, filter: (kv: readonly [unknown, number]) => kv[1] > 0 }));
+    await same(batches, (s) => s.map((kv: unknown) => kv as readonly [unknown, number]).reduceByKeyAndWindow((a: number, b: number) => a * 10 + b, seconds(2), seconds(2)));
+  });
+
+  it('keys equal by value are folded in record order, whichever object stands for them', async () => {
+    const k1 = { a: 1, b: 2 };
+    const k2 = { b: 2, a: 1 };
+    const o = await same([[pair(k1, 1), pair(k2, 2), pair(k1, 3)]], (s) => s.reduceByKeyAndWindow((a: number, b: number) => a * 10 + b, seconds(1), seconds(1)));
+    expect(o.out).toEqual([[[k1, 123]]]);
+  });
+
+  it('a throwing function or a record that is not a pair fails as the executor fails', async () => {
+    const o = await same([[pair('x', 1), pair('x', 2)]], (s) => s.reduceByKeyAndWindow(() => { throw new Error('boom'); }, seconds(2), seconds(1)));
+    expect(o.error?.message).toMatch(/boom/);
+    await same([[pair('x', 1), 5 as unknown as readonly [string, number]]], (s) => s.reduceByKeyAndWindow(add, seconds(2), seconds(1)));
+  });
+});

@@ -1,0 +1,262 @@
+/**
+ * Operator fusion for the local engine, applied once to the executors the engine built
+ * (the hook in `engine.ts`). It changes how batches are computed, never what comes out.
+ *
+ * 1. Stateless chains. Consecutive `map` / `filter` / `flatMap` / `mapValues` /
+ *    `flatMapValues` nodes, each the only consumer of the one before, run as one loop:
+ *    each record goes through every stage before the next record starts (as Spark pipelines
+ *    narrow transformations), with no array between stages and the output array allocated
+ *    once. The head node's executor computes the whole chain; every node of the chain still
+ *    "runs" at its own place in the engine's topological order, and there it
+ *    - sends its own dead letters (in record order, as its own executor would),
+ *    - throws its own `UserFunctionError` when its function failed with `onError: 'fail'`
+ *      (the first failing record in its input order; stages after a failing stage are
+ *      stopped, stages before it go on over the whole batch, as they would unfused),
+ *    - gets its record count right in `metrics.records` (the engine adds the length of the
+ *      array a node returns; inner nodes return their input and add the difference).
+ *   What differs is only the interleaving of calls to user functions (stage 2 sees record 1
+ *   before stage 1 sees record 2), and that the calls of a whole chain happen when its
+ *   head's turn comes. Pure functions cannot tell.
+ *
+ * 2. A map-side combiner before `reduceByKeyAndWindow`: its input batch is first folded per
+ *    key (keys compared as `keys.ts` does, first-seen order, `f` applied in record order),
+ *    which is what the executor does first with every batch, with a plain `Map` instead of
+ *    a `KeyMap` and one lookup a record. The executor then gets one pair a key. Anything
+ *    unusual (a record that is not an array, `f` throwing) hands the executor the original
+ *    batch instead, so errors are the executor's own.
+ *
+ * The semantics mirrored here are those of `ops/map.ts`, `ops/filter.ts`, `ops/flat-map.ts`,
+ * `ops/map-values.ts`, `ops/flat-map-values.ts` and the per-batch fold of
+ * `ops/reduce-by-key-and-window.ts`: a change there must be made here too.
+ * `bench/fuse.test.ts` runs pipelines with and without fusion and compares output, errors,
+ * dead letters and metrics. `SLUICE_FUSE=0` in the environment turns fusion off.
+ *
+ * @module
+ * @internal
+ */
+import type { IRNode, OnError } from '../../src/ir/nodes.js';
+import type { BatchContext, Env, Executor } from './executor.js';
+import { fail } from './guard.js';
+import { keyId, type KeyId } from './keys.js';
+
+type Fn = (x: unknown) => unknown;
+type Emit = (record: unknown) => void;
+type StatelessKind = 'map' | 'filter' | 'flatMap' | 'mapValues' | 'flatMapValues';
+
+const STATELESS: ReadonlySet<string> = new Set<StatelessKind>(['map', 'filter', 'flatMap', 'mapValues', 'flatMapValues']);
+
+/** One node of a fused chain. */
+interface Stage {
+  readonly id: string;
+  readonly kind: StatelessKind;
+  readonly onError: OnError;
+  readonly f: Fn;
+}
+
+/** True unless `SLUICE_FUSE=0`. */
+export function fusionEnabled(): boolean {
+  return process.env.SLUICE_FUSE !== '0';
+}
+
+/**
+ * The executors to run instead of `execs` (one per node of `nodes`, same order): chains of
+ * stateless nodes fused, reduceByKeyAndWindow given a combiner. Returns `execs` as they are
+ * when fusion is off.
+ */
+export function fuse(nodes: readonly IRNode[], execs: readonly Executor[], env: Env): Executor[] {
+  const out = [...execs];
+  if (!fusionEnabled()) return out;
+  const at = new Map(nodes.map((n, i) => [n.id, i]));
+  const chainOf = new Map<string, IRNode[]>();
+  const chains: IRNode[][] = [];
+  for (const n of nodes) {
+    if (!STATELESS.has(n.kind) || n.inputs.length !== 1) continue;
+    const from = n.inputs[0].from;
+    const up = chainOf.get(from);
+    if (up && up[up.length - 1].id === from && env.consumers(from).length === 1) {
+      up.push(n);
+      chainOf.set(n.id, up);
+    } else {
+      const c = [n];
+      chains.push(c);
+      chainOf.set(n.id, c);
+    }
+  }
+  for (const chain of chains) {
+    if (chain.length < 2) continue;
+    const fused = fuseChain(chain.map((n) => ({ id: n.id, kind: n.kind as StatelessKind, onError: (n as { onError: OnError }).onError, f: env.fns(n.id).f as Fn })));
+    chain.forEach((n, i) => { out[at.get(n.id)!] = fused[i]; });
+  }
+  nodes.forEach((n, i) => {
+    if (n.kind === 'reduceByKeyAndWindow') out[i] = withCombiner(out[i], env.fns(n.id).f as (a: unknown, b: unknown) => unknown);
+  });
+  return out;
+}
+
+// ---- stateless chains ---------------------------------------------------------------------------
+
+/** What one chain did with one batch; shared by the executors of its nodes. */
+class ChainRun {
+  /** The chain's output; preallocated when no stage can add records. */
+  out: unknown[] = [];
+  n = 0;
+  /** Stages from `limit` on no longer run: stage `limit` failed with onError 'fail'. */
+  limit: number;
+  failure?: { record: unknown; error: unknown };
+  /** Records that passed each stage. */
+  readonly counts: number[];
+  /** Failures of each stage with onError 'deadLetter', in record order. */
+  dead?: Array<Array<[unknown, unknown]> | undefined>;
+
+  constructor(private readonly stages: readonly Stage[]) {
+    this.limit = stages.length;
+    this.counts = stages.map(() => 0);
+  }
+
+  start(inputs: number, prealloc: boolean): void {
+    this.out = prealloc ? new Array(inputs) : [];
+    this.n = 0;
+    this.limit = this.stages.length;
+    this.failure = undefined;
+    this.dead = undefined;
+    this.counts.fill(0);
+  }
+
+  failed(i: number, record: unknown, error: unknown): void {
+    if (this.stages[i].onError === 'deadLetter') {
+      const dead = (this.dead ??= []);
+      (dead[i] ??= []).push([record, error]);
+    } else {
+      // Stage i only runs while i < limit, so this is an earlier stage than any failed so far.
+      this.limit = i;
+      this.failure = { record, error };
+    }
+  }
+
+  /** Stage i's turn in the engine: its dead letters, its failure, its record count. */
+  settle(i: number, ctx: BatchContext, returned: number): void {
+    const s = this.stages[i];
+    const dead = this.dead?.[i];
+    if (dead) for (const [record, error] of dead) fail(s.id, 'deadLetter', record, error, ctx);
+    if (this.limit === i) fail(s.id, 'fail', this.failure!.record, this.failure!.error, ctx);
+    ctx.metrics.records[s.id] += this.counts[i] - returned;
+  }
+}
+
+/** The per-record function of stage `i`, handing what it produces to `next`. */
+function stageFn(s: Stage, i: number, run: ChainRun, next: Emit): Emit {
+  const f = s.f;
+  const counts = run.counts;
+  switch (s.kind) {
+    case 'map':
+      return (r) => {
+        if (i >= run.limit) return;
+        let y: unknown;
+        try { y = f(r); } catch (e) { run.failed(i, r, e); return; }
+        counts[i]++;
+        next(y);
+      };
+    case 'filter':
+      return (r) => {
+        if (i >= run.limit) return;
+        let keep: unknown;
+        try { keep = f(r); } catch (e) { run.failed(i, r, e); return; }
+        if (keep) { counts[i]++; next(r); }
+      };
+    case 'mapValues':
+      return (r) => {
+        if (i >= run.limit) return;
+        let y: unknown;
+        try { const kv = r as [unknown, unknown]; y = [kv[0], f(kv[1])]; } catch (e) { run.failed(i, r, e); return; }
+        counts[i]++;
+        next(y);
+      };
+    case 'flatMap':
+      // `next` never throws (each stage catches its own failures), so a throw here is f's or its iterable's.
+      return (r) => {
+        if (i >= run.limit) return;
+        try {
+          const it = f(r) as Iterable<unknown>;
+          if (Array.isArray(it)) { for (let j = 0; j < it.length; j++) { counts[i]++; next(it[j]); } }
+          else for (const x of it) { counts[i]++; next(x); }
+        } catch (e) { run.failed(i, r, e); }
+      };
+    case 'flatMapValues':
+      return (r) => {
+        if (i >= run.limit) return;
+        try {
+          const kv = r as [unknown, unknown];
+          for (const w of f(kv[1]) as Iterable<unknown>) { counts[i]++; next([kv[0], w]); }
+        } catch (e) { run.failed(i, r, e); }
+      };
+  }
+}
+
+/** One executor per stage: the head computes the chain, each stage settles at its turn, the last returns the output. */
+function fuseChain(stages: readonly Stage[]): Executor[] {
+  const run = new ChainRun(stages);
+  const prealloc = stages.every((s) => s.kind !== 'flatMap' && s.kind !== 'flatMapValues');
+  let emit: Emit = (r) => { run.out[run.n++] = r; };
+  for (let i = stages.length - 1; i >= 0; i--) emit = stageFn(stages[i], i, run, emit);
+  const head = emit;
+  const last = stages.length - 1;
+  return stages.map((_s, i): Executor => ({
+    process([input], ctx) {
+      // The engine calls a node only when its input produced a batch, so input is defined.
+      const rs = input ?? [];
+      if (i === 0) runHead(rs);
+      if (i < last) {
+        run.settle(i, ctx, rs.length);
+        return rs;
+      }
+      run.settle(i, ctx, run.n);
+      const out = run.out;
+      if (out.length !== run.n) out.length = run.n;
+      run.out = [];
+      return out;
+    },
+  }));
+
+  function runHead(rs: unknown[]): void {
+    run.start(rs.length, prealloc);
+    for (let j = 0; j < rs.length; j++) {
+      head(rs[j]);
+      if (run.limit === 0) break;
+    }
+  }
+}
+
+// ---- combiner before reduceByKeyAndWindow --------------------------------------------------------
+
+/** `rs` folded per key with `f`, keys in first-seen order; undefined for anything unusual. */
+function combine(rs: readonly unknown[], f: (a: unknown, b: unknown) => unknown): unknown[] | undefined {
+  const acc = new Map<KeyId, [unknown, unknown]>();
+  for (let i = 0; i < rs.length; i++) {
+    const kv = rs[i];
+    if (!Array.isArray(kv)) return undefined;
+    const k = kv[0];
+    const id = typeof k === 'object' && k !== null ? keyId(k) : (k as KeyId);
+    const e = acc.get(id);
+    if (e === undefined) acc.set(id, [k, kv[1]]);
+    else {
+      try { e[1] = f(e[1], kv[1]); } catch { return undefined; }
+    }
+  }
+  const out = new Array<unknown>(acc.size);
+  let j = 0;
+  for (const e of acc.values()) out[j++] = e;
+  return out;
+}
+
+function withCombiner(inner: Executor, f: (a: unknown, b: unknown) => unknown): Executor {
+  return {
+    process(inputs, ctx) {
+      const rs = inputs[0];
+      const combined = rs && rs.length > 1 ? combine(rs, f) : undefined;
+      return inner.process(combined ? [combined, ...inputs.slice(1)] : inputs, ctx);
+    },
+    finish: inner.finish && ((ctx) => inner.finish!(ctx)),
+    close: inner.close && (() => inner.close!()),
+    start: inner.start && (() => inner.start!()),
+  };
+}
