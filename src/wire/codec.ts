@@ -19,7 +19,12 @@
  * Without a declared schema the schema is inferred from the records and widened whenever a
  * later record does not fit; the representation of JavaScript values is described in
  * `shape.ts` (tuples as records `_0`, `_1`, ...; optional object keys as unions with an
- * empty `Undefined` record; fp-ts Options as `None` / `Some_N` records).
+ * empty `Undefined` record; fp-ts Options as `None` / `Some_N` records). The first schema
+ * comes from a sample of the first batch; the generated encoder then checks every record
+ * as it writes it, and on a misfit the codec folds the misfits of the rest of the batch
+ * (found with the generated checker) into the schema, recompiles and encodes the batch
+ * again. Schemas only widen (int → long → double, new union branches, new optional keys,
+ * tuples of a new length → arrays), so an edge settles on a schema after a few batches.
  *
  * @module
  */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import avro from 'avsc';
 import * as S from '../../src/schema/index.js';
 import { createBatchCodec, WireError } from '../../src/wire/index.js';
 import { parseWire } from './helpers.js';
@@ -101,6 +102,23 @@ describe('declared schemas', () => {
     const codec = createBatchCodec({ declared: Any, edge });
     const out = codec.decode(codec.encode([{ id: 1 }, { id: 2, label: 'x', next: { id: 3, label: 'y' } } as never]));
     expect(out).toStrictEqual([{ id: 1, label: 'none' }, { id: 2, label: 'x', next: { id: 3, label: 'y' } }]);
+  });
+
+  it('picks the branch of a union of records by the fields that fit (a Schema S itself cannot build)', () => {
+    const json = [
+      'null',
+      { type: 'record', name: 'Circle', fields: [{ name: 'r', type: 'double' }] },
+      { type: 'record', name: 'Rect', fields: [{ name: 'w', type: 'double' }, { name: 'h', type: 'double' }] },
+      'string',
+    ];
+    const wrapped = avro.Type.forSchema({ type: 'array', items: json } as avro.Schema, { wrapUnions: true });
+    const Shape = { avro: json, avroType: () => avro.Type.forSchema(json as avro.Schema, { wrapUnions: true }) } as unknown as S.Schema<unknown>;
+    const codec = createBatchCodec({ declared: Shape, edge });
+    const records = [{ r: 1 }, { w: 2, h: 3 }, null, 'label'];
+    const buf = codec.encode(records);
+    expect(createBatchCodec({ edge }).decode(buf)).toStrictEqual(records);
+    expect(parseWire(buf).body.equals(wrapped.toBuffer([{ Circle: { r: 1 } }, { Rect: { w: 2, h: 3 } }, null, { string: 'label' }]))).toBe(true);
+    expect(() => codec.encode([{ q: 1 }])).toThrow(/record #0 does not fit the declared schema: expected null \| record Circle \| record Rect \| string, got \{"q":1\}/);
   });
 
   it('refuses a declared schema in the wire codec’s own namespace', () => {
