@@ -11,6 +11,8 @@ import { RuntimeError, SluiceError } from '../../src/errors.js';
 import type { DeadLetter, SinkWriter } from '../../src/io/connector.js';
 import { defaultDeadLetters } from '../../src/io/dead-letters.js';
 import type { Plan } from '../../src/ir/plan.js';
+import { resolve } from 'node:path';
+import { Checkpoints } from './checkpoint.js';
 import { planPhysical } from '../../src/planner/index.js';
 import type { PhysicalPlan } from '../../src/planner/types.js';
 import type { RunMetrics, RunOptions, RunResult } from '../../src/runtime.js';
@@ -47,15 +49,67 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
   }
   const workers = opts.pool?.size ?? opts.workers ?? 2;
   if (!Number.isInteger(workers) || workers < 1) throw new RuntimeError(`workers must be a positive integer, got ${opts.workers}`, {}, 'pass { workers: 2 }');
-  if (opts.checkpointDir !== undefined) {
-    throw new RuntimeError('cluster runtime: checkpoints are not implemented yet', {}, 'run without checkpointDir');
-  }
   const physical = planPhysical(plan, { partitions: opts.partitions ?? workers });
+  const checkpoints = opts.checkpointDir !== undefined ? Checkpoints.open(resolve(opts.checkpointDir), plan, physical.planHash) : undefined;
+  let committed = checkpoints?.lastCommitted;
+  const output: Output = {
+    writers: new Map(),
+    committed: () => committed,
+    commit: (t) => { checkpoints?.commit(t); committed = t; },
+  };
   const pool = opts.pool ?? WorkerPool.start({ workers, mode: opts.worker ? 'module' : 'reexec', pipeline: plan.name });
+  const failures = new Map<string, number>();
   try {
-    return await new CoordinatorJob(pool, ++jobs, plan, bindings, physical, opts).run();
+    for (const id of plan.nodes.filter((x) => x.kind === 'sink').map((x) => x.id)) {
+      const sink = bindings.sinks.get(id);
+      if (!sink) throw new RuntimeError(`${id}: no sink bound to this node`, { operator: id });
+      output.writers.set(id, sink.open({ operator: id, pipeline: plan.name }));
+    }
+    output.deadWriter = (bindings.deadLetters ?? defaultDeadLetters(plan)).open({ operator: 'deadLetters', pipeline: plan.name });
+    for (;;) {
+      try {
+        return await new CoordinatorJob(pool, ++jobs, plan, bindings, physical, opts, output).run();
+      } catch (e) {
+        if (!(e instanceof WorkerCrashed)) throw e;
+        const key = e.site.batchTime === undefined ? 'start' : String(e.site.batchTime);
+        const n = (failures.get(key) ?? 0) + 1;
+        failures.set(key, n);
+        if (n >= MAX_ATTEMPTS) {
+          throw new RuntimeError(
+            `${key === 'start' ? 'starting the job' : `batch ${key}`} failed ${n} times (${e.detail}); giving up`,
+            e.site,
+            'see the workers\' stderr above; SLUICE_LOG=debug logs every stage partition',
+          );
+        }
+        debug({}, `${e.message}: restarting the workers, replaying after batch ${committed ?? 'none'} (attempt ${n + 1})`);
+        await pool.restart();
+      }
+    }
   } finally {
+    const errors: unknown[] = [];
+    for (const w of output.writers.values()) { try { await w.close(); } catch (e) { errors.push(e); } }
+    try { await output.deadWriter?.close(); } catch (e) { errors.push(e); }
     if (!opts.pool) await pool.close();
+    if (errors.length) throw errors[0];
+  }
+}
+
+/** Times the same batch may fail by a worker crash before the job gives up. */
+const MAX_ATTEMPTS = 3;
+
+/** Where finished batches go: sink writers, the dead-letter writer, and the commit of each batch. */
+interface Output {
+  readonly writers: Map<string, SinkWriter<unknown>>;
+  deadWriter?: SinkWriter<DeadLetter>;
+  /** Time of the last batch whose output was written (by this run or, with a checkpoint directory, an earlier one). */
+  committed(): number | undefined;
+  commit(t: number): void;
+}
+
+/** A worker process died (exit, signal): the job is replayed on new workers. */
+export class WorkerCrashed extends RuntimeError {
+  constructor(message: string, readonly detail: string, batchTime: number | undefined) {
+    super(message, { batchTime }, 'see the worker\'s stderr above; SLUICE_LOG=debug logs every stage partition');
   }
 }
 
@@ -96,6 +150,7 @@ class CoordinatorJob {
     private readonly bindings: Bindings,
     private readonly physical: PhysicalPlan,
     private readonly opts: ClusterRunOptions,
+    private readonly output: Output,
   ) {
     this.n = pool.size;
     this.sinkNodes = plan.nodes.filter((x) => x.kind === 'sink').map((x) => x.id);
@@ -110,19 +165,11 @@ class CoordinatorJob {
     const zeroTime = pace === 'asap' ? 0 : Math.floor(Date.now() / interval) * interval;
     if (!this.pool.alive) throw new RuntimeError('cluster runtime: a worker of the pool has exited', {}, 'start a new pool');
     this.pool.listen({ message: (w, m) => this.onMessage(w, m), exit: (w, why) => this.onExit(w, why) });
-    const writers = new Map<string, SinkWriter<unknown>>();
-    let deadWriter: SinkWriter<DeadLetter> | undefined;
     let started = false;
     try {
       await this.all('hello', opts.helloTimeoutMs ?? 60_000, () => {
         for (let i = 0; i < this.n; i++) this.pool.send(i, { type: 'job', job: this.job, pipeline: plan.name, ref: opts.worker });
       });
-      for (const id of this.sinkNodes) {
-        const sink = this.bindings.sinks.get(id);
-        if (!sink) throw new RuntimeError(`${id}: no sink bound to this node`, { operator: id });
-        writers.set(id, sink.open({ operator: id, pipeline: plan.name }));
-      }
-      deadWriter = (this.bindings.deadLetters ?? defaultDeadLetters(plan)).open({ operator: 'deadLetters', pipeline: plan.name });
       started = true;
       await this.all('ready', undefined, () => {
         for (let i = 0; i < this.n; i++) {
@@ -139,21 +186,19 @@ class CoordinatorJob {
         for (let index = 1; ; index++) {
           const time = zeroTime + index * interval;
           if (pace === 'realtime' && !(await sleepUntil(time, opts.signal))) break;
-          const b = await this.runBatch(time, false, writers, deadWriter);
+          const b = await this.runBatch(time, false);
           drained = b.drained;
           const end = opts.numBatches !== undefined ? index >= opts.numBatches : drained;
           last = { time, end };
           if (end || opts.signal?.aborted) break;
         }
       }
-      if (last.end || (opts.numBatches === undefined && drained)) await this.runBatch(last.time + interval, true, writers, deadWriter);
+      // The final pass flushes event-time windows as the local runtime does; it is committed
+      // only when the sources are drained (a run stopped by numBatches resumes at the next batch).
+      if (last.end || (opts.numBatches === undefined && drained)) await this.runBatch(last.time + interval, true, drained);
     } finally {
       await this.end(started);
-      const errors: unknown[] = [];
-      for (const w of writers.values()) { try { await w.close(); } catch (e) { errors.push(e); } }
-      try { await deadWriter?.close(); } catch (e) { errors.push(e); }
       this.pool.listen(undefined);
-      if (errors.length && !this.failure) throw errors[0];
     }
     return { metrics: this.metrics };
   }
@@ -169,18 +214,20 @@ class CoordinatorJob {
     void started;
   }
 
-  private async runBatch(t: number, final: boolean, writers: Map<string, SinkWriter<unknown>>, deadWriter: SinkWriter<DeadLetter>): Promise<BatchState> {
+  private async runBatch(t: number, final: boolean, commit = true): Promise<BatchState> {
     const b: BatchState = { t, final, sinks: new Map(), records: {}, dead: [], lateRecords: 0, any: false, drained: true, stages: new Set() };
     for (const id of this.sinkNodes) b.sinks.set(id, new Array(this.physical.nodePartitions[id]).fill(undefined));
     this.batch = b;
     debug({ batch: t }, final ? 'final pass' : 'start');
     await this.all('done', undefined, () => { for (let i = 0; i < this.n; i++) this.pool.send(i, { type: 'batch', job: this.job, t, final }); });
-    for (const [id, parts] of b.sinks) {
+    const committed = this.output.committed();
+    const replayed = committed !== undefined && t <= committed;
+    for (const [id, parts] of replayed ? [] : b.sinks) {
       const defined = parts.filter((p): p is unknown[] => p !== undefined);
       if (!defined.length) continue;
       const records = defined.length === 1 ? defined[0] : defined.flat(1);
       try {
-        await writers.get(id)!.write(records, t);
+        await this.output.writers.get(id)!.write(records, t);
       } catch (e) {
         if (e instanceof SluiceError) throw e;
         const n = this.plan.nodes.find((x) => x.id === id)!;
@@ -188,11 +235,13 @@ class CoordinatorJob {
         throw new RuntimeError(`${id} (${type}) failed writing batch ${t}: ${(e as Error).message}`, { operator: id, batchTime: t });
       }
     }
+    if (b.dead.length && !replayed) await this.output.deadWriter!.write(b.dead, t);
+    if (!replayed && commit) this.output.commit(t);
+    else debug({ batch: t }, 'replayed: its output was committed before');
     for (const [id, n] of Object.entries(b.records)) this.metrics.records[id] = (this.metrics.records[id] ?? 0) + n;
     this.metrics.lateRecords += b.lateRecords;
     this.metrics.deadLetters += b.dead.length;
     if (!final || b.any) this.metrics.batches++;
-    if (b.dead.length) await deadWriter.write(b.dead, t);
     this.batch = undefined;
     return b;
   }
@@ -293,9 +342,10 @@ class CoordinatorJob {
         for (let p = w; p < s.partitions; p += this.n) if (!b.stages.has(`${s.id}/${p}`)) out.push(`${s.id}/p${p} [${s.nodes.filter((id) => this.physical.nodePartitions[id] > p).join(', ')}]`);
         return out;
       });
-      doing = `while running batch ${b.t}${unfinished.length ? ` (${unfinished[0]})` : ''}`;
+      doing = `while running ${unfinished[0] ?? 'its last messages'}`;
     } else if (this.phase) doing = `while waiting for '${this.phase.what}'`;
-    this.fail(new RuntimeError(`worker ${w} exited (${why}) ${doing}`, { batchTime: b?.t }, 'see the worker\'s stderr above; SLUICE_LOG=debug logs every stage partition'));
+    const detail = `worker ${w} crashed (${why}) ${doing}`;
+    this.fail(new WorkerCrashed(b ? `${detail} in batch ${b.t}` : detail, detail, b?.t));
   }
 
   private codec(id: string) {

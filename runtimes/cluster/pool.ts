@@ -134,6 +134,19 @@ export class WorkerPool {
     live.delete(this);
   }
 
+  /** Replaces every worker by a new process (after a crash): kills those still running, waits for them, forks anew. */
+  async restart(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.workers.map((w) => new Promise<void>((resolve) => {
+      if (w.exited) return resolve();
+      w.child.once('exit', () => resolve());
+      w.child.kill('SIGKILL');
+    })));
+    this.closing = false;
+    live.add(this);
+    for (let i = 0; i < this.workers.length; i++) this.workers[i] = this.forkOne(i);
+  }
+
   /** Kills every worker at once (SIGKILL). */
   kill(): void {
     this.closing = true;

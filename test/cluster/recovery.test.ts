@@ -1,0 +1,66 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RuntimeError } from '../../src/errors.js';
+import { harnessPipeline, runBatches } from '../../src/testing/index.js';
+import { seconds } from '../../src/time/duration.js';
+import type { Stream } from '../../src/dsl/stream.js';
+import { crashLines, crashingTotals, lines, runningTotals } from './fixtures/pipelines.js';
+
+const fixtures = fileURLToPath(new URL('./fixtures/pipelines.ts', import.meta.url));
+const sorted = (batches: unknown[][]) => batches.map((b) => [...b].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))));
+const dirs: string[] = [];
+const tmp = (): string => { const d = mkdtempSync(join(tmpdir(), 'sluice-cluster-')); dirs.push(d); return d; };
+afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+
+describe('cluster recovery', () => {
+  it('a worker SIGKILLed mid-batch: workers restart, the job replays, the output is the local one, each batch written once', async () => {
+    const markers = tmp();
+    const expected = await runBatches(crashLines, crashingTotals(markers, 1));
+    const { pipeline, out } = harnessPipeline([crashLines], crashingTotals(markers, 1) as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
+    await pipeline.run({ runtime: 'cluster', workers: 2, worker: { module: fixtures, export: 'crashingHarness', args: [markers, 1] } } as never);
+    expect(readdirSync(markers)).toHaveLength(1);
+    expect(out.batches.map(([t]) => t)).toEqual([1000, 2000, 3000, 4000]);
+    expect(sorted(out.batches.map(([, rs]) => rs))).toEqual(sorted(expected));
+  });
+
+  it('a batch that crashes its worker every time stops the job after 3 attempts, naming the batch, worker and operators', async () => {
+    const markers = tmp();
+    const { pipeline } = harnessPipeline([crashLines], crashingTotals(markers, 99) as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
+    const run = pipeline.run({ runtime: 'cluster', workers: 2, worker: { module: fixtures, export: 'crashingHarness', args: [markers, 99] } } as never);
+    await expect(run).rejects.toThrow(/^batch 2000 failed 3 times \(worker [01] crashed \(killed by SIGKILL\) while running stage-1\/p[01] \[map#1, flatMap#2, map#3\]\); giving up/);
+    expect(readdirSync(markers)).toHaveLength(3);
+  });
+
+  it('a run restarted with the same checkpointDir writes only the batches after the last commit', async () => {
+    const dir = tmp();
+    const expected = await runBatches(lines, runningTotals);
+    const ref = { module: fixtures, export: 'harness', args: ['runningTotals'] };
+    const first = harnessPipeline([lines], runningTotals as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
+    await first.pipeline.run({ runtime: 'cluster', workers: 2, worker: ref, checkpointDir: dir, numBatches: 2 } as never);
+    expect(first.out.batches.map(([t]) => t)).toEqual([1000, 2000]);
+    expect(readdirSync(join(dir, 'commits')).sort()).toEqual(['1000.json', '2000.json']);
+    const second = harnessPipeline([lines], runningTotals as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
+    await second.pipeline.run({ runtime: 'cluster', workers: 2, worker: ref, checkpointDir: dir } as never);
+    expect(second.out.batches.map(([t]) => t)).toEqual([3000, 4000]);
+    expect(sorted([...first.out.batches, ...second.out.batches].map(([, rs]) => rs))).toEqual(sorted(expected));
+    expect(readdirSync(join(dir, 'commits')).sort()).toEqual(['4000.json', '5000.json']);
+  });
+
+  it('refuses a corrupt or foreign checkpoint directory before starting any worker', async () => {
+    const ref = { module: fixtures, export: 'harness', args: ['runningTotals'] };
+    const corrupt = tmp();
+    writeFileSync(join(corrupt, 'metadata.json'), '{"format": 1, "pipel');
+    const p = harnessPipeline([lines], runningTotals as (s: Stream<any>) => Stream<unknown>).pipeline;
+    await expect(p.run({ runtime: 'cluster', workers: 1, worker: ref, checkpointDir: corrupt } as never)).rejects.toThrow(/checkpoint directory .* refused: metadata.json is corrupt/);
+    const foreign = tmp();
+    writeFileSync(join(foreign, 'metadata.json'), JSON.stringify({ format: 1, pipeline: 'other-job', planHash: 'x', keyGroups: 128, stateful: [] }));
+    await expect(p.run({ runtime: 'cluster', workers: 1, worker: ref, checkpointDir: foreign } as never)).rejects.toThrow(RuntimeError);
+    await expect(p.run({ runtime: 'cluster', workers: 1, worker: ref, checkpointDir: foreign } as never)).rejects.toThrow(/refused: it belongs to pipeline 'other-job', not 'test'/);
+    const lost = tmp();
+    writeFileSync(join(lost, 'metadata.json'), JSON.stringify({ format: 1, pipeline: 'test', planHash: 'x', keyGroups: 128, stateful: [{ node: 'mapWithState#4', state: 'sessions', kind: 'mapWithState' }] }));
+    await expect(p.run({ runtime: 'cluster', workers: 1, worker: ref, checkpointDir: lost } as never)).rejects.toThrow(/refused: its state 'sessions' \(mapWithState mapWithState#4\) is not in the pipeline/);
+  });
+});
