@@ -1,26 +1,23 @@
 /**
- * How batches are encoded between processes. One function each way, so that the Avro batch
- * codec of `src/wire` replaces this one in one place.
- *
- * TODO(wire): use `createBatchCodec({ edge, declared })` from src/wire when it lands; until
- * then batches are encoded with v8's structured serialisation (which keeps every JS value
- * the local runtime can hold: Maps, bigints, undefined, nested tuples).
+ * How batches are encoded between processes: the Avro batch codec of `src/wire`, one
+ * instance per edge and process (it encodes for each destination and decodes from any
+ * sender). Edges with a declared schema (a source's, carried through type-preserving
+ * operators) encode with it; the others infer and widen theirs.
  *
  * @module
  */
-import { deserialize, serialize } from 'node:v8';
 import type { AvroSchemaJson } from '../../src/ir/nodes.js';
+import { fromAvroSchema } from '../../src/schema/schema.js';
+import { createBatchCodec } from '../../src/wire/index.js';
 
 /** Encodes and decodes the batches of one edge. */
 export interface BatchCodec {
-  encode(records: readonly unknown[]): Uint8Array;
+  /** Encodes for one destination (a partition, or the coordinator); parts for a destination must arrive in the order they were encoded. */
+  encode(records: readonly unknown[], destination: string | number): Uint8Array;
   decode(bytes: Uint8Array): unknown[];
 }
 
-/** The codec of an edge (a shuffle edge id, or a sink node id), given its declared schema if any. */
-export function codecFor(_edge: string, _schema: AvroSchemaJson | 'inferred'): BatchCodec {
-  return {
-    encode: (records) => serialize(records),
-    decode: (bytes) => deserialize(bytes) as unknown[],
-  };
+/** The codec of an edge, named `from→to` in errors, given its declared schema if any. */
+export function codecFor(edge: string, schema: AvroSchemaJson | 'inferred'): BatchCodec {
+  return createBatchCodec<unknown>({ edge, declared: schema === 'inferred' ? undefined : fromAvroSchema<unknown>(schema) });
 }

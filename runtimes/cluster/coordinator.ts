@@ -350,7 +350,11 @@ class CoordinatorJob {
 
   private codec(id: string) {
     let c = this.codecs.get(id);
-    if (!c) { c = codecFor(id, 'inferred'); this.codecs.set(id, c); }
+    if (!c) {
+      const n = this.plan.nodes.find((x) => x.id === id)!;
+      c = codecFor(`${n.inputs[0].from}→${id}`, 'inferred');
+      this.codecs.set(id, c);
+    }
     return c;
   }
 }

@@ -1,8 +1,9 @@
 import { DecodeError, PipelineError, RuntimeError, SluiceError, UserFunctionError } from '../../src/errors.js';
-import type { WireError } from './protocol.js';
+import type { WireError as WireErrorData } from './protocol.js';
+import { WireError, type WireErrorCode } from '../../src/wire/index.js';
 
 /** An error as data for the other process. */
-export function toWire(e: unknown): WireError {
+export function toWire(e: unknown): WireErrorData {
   if (e instanceof SluiceError) {
     const message = e.hint && e.message.endsWith(` (fix: ${e.hint})`) ? e.message.slice(0, -` (fix: ${e.hint})`.length) : e.message;
     const cause = (e as { cause?: unknown }).cause;
@@ -34,7 +35,7 @@ function safeRecord(r: unknown): unknown {
  * The error again, of the same class (UserFunctionError, PipelineError, RuntimeError,
  * DecodeError), with `where` (worker, stage, partition, batch) appended to its message.
  */
-export function fromWire(w: WireError, where: string): Error {
+export function fromWire(w: WireErrorData, where: string): Error {
   let e: Error;
   const site = w.site ?? {};
   switch (w.name) {
@@ -44,6 +45,11 @@ export function fromWire(w: WireError, where: string): Error {
     case 'PipelineError': e = new PipelineError(w.message, site, w.hint); break;
     case 'DecodeError': e = new DecodeError(w.message, site); break;
     case 'RuntimeError': e = new RuntimeError(w.message, site, w.hint); break;
+    case 'WireError': {
+      const edge = (site.location ?? 'edge ?').replace(/^edge /, '');
+      e = new WireError(w.code as WireErrorCode, edge, w.message.replace(`edge ${edge}: `, ''), w.hint);
+      break;
+    }
     default:
       e = w.code ? new RuntimeError(w.message, site, w.hint) : new Error(w.message);
       if (!w.code) e.name = w.name;

@@ -73,13 +73,12 @@ class Job {
     const phys = start.physical;
     this.edges = new Map(phys.edges.map((e) => [e.id, e]));
     this.reader = new ShuffleReader((edge) => this.edges.get(edge)!.fromPartitions);
-    for (const e of phys.edges) this.codecs.set(e.id, codecFor(e.id, e.schema));
+    for (const e of phys.edges) this.codecs.set(e.id, codecFor(`${e.from}→${e.to}`, e.schema));
+    for (const n of plan.nodes) if (n.kind === 'sink') this.codecs.set(n.id, codecFor(`${n.inputs[0].from}→${n.id}`, 'inferred'));
   }
 
   codec(id: string): BatchCodec {
-    let c = this.codecs.get(id);
-    if (!c) { c = codecFor(id, 'inferred'); this.codecs.set(id, c); }
-    return c;
+    return this.codecs.get(id)!;
   }
 }
 
@@ -299,7 +298,7 @@ export class ClusterWorker {
     for (const s of sp.sinks) {
       const records = outputs.get(s.input);
       if (records) metrics.records[s.id] = metrics.records[s.id] ?? 0;
-      this.send({ type: 'sink', job: job.id, t, node: s.id, partition: sp.partition, defined: records !== undefined, data: records && job.codec(s.id).encode(records) });
+      this.send({ type: 'sink', job: job.id, t, node: s.id, partition: sp.partition, defined: records !== undefined, data: records && job.codec(s.id).encode(records, 'coordinator') });
     }
     this.send({ type: 'stage', job: job.id, t, stage: sp.stage.id, partition: sp.partition });
     debug(site, () => `done: ${sp.nodes.map((n) => `${n.id}=${outputs.get(n.id)?.length ?? '-'}`).join(' ')}`);
@@ -312,7 +311,7 @@ export class ClusterWorker {
     const codec = job.codec(e.id);
     for (let q = 0; q < e.toPartitions; q++) {
       const chunk = parts?.[q];
-      const data = chunk && codec.encode(chunk);
+      const data = chunk && codec.encode(chunk, q);
       if (q % workers === job.worker) {
         // Same process: no trip through the coordinator, but through the codec all the same.
         job.reader.put(e.id, ctx.time, from, q, data ? codec.decode(data) : undefined);
