@@ -1,10 +1,13 @@
 /**
  * The checkpoint directory of a cluster job: `metadata.json` (what job the directory belongs
- * to) and `commits/<t>.json`, one per batch whose sink output was written. Every file is
- * written to a temporary name, fsynced, renamed, and the directory fsynced.
+ * to); per committed batch t, `offsets/<t>.json` (source positions after t),
+ * `state/<t>/<name>.bin` (each stateful node's state after t, keyed entries by key group)
+ * and, last, `commits/<t>.json`. Every file is written to a temporary name, fsynced,
+ * renamed, and its directory fsynced. The last 2 commits are kept.
  *
- * Recovery replays the job from its first batch and writes sinks only for batches after
- * the last commit (see docs/CLUSTER.md: state snapshots per key group are still to come).
+ * A commit in `snapshot` mode restarts from its state and positions; a commit in `replay`
+ * mode (some operator or source cannot snapshot) restarts by replaying the job from its
+ * first batch, writing sinks only for batches after the commit.
  *
  * @module
  */
@@ -13,6 +16,7 @@ import { join } from 'node:path';
 import { RuntimeError } from '../../src/errors.js';
 import { STATEFUL_KINDS } from '../../src/ir/nodes.js';
 import type { Plan } from '../../src/ir/plan.js';
+import { decodeState, encodeState, type NodeState } from './state.js';
 
 /** Format of the checkpoint directory. */
 export const CHECKPOINT_FORMAT = 1;
@@ -51,9 +55,28 @@ function metadataOf(plan: Plan, hash: string): CheckpointMetadata {
   return { format: CHECKPOINT_FORMAT, pipeline: plan.name, planHash: hash, keyGroups: plan.keyGroups, stateful };
 }
 
+/** What `commits/<t>.json` holds. */
+export interface Commit {
+  readonly t: number;
+  /** `snapshot`: state and offsets of t are in the directory; `replay`: restart from the first batch. */
+  readonly mode: 'snapshot' | 'replay';
+  /** The job's zero time (batch times are zeroTime + k · interval). */
+  readonly zeroTime: number;
+  /** True when t was the final pass of a drained job: nothing is left to do. */
+  readonly complete: boolean;
+  readonly committedAt?: string;
+}
+
+/** A file name for a node's state: its stable state name when it has one, else its id. */
+function stateFileName(plan: Plan, node: string): string {
+  const n = plan.nodes.find((x) => x.id === node);
+  const name = n && 'state' in n ? n.state.name : node;
+  return `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.bin`;
+}
+
 /** An open checkpoint directory. */
 export class Checkpoints {
-  private constructor(readonly dir: string, private last: number | undefined) {}
+  private constructor(readonly dir: string, private last: Commit | undefined) {}
 
   /**
    * Opens (or creates) the checkpoint directory of `plan`. Refuses, before anything runs, a
@@ -95,19 +118,75 @@ export class Checkpoints {
     return new Checkpoints(dir, lastCommit(dir));
   }
 
-  /** Time of the last committed batch, if any. */
-  get lastCommitted(): number | undefined {
+  /** The last commit, if any. */
+  get lastCommit(): Commit | undefined {
     return this.last;
   }
 
-  /** Records that batch `t`'s output was written. Keeps the last 2 commits. */
-  commit(t: number): void {
-    const dir = join(this.dir, 'commits');
-    writeAtomic(dir, `${t}.json`, JSON.stringify({ t, committedAt: new Date().toISOString() }) + '\n');
-    this.last = t;
-    const old = commitTimes(this.dir).filter((x) => x < t).sort((a, b) => b - a).slice(1);
-    for (const x of old) rmSync(join(dir, `${x}.json`), { force: true });
+  /**
+   * Commits batch `c.t`: with `states` (snapshot mode) the state files and offsets first,
+   * then the commit file. Keeps the last 2 commits.
+   */
+  commit(c: Omit<Commit, 'committedAt'>, plan: Plan, states?: Record<string, NodeState>): void {
+    if (states) {
+      const dir = join(this.dir, 'state', String(c.t));
+      mkdirSync(dir, { recursive: true });
+      for (const [node, s] of Object.entries(states)) {
+        writeAtomicBytes(dir, stateFileName(plan, node), encodeState({ node, state: s }));
+      }
+      const offsets: Record<string, unknown> = {};
+      for (const n of plan.nodes) if (n.kind === 'source') offsets[n.id] = (states[n.id]?.local?.[0] as { position?: unknown } | undefined)?.position;
+      mkdirSync(join(this.dir, 'offsets'), { recursive: true });
+      writeAtomic(join(this.dir, 'offsets'), `${c.t}.json`, JSON.stringify(offsets) + '\n');
+    }
+    const commit: Commit = { ...c, committedAt: new Date().toISOString() };
+    writeAtomic(join(this.dir, 'commits'), `${c.t}.json`, JSON.stringify(commit) + '\n');
+    this.last = commit;
+    const old = commitTimes(this.dir).filter((x) => x < c.t).sort((a, b) => b - a).slice(1);
+    for (const x of old) {
+      rmSync(join(this.dir, 'commits', `${x}.json`), { force: true });
+      rmSync(join(this.dir, 'offsets', `${x}.json`), { force: true });
+      rmSync(join(this.dir, 'state', String(x)), { recursive: true, force: true });
+    }
   }
+
+  /** The state of every node at the last commit (snapshot mode), by node id of `plan` (files are matched by state name). */
+  loadState(plan: Plan): Record<string, NodeState> {
+    const c = this.last;
+    if (!c || c.mode !== 'snapshot') return {};
+    const dir = join(this.dir, 'state', String(c.t));
+    const out: Record<string, NodeState> = {};
+    let files: string[];
+    try {
+      files = readdirSync(dir).filter((f) => f.endsWith('.bin'));
+    } catch (e) {
+      throw refuse(this.dir, `commit ${c.t} has no state directory (${(e as Error).message})`);
+    }
+    for (const n of plan.nodes) {
+      const f = stateFileName(plan, n.id);
+      if (!files.includes(f)) continue;
+      try {
+        out[n.id] = decodeState<{ state: NodeState }>(readFileSync(join(dir, f))).state;
+      } catch (e) {
+        throw refuse(this.dir, `state file state/${c.t}/${f} is corrupt (${(e as Error).message})`, undefined, n.id);
+      }
+    }
+    return out;
+  }
+}
+
+/** Like {@link writeAtomic}, for bytes. */
+function writeAtomicBytes(dir: string, name: string, bytes: Uint8Array): void {
+  const tmp = join(dir, `.${name}.tmp-${process.pid}`);
+  const fd = openSync(tmp, 'w');
+  try {
+    writeFileSync(fd, bytes);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, join(dir, name));
+  fsyncDir(dir);
 }
 
 function refuse(dir: string, why: string, hint = 'point checkpointDir at this job\'s own directory, or at an empty one', operator?: string): RuntimeError {
@@ -121,7 +200,15 @@ function commitTimes(dir: string): number[] {
     .map((m) => Number(m[1]));
 }
 
-function lastCommit(dir: string): number | undefined {
+function lastCommit(dir: string): Commit | undefined {
   const ts = commitTimes(dir);
-  return ts.length ? Math.max(...ts) : undefined;
+  if (!ts.length) return undefined;
+  const t = Math.max(...ts);
+  try {
+    const c = JSON.parse(readFileSync(join(dir, 'commits', `${t}.json`), 'utf8')) as Commit;
+    if (c.t !== t || (c.mode !== 'snapshot' && c.mode !== 'replay') || typeof c.zeroTime !== 'number') throw new Error('fields missing');
+    return c;
+  } catch (e) {
+    throw refuse(dir, `commits/${t}.json is corrupt (${(e as Error).message})`);
+  }
 }

@@ -12,7 +12,8 @@ import type { DeadLetter, SinkWriter } from '../../src/io/connector.js';
 import { defaultDeadLetters } from '../../src/io/dead-letters.js';
 import type { Plan } from '../../src/ir/plan.js';
 import { resolve } from 'node:path';
-import { Checkpoints } from './checkpoint.js';
+import { Checkpoints, type Commit } from './checkpoint.js';
+import { decodeState, encodeState, mergeStates, type NodeState, type PartitionState } from './state.js';
 import { planPhysical } from '../../src/planner/index.js';
 import type { PhysicalPlan } from '../../src/planner/types.js';
 import type { RunMetrics, RunOptions, RunResult } from '../../src/runtime.js';
@@ -51,11 +52,17 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
   if (!Number.isInteger(workers) || workers < 1) throw new RuntimeError(`workers must be a positive integer, got ${opts.workers}`, {}, 'pass { workers: 2 }');
   const physical = planPhysical(plan, { partitions: opts.partitions ?? workers });
   const checkpoints = opts.checkpointDir !== undefined ? Checkpoints.open(resolve(opts.checkpointDir), plan, physical.planHash) : undefined;
-  let committed = checkpoints?.lastCommitted;
+  let last: Omit<Commit, 'committedAt'> | undefined = checkpoints?.lastCommit;
+  if (last?.complete) {
+    debug({}, `checkpoint ${checkpoints!.dir}: the job completed at batch ${last.t}; nothing to do`);
+    return { metrics: { batches: 0, records: Object.fromEntries(plan.nodes.map((n) => [n.id, 0])), deadLetters: 0, lateRecords: 0 } };
+  }
   const output: Output = {
     writers: new Map(),
-    committed: () => committed,
-    commit: (t) => { checkpoints?.commit(t); committed = t; },
+    checkpointing: checkpoints !== undefined,
+    last: () => last,
+    states: () => encodeState(checkpoints!.loadState(plan)),
+    commit: (c, states) => { checkpoints?.commit(c, plan, states); last = c; },
   };
   const pool = opts.pool ?? WorkerPool.start({ workers, mode: opts.worker ? 'module' : 'reexec', pipeline: plan.name });
   const failures = new Map<string, number>();
@@ -81,7 +88,7 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
             'see the workers\' stderr above; SLUICE_LOG=debug logs every stage partition',
           );
         }
-        debug({}, `${e.message}: restarting the workers, replaying after batch ${committed ?? 'none'} (attempt ${n + 1})`);
+        debug({}, `${e.message}: restarting the workers, resuming after batch ${last?.t ?? 'none'} (attempt ${n + 1})`);
         await pool.restart();
       }
     }
@@ -101,9 +108,13 @@ const MAX_ATTEMPTS = 3;
 interface Output {
   readonly writers: Map<string, SinkWriter<unknown>>;
   deadWriter?: SinkWriter<DeadLetter>;
-  /** Time of the last batch whose output was written (by this run or, with a checkpoint directory, an earlier one). */
-  committed(): number | undefined;
-  commit(t: number): void;
+  /** A checkpoint directory is kept: ask workers for state snapshots. */
+  readonly checkpointing: boolean;
+  /** The last commit (by this run or, with a checkpoint directory, an earlier one). */
+  last(): Omit<Commit, 'committedAt'> | undefined;
+  /** The encoded state of the last commit (snapshot mode). */
+  states(): Uint8Array;
+  commit(c: Omit<Commit, 'committedAt'>, states?: Record<string, NodeState>): void;
 }
 
 /** A worker process died (exit, signal): the job is replayed on new workers. */
@@ -131,6 +142,8 @@ interface BatchState {
   drained: boolean;
   /** Stage partitions finished, as `stage/p`. */
   readonly stages: Set<string>;
+  /** State snapshots of the partitions (checkpointing). */
+  readonly states: PartitionState[];
 }
 
 /** One run of one pipeline on a pool. */
@@ -142,6 +155,11 @@ class CoordinatorJob {
   private readonly n: number;
   private readonly sinkNodes: string[];
   private readonly codecs = new Map<string, ReturnType<typeof codecFor>>();
+  /** Workers' executors that cannot snapshot their state. */
+  private readonly cannot: string[] = [];
+  /** Whether batches are checkpointed with state (else commits are replay points). */
+  private snapshots = false;
+  private zeroTime = 0;
 
   constructor(
     private readonly pool: WorkerPool,
@@ -162,7 +180,12 @@ class CoordinatorJob {
     const interval = plan.batchIntervalMs;
     const bounded = [...this.bindings.sources.values()].every((s) => s.spec.bounded);
     const pace = opts.pace ?? (bounded ? 'asap' : 'realtime');
-    const zeroTime = pace === 'asap' ? 0 : Math.floor(Date.now() / interval) * interval;
+    const previous = this.output.last();
+    const zeroTime = previous?.zeroTime ?? (pace === 'asap' ? 0 : Math.floor(Date.now() / interval) * interval);
+    // Resume after a snapshot commit; after a replay commit (or none) run from the first batch.
+    const resume = previous?.mode === 'snapshot' ? previous : undefined;
+    const restore = resume ? this.output.states() : undefined;
+    this.zeroTime = zeroTime;
     if (!this.pool.alive) throw new RuntimeError('cluster runtime: a worker of the pool has exited', {}, 'start a new pool');
     this.pool.listen({ message: (w, m) => this.onMessage(w, m), exit: (w, why) => this.onExit(w, why) });
     let started = false;
@@ -176,14 +199,18 @@ class CoordinatorJob {
           this.pool.send(i, {
             type: 'start', job: this.job, physical: this.physical, workers: this.n, zeroTime,
             maxBatchSize: opts.maxBatchSize ?? 100_000, wait: pace === 'asap',
-            sourcePartitions: opts.sourcePartitions ?? opts.partitions ?? 1,
+            sourcePartitions: opts.sourcePartitions ?? opts.partitions ?? 1, restore,
           });
         }
       });
-      let last = { time: zeroTime, end: false };
+      this.snapshots = this.output.checkpointing && this.cannot.length === 0;
+      if (this.output.checkpointing && !this.snapshots) debug({}, `checkpoints in replay mode: ${this.cannot.join(', ')} cannot snapshot`);
+      if (resume) debug({}, `resuming after batch ${resume.t} from its checkpoint`);
+      const first = resume ? Math.round((resume.t - zeroTime) / interval) + 1 : 1;
+      let last = { time: resume?.t ?? zeroTime, end: false };
       let drained = false;
-      if (opts.numBatches !== 0 && !opts.signal?.aborted) {
-        for (let index = 1; ; index++) {
+      if (opts.numBatches !== 0 && !opts.signal?.aborted && !(opts.numBatches !== undefined && first > opts.numBatches)) {
+        for (let index = first; ; index++) {
           const time = zeroTime + index * interval;
           if (pace === 'realtime' && !(await sleepUntil(time, opts.signal))) break;
           const b = await this.runBatch(time, false);
@@ -215,12 +242,12 @@ class CoordinatorJob {
   }
 
   private async runBatch(t: number, final: boolean, commit = true): Promise<BatchState> {
-    const b: BatchState = { t, final, sinks: new Map(), records: {}, dead: [], lateRecords: 0, any: false, drained: true, stages: new Set() };
+    const b: BatchState = { t, final, sinks: new Map(), records: {}, dead: [], lateRecords: 0, any: false, drained: true, stages: new Set(), states: [] };
     for (const id of this.sinkNodes) b.sinks.set(id, new Array(this.physical.nodePartitions[id]).fill(undefined));
     this.batch = b;
     debug({ batch: t }, final ? 'final pass' : 'start');
-    await this.all('done', undefined, () => { for (let i = 0; i < this.n; i++) this.pool.send(i, { type: 'batch', job: this.job, t, final }); });
-    const committed = this.output.committed();
+    await this.all('done', undefined, () => { for (let i = 0; i < this.n; i++) this.pool.send(i, { type: 'batch', job: this.job, t, final, checkpoint: this.snapshots }); });
+    const committed = this.output.last()?.t;
     const replayed = committed !== undefined && t <= committed;
     for (const [id, parts] of replayed ? [] : b.sinks) {
       const defined = parts.filter((p): p is unknown[] => p !== undefined);
@@ -236,7 +263,11 @@ class CoordinatorJob {
       }
     }
     if (b.dead.length && !replayed) await this.output.deadWriter!.write(b.dead, t);
-    if (!replayed && commit) this.output.commit(t);
+    if (!replayed && commit) {
+      const mode = this.snapshots ? 'snapshot' : 'replay';
+      const zeroTime = this.zeroTime;
+      this.output.commit({ t, mode, zeroTime, complete: final }, this.snapshots ? mergeStates(b.states, this.physical.nodePartitions, this.physical.keyGroups) : undefined);
+    }
     else debug({ batch: t }, 'replayed: its output was committed before');
     for (const [id, n] of Object.entries(b.records)) this.metrics.records[id] = (this.metrics.records[id] ?? 0) + n;
     this.metrics.lateRecords += b.lateRecords;
@@ -313,10 +344,13 @@ class CoordinatorJob {
           b.lateRecords += m.lateRecords;
           b.any ||= m.any;
           b.drained &&= m.drained;
+          if (m.state) b.states.push(...decodeState<PartitionState[]>(m.state));
         }
         return this.answered(w, 'done');
       }
-      case 'ready': return this.answered(w, 'ready');
+      case 'ready':
+        if (!m.snapshots) this.cannot.push(`worker ${w}: ${m.cannot}`);
+        return this.answered(w, 'ready');
       case 'ended': return this.answered(w, 'ended');
       case 'failed': {
         const where = siteText({ worker: w, stage: m.stage, partition: m.partition, batch: m.t });

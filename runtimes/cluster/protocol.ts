@@ -56,8 +56,17 @@ export type ToWorker =
       readonly wait: boolean;
       /** Partitions of sources as partition-aware operators (mapPartitions) see them, as the local runtime's `partitions`. */
       readonly sourcePartitions: number;
+      /** State to start from (encoded `Record<node, NodeState>` of the last commit). */
+      readonly restore?: Uint8Array;
     }
-  | { readonly type: 'batch'; readonly job: number; readonly t: number; readonly final: boolean }
+  | {
+      readonly type: 'batch';
+      readonly job: number;
+      readonly t: number;
+      readonly final: boolean;
+      /** Send the partitions' state snapshots with `done`. */
+      readonly checkpoint?: boolean;
+    }
   | (BatchPart & { readonly type: 'shuffle'; readonly edge: string; readonly from: number; readonly to: number })
   | { readonly type: 'end'; readonly job: number }
   | { readonly type: 'exit' };
@@ -65,7 +74,14 @@ export type ToWorker =
 /** Worker → coordinator. */
 export type FromWorker =
   | { readonly type: 'hello'; readonly job: number; readonly worker: number; readonly pid: number; readonly pipeline: string; readonly planHash: string }
-  | { readonly type: 'ready'; readonly job: number }
+  | {
+      readonly type: 'ready';
+      readonly job: number;
+      /** Whether every executor here that keeps state across batches can snapshot it (and every source tell its position). */
+      readonly snapshots: boolean;
+      /** What cannot, for the log. */
+      readonly cannot?: string;
+    }
   | (BatchPart & { readonly type: 'shuffle'; readonly edge: string; readonly from: number; readonly to: number })
   | (BatchPart & { readonly type: 'sink'; readonly node: string; readonly partition: number })
   | { readonly type: 'stage'; readonly job: number; readonly t: number; readonly stage: string; readonly partition: number }
@@ -81,6 +97,8 @@ export type FromWorker =
       readonly any: boolean;
       /** Whether every source this worker reads is drained. */
       readonly drained: boolean;
+      /** With `checkpoint`: the encoded `PartitionState[]` of this worker's partitions after the batch. */
+      readonly state?: Uint8Array;
     }
   | { readonly type: 'failed'; readonly job: number; readonly t?: number; readonly stage?: string; readonly partition?: number; readonly error: WireError }
   | { readonly type: 'ended'; readonly job: number };

@@ -24,6 +24,7 @@ import { debug, siteText } from './log.js';
 import { clusterExecutor } from './ops.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { ShuffleReader, splitBatch } from './shuffle.js';
+import { canSnapshot, decodeState, encodeState, KEEPS_STATE, stateFor, type NodeState, type PartitionState } from './state.js';
 
 type StartMsg = Extract<ToWorker, { type: 'start' }>;
 type JobMsg = Extract<ToWorker, { type: 'job' }>;
@@ -114,7 +115,7 @@ export class ClusterWorker {
       case 'batch': {
         const job = this.job;
         if (!job || job.id !== msg.job) return;
-        job.batches = job.batches.then(() => this.runBatch(job, msg.t, msg.final));
+        job.batches = job.batches.then(() => this.runBatch(job, msg.t, msg.final, msg.checkpoint ?? false));
         return;
       }
       default:
@@ -166,9 +167,11 @@ export class ClusterWorker {
         job.parts.push(this.buildPartition(job, stage, p, byId, local));
       }
     }
+    if (msg.restore) this.restore(job, msg.restore);
     for (const sp of job.parts) for (const ex of sp.execs) await ex.start?.();
-    debug({ worker: this.opts.index }, () => `job ${job.id}: ${job.parts.map((sp) => `${sp.stage.id}/p${sp.partition}`).join(', ')}`);
-    this.send({ type: 'ready', job: job.id });
+    const cannot = job.parts.flatMap((sp) => sp.nodes.filter((n, i) => !canSnapshot(n.kind, sp.execs[i])).map((n) => n.id));
+    debug({ worker: this.opts.index }, () => `job ${job.id}: ${job.parts.map((sp) => `${sp.stage.id}/p${sp.partition}`).join(', ')}${msg.restore ? ' (restored)' : ''}`);
+    this.send({ type: 'ready', job: job.id, snapshots: cannot.length === 0, cannot: cannot.length ? cannot.join(', ') : undefined });
   }
 
   private buildPartition(job: Job, stage: Stage, p: number, byId: Map<string, IRNode>, local: ReturnType<typeof executors>): StagePartition {
@@ -202,6 +205,19 @@ export class ClusterWorker {
       if (e.combine && to.kind === e.combine) combiners.set(e.id, (local[to.kind] as (n: IRNode, env: Env) => Executor)(to, env));
     }
     return { stage, partition: p, nodes, execs, sources, shuffleIn, forwardIn, shuffleOut, combiners, sinks };
+  }
+
+  /** Puts the last commit's state into this worker's executors (before they start). */
+  private restore(job: Job, bytes: Uint8Array): void {
+    const states = decodeState<Record<string, NodeState>>(bytes);
+    const phys = job.start.physical;
+    for (const sp of job.parts) {
+      sp.nodes.forEach((n, i) => {
+        const s = states[n.id];
+        const ex = sp.execs[i];
+        if (s && ex.restore) ex.restore(stateFor(n.id, s, sp.partition, phys.nodePartitions[n.id], phys.keyGroups));
+      });
+    }
   }
 
   /** The environment of partition p: as the local runtime's, but initial state only for the keys p owns. */
@@ -244,7 +260,7 @@ export class ClusterWorker {
     this.send({ type: 'failed', job: job.id, t, stage: sp?.stage.id, partition: sp?.partition, error: toWire(e) });
   }
 
-  private async runBatch(job: Job, t: number, final: boolean): Promise<void> {
+  private async runBatch(job: Job, t: number, final: boolean, checkpoint: boolean): Promise<void> {
     if (this.job !== job || job.failed) return;
     job.currentTime = t;
     const metrics: RunMetrics = { batches: 0, records: {}, deadLetters: 0, lateRecords: 0 };
@@ -263,7 +279,21 @@ export class ClusterWorker {
     const dead = job.dead;
     job.dead = [];
     const drained = job.parts.every((sp) => sp.sources.every((s) => s.done()));
-    this.send({ type: 'done', job: job.id, t, records: metrics.records, dead, lateRecords: metrics.lateRecords, any, drained });
+    let state: Uint8Array | undefined;
+    if (checkpoint) {
+      const parts: PartitionState[] = [];
+      for (const sp of job.parts) sp.nodes.forEach((n, i) => {
+        const ex = sp.execs[i];
+        if (KEEPS_STATE.has(n.kind) && ex.snapshot) parts.push({ node: n.id, partition: sp.partition, state: ex.snapshot() });
+      });
+      try {
+        state = encodeState(parts);
+      } catch (e) {
+        this.fail(job, t, undefined, new Error(`the state after batch ${t} cannot be checkpointed: ${(e as Error).message}`));
+        return;
+      }
+    }
+    this.send({ type: 'done', job: job.id, t, records: metrics.records, dead, lateRecords: metrics.lateRecords, any, drained, state });
   }
 
   private async runPartition(

@@ -48,6 +48,21 @@ export interface Executor {
   close?(): void | Promise<void>;
   /** Called once before the first batch (loading tables, opening sinks). */
   start?(): void | Promise<void>;
+  /** What the node keeps across batches, for a checkpoint (cluster runtime); taken between batches. */
+  snapshot?(): ExecutorState;
+  /** Puts back what `snapshot` gave (the keyed entries of the keys this partition owns); called before `start`. */
+  restore?(state: ExecutorState): void;
+}
+
+/**
+ * The state of an executor in a checkpoint. `keyed` entries move between partitions by key
+ * group (so a job can be rescaled); `shared` is the same in every partition (taken from
+ * one); `local` belongs to one partition and is restored to the same partition index.
+ */
+export interface ExecutorState {
+  readonly keyed?: ReadonlyArray<readonly [unknown, unknown]>;
+  readonly shared?: unknown;
+  readonly local?: unknown;
 }
 
 /** Builds the executor of one node kind. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,7 @@ import { RuntimeError } from '../../src/errors.js';
 import { harnessPipeline, runBatches } from '../../src/testing/index.js';
 import { seconds } from '../../src/time/duration.js';
 import type { Stream } from '../../src/dsl/stream.js';
-import { crashLines, crashingTotals, lines, runningTotals } from './fixtures/pipelines.js';
+import { crashLines, crashingTotals, lines, runningTotals, windowed } from './fixtures/pipelines.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/pipelines.ts', import.meta.url));
 const sorted = (batches: unknown[][]) => batches.map((b) => [...b].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))));
@@ -42,11 +42,22 @@ describe('cluster recovery', () => {
     await first.pipeline.run({ runtime: 'cluster', workers: 2, worker: ref, checkpointDir: dir, numBatches: 2 } as never);
     expect(first.out.batches.map(([t]) => t)).toEqual([1000, 2000]);
     expect(readdirSync(join(dir, 'commits')).sort()).toEqual(['1000.json', '2000.json']);
+    expect(JSON.parse(readFileSync(join(dir, 'commits', '2000.json'), 'utf8'))).toMatchObject({ t: 2000, mode: 'snapshot', zeroTime: 0, complete: false });
+    expect(JSON.parse(readFileSync(join(dir, 'offsets', '2000.json'), 'utf8'))).toEqual({ 'source#0': 2 });
+    const stateful = first.pipeline.plan().nodes.find((n) => n.kind === 'updateStateByKey') as { state: { name: string } };
+    expect(readdirSync(join(dir, 'state', '2000')).sort()).toEqual([`${stateful.state.name}.bin`, 'source_0.bin'].sort());
+    // Resume on 1 worker and 3 partitions: the keyed state moves by key group.
     const second = harnessPipeline([lines], runningTotals as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
-    await second.pipeline.run({ runtime: 'cluster', workers: 2, worker: ref, checkpointDir: dir } as never);
+    const { metrics } = await second.pipeline.run({ runtime: 'cluster', workers: 1, partitions: 3, worker: ref, checkpointDir: dir } as never);
     expect(second.out.batches.map(([t]) => t)).toEqual([3000, 4000]);
+    expect(metrics.records['source#0']).toBe(1); // only batches 3 and 4 were read: ['a'] after the empty one
     expect(sorted([...first.out.batches, ...second.out.batches].map(([, rs]) => rs))).toEqual(sorted(expected));
     expect(readdirSync(join(dir, 'commits')).sort()).toEqual(['4000.json', '5000.json']);
+    expect(JSON.parse(readFileSync(join(dir, 'commits', '5000.json'), 'utf8'))).toMatchObject({ t: 5000, complete: true });
+    // A third run of a completed job does nothing.
+    const third = harnessPipeline([lines], runningTotals as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
+    await third.pipeline.run({ runtime: 'cluster', workers: 2, worker: ref, checkpointDir: dir } as never);
+    expect(third.out.batches).toEqual([]);
   });
 
   it('refuses a corrupt or foreign checkpoint directory before starting any worker', async () => {
@@ -62,5 +73,34 @@ describe('cluster recovery', () => {
     const lost = tmp();
     writeFileSync(join(lost, 'metadata.json'), JSON.stringify({ format: 1, pipeline: 'test', planHash: 'x', keyGroups: 128, stateful: [{ node: 'mapWithState#4', state: 'sessions', kind: 'mapWithState' }] }));
     await expect(p.run({ runtime: 'cluster', workers: 1, worker: ref, checkpointDir: lost } as never)).rejects.toThrow(/refused: its state 'sessions' \(mapWithState mapWithState#4\) is not in the pipeline/);
+  });
+});
+
+describe('cluster checkpoints', () => {
+  it('a worker SIGKILLed mid-batch with a checkpointDir resumes from the last commit instead of replaying', async () => {
+    const markers = tmp();
+    const dir = tmp();
+    const expected = await runBatches(crashLines, crashingTotals(markers, 1));
+    const { pipeline, out } = harnessPipeline([crashLines], crashingTotals(markers, 1) as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
+    const { metrics } = await pipeline.run({ runtime: 'cluster', workers: 2, checkpointDir: dir, worker: { module: fixtures, export: 'crashingHarness', args: [markers, 1] } } as never);
+    expect(readdirSync(markers)).toHaveLength(1);
+    expect(out.batches.map(([t]) => t)).toEqual([1000, 2000, 3000, 4000]);
+    expect(sorted(out.batches.map(([, rs]) => rs))).toEqual(sorted(expected));
+    expect(metrics.records['source#0']).toBe(4); // batches 2–4 only: batch 1 was committed before the crash
+  });
+
+  it('windows resume with their kept batches and give the local result', async () => {
+    const dir = tmp();
+    const input = [['a b'], ['b c'], ['a'], ['c c'], ['b']];
+    const expected = await runBatches(input, windowed);
+    const ref = { module: fixtures, export: 'harnessOf', args: ['windowed', input] };
+    const runs: Array<Array<readonly [number, unknown[]]>> = [];
+    for (const numBatches of [2, 4, undefined]) {
+      const { pipeline, out } = harnessPipeline([input], windowed as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
+      await pipeline.run({ runtime: 'cluster', workers: 2, worker: ref, checkpointDir: dir, numBatches } as never);
+      runs.push(out.batches);
+    }
+    expect(runs.map((r) => r.map(([t]) => t))).toEqual([[1000, 2000], [3000, 4000], [5000]]);
+    expect(sorted(runs.flat().map(([, rs]) => rs))).toEqual(sorted(expected));
   });
 });

@@ -13,5 +13,7 @@ export const groupByKeyAndWindow: ExecutorFactory<'groupByKeyAndWindow'> = (node
       for (const b of kept) for (const [k, v] of b.records) m.entry(k, () => []).value.push(v);
       return [...m.entries()];
     },
+    snapshot: () => ({ local: kept }),
+    restore(s) { kept.splice(0, kept.length, ...((s.local ?? []) as typeof kept)); },
   };
 };

@@ -56,5 +56,11 @@ export const mapWithState: ExecutorFactory<'mapWithState'> = (node, env) => {
       if (snapshots) ctx.side.set(node.id, [...state.entries()].map(([k, e]) => [k, e.state]));
       return out;
     },
+    snapshot: () => ({ keyed: [...state.entries()].map(([k, e]) => [k, [e.state, e.touched]] as const), shared: { first } }),
+    restore(s) {
+      for (const [k] of [...state.entries()]) state.delete(k);
+      for (const [k, [st, touched]] of (s.keyed ?? []) as [unknown, [unknown, number]][]) state.set(k, { state: st, touched });
+      first = (s.shared as { first?: boolean } | undefined)?.first ?? first;
+    },
   };
 };

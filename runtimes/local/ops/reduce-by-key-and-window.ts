@@ -79,5 +79,16 @@ export const reduceByKeyAndWindow: ExecutorFactory<'reduceByKeyAndWindow'> = (no
       lastEmit = t;
       return out;
     },
+    snapshot: () => ({
+      local: { batches: batches.map((b) => [b.time, [...b.m.entries()]]), previous: previous && [...previous.entries()], lastEmit },
+    }),
+    restore(s) {
+      const l = s.local as { batches: [number, [unknown, unknown][]][]; previous?: [unknown, unknown][]; lastEmit: number } | undefined;
+      if (!l) return;
+      const toMap = (es: [unknown, unknown][]) => { const m = new KeyMap<unknown>(); for (const [k, v] of es) m.set(k, v); return m; };
+      batches.splice(0, batches.length, ...l.batches.map(([time, es]) => ({ time, m: toMap(es) })));
+      previous = l.previous && toMap(l.previous);
+      lastEmit = l.lastEmit;
+    },
   };
 };

@@ -21,9 +21,17 @@ export function sourceExecutor(pacing: SourcePacing): ExecutorFactory<'source'> 
     if (!source) throw new RuntimeError(`${node.id}: no source bound to this node`, { operator: node.id });
     let reader: SourceReader<unknown> | undefined;
     let drained = false;
+    let resumeFrom: unknown;
     return {
       start() {
-        reader = source.open({ operator: node.id, deadLetter: (origin, reason, raw) => env.deadLetter(origin, reason, raw) });
+        reader = source.open({ operator: node.id, deadLetter: (origin, reason, raw) => env.deadLetter(origin, reason, raw) }, resumeFrom);
+      },
+      // The position after the last polled record (undefined when the reader cannot tell).
+      snapshot: () => ({ local: { position: reader?.position?.(), drained } }),
+      restore(s) {
+        const l = s.local as { position?: unknown; drained?: boolean } | undefined;
+        resumeFrom = l?.position;
+        drained = l?.drained ?? false;
       },
       async process() {
         if (drained || !reader) return [];

@@ -36,5 +36,10 @@ export const updateStateByKey: ExecutorFactory<'updateStateByKey'> = (node, env)
       }
       return [...state.entries()].map(([k, e]) => [k, e.state]);
     },
+    snapshot: () => ({ keyed: [...state.entries()].map(([k, e]) => [k, [e.state, e.seen]] as const) }),
+    restore(s) {
+      for (const [k] of [...state.entries()]) state.delete(k);
+      for (const [k, [st, seen]] of (s.keyed ?? []) as [unknown, [unknown, number]][]) state.set(k, { state: st, seen });
+    },
   };
 };

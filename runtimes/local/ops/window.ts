@@ -15,5 +15,7 @@ export const window: ExecutorFactory<'window'> = (node, env) => {
       for (const b of kept) for (let i = 0; i < b.records.length; i++) out.push(b.records[i]);
       return out;
     },
+    snapshot: () => ({ local: kept }),
+    restore(s) { kept.splice(0, kept.length, ...((s.local ?? []) as typeof kept)); },
   };
 };
