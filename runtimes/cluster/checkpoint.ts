@@ -35,12 +35,12 @@ function fsyncDir(dir: string): void {
   try { fsyncSync(fd); } finally { closeSync(fd); }
 }
 
-/** Writes `text` to `path` atomically: temp file, fsync, rename, fsync of the directory. */
-export function writeAtomic(dir: string, name: string, text: string): void {
+/** Writes `data` to `dir/name` atomically: temp file, fsync, rename, fsync of the directory. */
+export function writeAtomic(dir: string, name: string, data: string | Uint8Array): void {
   const tmp = join(dir, `.${name}.tmp-${process.pid}`);
   const fd = openSync(tmp, 'w');
   try {
-    writeFileSync(fd, text);
+    writeFileSync(fd, data);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -132,7 +132,7 @@ export class Checkpoints {
       const dir = join(this.dir, 'state', String(c.t));
       mkdirSync(dir, { recursive: true });
       for (const [node, s] of Object.entries(states)) {
-        writeAtomicBytes(dir, stateFileName(plan, node), encodeState({ node, state: s }));
+        writeAtomic(dir, stateFileName(plan, node), encodeState({ node, state: s }));
       }
       const offsets: Record<string, unknown> = {};
       for (const n of plan.nodes) if (n.kind === 'source') offsets[n.id] = (states[n.id]?.local?.[0] as { position?: unknown } | undefined)?.position;
@@ -175,19 +175,6 @@ export class Checkpoints {
   }
 }
 
-/** Like {@link writeAtomic}, for bytes. */
-function writeAtomicBytes(dir: string, name: string, bytes: Uint8Array): void {
-  const tmp = join(dir, `.${name}.tmp-${process.pid}`);
-  const fd = openSync(tmp, 'w');
-  try {
-    writeFileSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, join(dir, name));
-  fsyncDir(dir);
-}
 
 function refuse(dir: string, why: string, hint = 'point checkpointDir at this job\'s own directory, or at an empty one', operator?: string): RuntimeError {
   return new RuntimeError(`checkpoint directory ${dir} refused: ${why}`, { operator, location: dir }, hint);
