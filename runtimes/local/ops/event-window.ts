@@ -276,5 +276,23 @@ export const eventWindow: ExecutorFactory<'eventWindow'> = (node, env) => {
       const out = due();
       return out.length ? out : undefined;
     },
+    // Open windows per key, the watermark and the key order; timers are rebuilt from the windows.
+    snapshot: () => ({
+      keyed: [...slots.values()].map(({ value: sl }) => [sl.key, { seq: sl.seq, wins: [...sl.wins.values()].map(({ start, end, acc, fired, dirty }) => ({ start, end, acc, fired, dirty })) }] as const),
+      shared: { wm, maxTs, seq },
+    }),
+    restore(st) {
+      const sh = st.shared as { wm: number; maxTs: number; seq: number } | undefined;
+      if (sh) ({ wm, maxTs, seq } = sh);
+      for (const [key, v] of (st.keyed ?? []) as [unknown, { seq: number; wins: Array<Omit<Win, 'slot' | 'alive'>> }][]) {
+        const slot: Slot = { key, seq: v.seq, wins: new Map() };
+        slots.set(key, slot);
+        for (const x of v.wins) {
+          const win: Win = { ...x, slot, alive: true };
+          slot.wins.set(win.start, win);
+          timers.push({ at: win.fired && !win.dirty ? win.end - 1 + lateness : win.end - 1, win });
+        }
+      }
+    },
   };
 };
