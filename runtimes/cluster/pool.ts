@@ -38,6 +38,17 @@ type Listener = {
   exit(worker: number, why: string): void;
 };
 
+/**
+ * Node flags added to every worker: a larger young generation (the default 16 MB makes the
+ * short-lived records of a batch cost a third of a worker's time in scavenges; 64 MB
+ * measured 1.3–1.6× faster on a shuffled word count).
+ */
+const WORKER_FLAGS = ['--max-semi-space-size=64'];
+
+function withWorkerFlags(execArgv: readonly string[]): string[] {
+  return [...WORKER_FLAGS.filter((f) => !execArgv.some((a) => a.startsWith(f.split('=')[0]))), ...execArgv];
+}
+
 function tsxImport(): string {
   const req = createRequire(import.meta.url);
   return pathToFileURL(req.resolve('tsx')).href;
@@ -86,10 +97,10 @@ export class WorkerPool {
       const entry = process.argv[1];
       if (!entry) throw new RuntimeError('cluster runtime: this process has no entry script to re-execute as a worker', {}, 'run the job from a script (node job.js, tsx job.ts, sluice run job.ts)');
       env.SLUICE_PIPELINE = this.opts.pipeline ?? '';
-      child = fork(entry, process.argv.slice(2), { env, execArgv: process.execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      child = fork(entry, process.argv.slice(2), { env, execArgv: withWorkerFlags(process.execArgv), serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     } else {
       const main = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
-      child = fork(main, [], { env, execArgv: ['--import', tsxImport()], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      child = fork(main, [], { env, execArgv: withWorkerFlags(['--import', tsxImport()]), serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     }
     const h: WorkerHandle = { index, child, exited: false };
     child.on('message', (m) => this.listener?.message(index, m as FromWorker));

@@ -83,6 +83,40 @@ class Job {
   }
 }
 
+/** A source executor that can poll its next batch ahead of time. */
+interface Prefetching extends SourceExecutor {
+  prefetch(): void;
+}
+
+/**
+ * Reads a source's next batch as soon as the worker sent `done` for this one, so that
+ * reading overlaps the end of the batch elsewhere. Only with asap pacing, where a poll
+ * waits for a full batch and so does not depend on when it runs; snapshots are taken
+ * before the prefetch starts, so positions stay those after the committed batch.
+ */
+function prefetching(ex: SourceExecutor): Prefetching {
+  let next: Promise<unknown[] | undefined> | undefined;
+  const poll = () => ex.process([], undefined as never) as Promise<unknown[] | undefined>;
+  return {
+    ...ex,
+    start: ex.start && (() => ex.start!()),
+    process() {
+      const r = next ?? poll();
+      next = undefined;
+      return r;
+    },
+    prefetch() {
+      if (next || ex.done()) return;
+      next = poll();
+      next.catch(() => {}); // reported when the batch takes it
+    },
+    done: () => ex.done(),
+    close: ex.close && (() => ex.close!()),
+    snapshot: ex.snapshot && (() => ex.snapshot!()),
+    restore: ex.restore && ((s) => ex.restore!(s)),
+  };
+}
+
 function rawOf(v: unknown): string {
   return typeof v === 'string' ? v : preview(v, 10_000);
 }
@@ -190,8 +224,11 @@ export class ClusterWorker {
         return e ? { from: e.id, edge: inp.edge } : inp;
       });
       nodes.push({ ...n, inputs: renamed } as IRNode);
-      const ex = clusterExecutor(n, env, local, phys, p);
-      if (n.kind === 'source') sources.push(ex as SourceExecutor);
+      let ex = clusterExecutor(n, env, local, phys, p);
+      if (n.kind === 'source') {
+        if (job.start.wait) ex = prefetching(ex as SourceExecutor);
+        sources.push(ex as SourceExecutor);
+      }
       execs.push(ex);
     }
     const forwardIn = stage.inputs
@@ -294,6 +331,11 @@ export class ClusterWorker {
       }
     }
     this.send({ type: 'done', job: job.id, t, records: metrics.records, dead, lateRecords: metrics.lateRecords, any, drained, state });
+    // Read the next batch while the coordinator and the other workers finish this one.
+    if (!final) {
+      job.currentTime = t + job.plan.batchIntervalMs;
+      for (const sp of job.parts) for (const s of sp.sources) (s as Partial<Prefetching>).prefetch?.();
+    }
   }
 
   private async runPartition(
