@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { UserFunctionError } from '../../src/errors.js';
 import { runBatches } from '../../src/testing/index.js';
-import { countWords, failing, lines, runningTotals, wordCount } from './fixtures/pipelines.js';
+import { countWords, failing, lines, parsed, runningTotals, wordCount } from './fixtures/pipelines.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/pipelines.ts', import.meta.url));
 const ref = (name: string) => ({ module: fixtures, export: 'harness', args: [name] });
@@ -26,6 +26,23 @@ describe('cluster runtime', () => {
     expect(local).toEqual([[6], [4], [0], [1]]);
     const cluster = await runBatches(lines, countWords, { runtime: 'cluster', workers: 2, worker: ref('countWords') });
     expect(cluster).toEqual(local);
+  });
+});
+
+describe('cluster runtime dead letters and metrics', () => {
+  it('dead letters reach the coordinator\'s dead-letter sink and metrics add up over workers, as on the local runtime', async () => {
+    const input = [['1 2 x', '3'], ['y 4', '5 z 6']];
+    const report = (into: unknown[]) => ({ inspect: (r: { deadLetters: unknown[]; metrics: unknown }) => { into.push(r.deadLetters, r.metrics); } });
+    const local: unknown[] = [];
+    const cluster: unknown[] = [];
+    const expected = await runBatches(input, parsed, report(local));
+    const out = await runBatches(input, parsed, { runtime: 'cluster', workers: 2, worker: { module: fixtures, export: 'harnessOf', args: ['parsed', input] }, ...report(cluster) });
+    expect(expected).toEqual([[6], [15]]);
+    expect(out).toEqual(expected);
+    const reasons = (d: unknown) => (d as Array<{ origin: string; reason: string; raw: string; batchTime: number }>).map((x) => `${x.batchTime} ${x.origin} ${x.raw} ${x.reason}`).sort();
+    expect(reasons(cluster[0])).toEqual(reasons(local[0]));
+    expect(reasons(cluster[0])).toHaveLength(3);
+    expect(cluster[1]).toEqual(local[1]);
   });
 });
 
