@@ -188,12 +188,10 @@ class CoordinatorJob {
     this.zeroTime = zeroTime;
     if (!this.pool.alive) throw new RuntimeError('cluster runtime: a worker of the pool has exited', {}, 'start a new pool');
     this.pool.listen({ message: (w, m) => this.onMessage(w, m), exit: (w, why) => this.onExit(w, why) });
-    let started = false;
     try {
       await this.all('hello', opts.helloTimeoutMs ?? 60_000, () => {
         for (let i = 0; i < this.n; i++) this.pool.send(i, { type: 'job', job: this.job, pipeline: plan.name, ref: opts.worker });
       });
-      started = true;
       await this.all('ready', undefined, () => {
         for (let i = 0; i < this.n; i++) {
           this.pool.send(i, {
@@ -224,21 +222,20 @@ class CoordinatorJob {
       // only when the sources are drained (a run stopped by numBatches resumes at the next batch).
       if (last.end || (opts.numBatches === undefined && drained)) await this.runBatch(last.time + interval, true, drained);
     } finally {
-      await this.end(started);
+      await this.end();
       this.pool.listen(undefined);
     }
     return { metrics: this.metrics };
   }
 
   /** Tells the workers the job is over and waits for them (not after a worker died: the pool is then killed by its owner). */
-  private async end(started: boolean): Promise<void> {
+  private async end(): Promise<void> {
     if (!this.pool.alive) { this.pool.kill(); return; }
     try {
       await this.all('ended', 10_000, () => { for (let i = 0; i < this.n; i++) this.pool.send(i, { type: 'end', job: this.job }); }, true);
     } catch {
       this.pool.kill();
     }
-    void started;
   }
 
   private async runBatch(t: number, final: boolean, commit = true): Promise<BatchState> {

@@ -20,7 +20,7 @@ import { executors } from '../local/ops/index.js';
 import type { SourceExecutor } from '../local/ops/source.js';
 import { codecFor, type BatchCodec } from './codec.js';
 import { toWire } from './errors.js';
-import { debug, siteText } from './log.js';
+import { debug } from './log.js';
 import { clusterExecutor } from './ops.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { ShuffleReader, splitBatch } from './shuffle.js';
@@ -399,10 +399,5 @@ export class ClusterWorker {
       try { await ex.close?.(); } catch (e) { errors.push(e); }
     }
     if (errors.length) throw errors[0];
-  }
-
-  /** For error messages: where this worker is. */
-  where(site: { stage?: string; partition?: number; batch?: number }): string {
-    return siteText({ worker: this.opts.index, ...site });
   }
 }
