@@ -57,6 +57,19 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     debug({}, `checkpoint ${checkpoints!.dir}: the job completed at batch ${last.t}; nothing to do`);
     return { metrics: { batches: 0, records: Object.fromEntries(plan.nodes.map((n) => [n.id, 0])), deadLetters: 0, lateRecords: 0 } };
   }
+  if (last?.mode === 'snapshot') {
+    // Per-partition state (windows' kept batches) cannot follow a changed partition count: refuse before starting.
+    for (const [node, s] of Object.entries(checkpoints!.loadState(plan))) {
+      const now = physical.nodePartitions[node];
+      if (s.local && Object.keys(s.local).length && s.partitions !== now) {
+        throw new RuntimeError(
+          `checkpoint directory ${checkpoints!.dir} refused: ${node} keeps its state per partition and it was taken with ${s.partitions} partition(s), this run has ${now}`,
+          { operator: node, location: checkpoints!.dir },
+          `resume with { partitions: ${s.partitions} } (or as many workers), or start from an empty checkpoint directory`,
+        );
+      }
+    }
+  }
   const output: Output = {
     writers: new Map(),
     checkpointing: checkpoints !== undefined,

@@ -103,6 +103,17 @@ describe('cluster checkpoints', () => {
     expect(runs.map((r) => r.map(([t]) => t))).toEqual([[1000, 2000], [3000, 4000], [5000]]);
     expect(sorted(runs.flat().map(([, rs]) => rs))).toEqual(sorted(expected));
   });
+
+  it('refuses to resume per-partition window state on another partition count, naming the operator', async () => {
+    const dir = tmp();
+    const input = [['a b'], ['b c'], ['a']];
+    const ref = { module: fixtures, export: 'harnessOf', args: ['windowed', input] };
+    const build = () => harnessPipeline([input], windowed as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) }).pipeline;
+    await build().run({ runtime: 'cluster', workers: 2, worker: ref, checkpointDir: dir, numBatches: 2 } as never);
+    await expect(build().run({ runtime: 'cluster', workers: 2, partitions: 4, worker: ref, checkpointDir: dir } as never)).rejects.toThrow(
+      /refused: reduceByKeyAndWindow#3 keeps its state per partition and it was taken with 2 partition\(s\), this run has 4/,
+    );
+  });
 });
 
 describe('cluster checkpoints of event-time windows', () => {
