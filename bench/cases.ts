@@ -5,7 +5,7 @@
  * @module
  */
 import { Pipeline, Sources, millis, type Stream } from '../src/index.js';
-import { BATCH, BATCH_MS, Counter, Digest, bestOf, forEachBatchOf, keyTable, keyedPairs, numbers, sameOutput, sinkTo, type Output, type Row } from './harness.js';
+import { BATCH, BATCH_MS, Counter, Digest, bestOf, forEachBatchOf, keyTable, keyedPairs, keyedPairsForLoop, numbers, sameOutput, sinkTo, type Output, type Row } from './harness.js';
 
 /** One benchmark: both sides, given where to send their output. */
 export interface Case {
@@ -58,7 +58,7 @@ const reduceByKey: Case = {
   baseline(out) {
     let m = new Map<string, number>();
     forEachBatchOf(
-      keyedPairs(N, KEYS),
+      keyedPairsForLoop(N, KEYS),
       BATCH,
       (kv) => {
         const e = m.get(kv[0]);
@@ -117,7 +117,7 @@ const windowed: Case = {
     ),
   baseline(out) {
     const w = new WindowedSums(WINDOW_BATCHES, out);
-    forEachBatchOf(keyedPairs(N, KEYS), BATCH, (kv) => w.add(kv[0], kv[1]), () => w.endBatch());
+    forEachBatchOf(keyedPairsForLoop(N, KEYS), BATCH, (kv) => w.add(kv[0], kv[1]), () => w.endBatch());
   },
 };
 

@@ -135,31 +135,3 @@ describe('fusion of stateless chains', () => {
     await same([[pair('a', 1), null, pair('b', 2)]], (s) => s.map((x: unknown) => x as readonly [string, number]).mapValues((v: number) => v + 1, { onError: 'deadLetter' }));
   });
 });
-
-describe('combiner before reduceByKeyAndWindow', () => {
-  const add = (a: number, b: number) => a + b;
-  it('same windows, with and without inverse and filter, object keys equal by value', async () => {
-    const batches = [
-      [pair({ a: 1, b: 2 }, 1), pair('x', 2), pair({ b: 2, a: 1 }, 3), pair('x', 4), pair(1, 1), pair('1', 1)],
-      [pair('x', 1)],
-      [],
-      [pair({ b: 2, a: 1 }, 5), pair('y', 1), pair('y', 1)],
-    ];
-    await same(batches, (s) => s.reduceByKeyAndWindow(add, seconds(2), seconds(1)));
-    await same(batches, (s) => s.reduceByKeyAndWindow(add, seconds(3), seconds(1), { inverse: (a: number, b: number) => a - b, filter: (kv: readonly [unknown, number]) => kv[1] > 0 }));
-    await same(batches, (s) => s.map((kv: unknown) => kv as readonly [unknown, number]).reduceByKeyAndWindow((a: number, b: number) => a * 10 + b, seconds(2), seconds(2)));
-  });
-
-  it('keys equal by value are folded in record order, whichever object stands for them', async () => {
-    const k1 = { a: 1, b: 2 };
-    const k2 = { b: 2, a: 1 };
-    const o = await same([[pair(k1, 1), pair(k2, 2), pair(k1, 3)]], (s) => s.reduceByKeyAndWindow((a: number, b: number) => a * 10 + b, seconds(1), seconds(1)));
-    expect(o.out).toEqual([[[k1, 123]]]);
-  });
-
-  it('a throwing function or a record that is not a pair fails as the executor fails', async () => {
-    const o = await same([[pair('x', 1), pair('x', 2)]], (s) => s.reduceByKeyAndWindow(() => { throw new Error('boom'); }, seconds(2), seconds(1)));
-    expect(o.error?.message).toMatch(/boom/);
-    await same([[pair('x', 1), 5 as unknown as readonly [string, number]]], (s) => s.reduceByKeyAndWindow(add, seconds(2), seconds(1)));
-  });
-});

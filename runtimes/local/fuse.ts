@@ -2,33 +2,25 @@
  * Operator fusion for the local engine, applied once to the executors the engine built
  * (the hook in `engine.ts`). It changes how batches are computed, never what comes out.
  *
- * 1. Stateless chains. Consecutive `map` / `filter` / `flatMap` / `mapValues` /
- *    `flatMapValues` nodes, each the only consumer of the one before, run as one loop:
- *    each record goes through every stage before the next record starts (as Spark pipelines
- *    narrow transformations), with no array between stages and the output array allocated
- *    once. The head node's executor computes the whole chain; every node of the chain still
- *    "runs" at its own place in the engine's topological order, and there it
- *    - sends its own dead letters (in record order, as its own executor would),
- *    - throws its own `UserFunctionError` when its function failed with `onError: 'fail'`
- *      (the first failing record in its input order; stages after a failing stage are
- *      stopped, stages before it go on over the whole batch, as they would unfused),
- *    - gets its record count right in `metrics.records` (the engine adds the length of the
- *      array a node returns; inner nodes return their input and add the difference).
- *   What differs is only the interleaving of calls to user functions (stage 2 sees record 1
- *   before stage 1 sees record 2), and that the calls of a whole chain happen when its
- *   head's turn comes. Pure functions cannot tell.
- *
- * 2. A map-side combiner before `reduceByKeyAndWindow`: its input batch is first folded per
- *    key (keys compared as `keys.ts` does, first-seen order, `f` applied in record order),
- *    which is what the executor does first with every batch, with a plain `Map` instead of
- *    a `KeyMap` and one lookup a record. The executor then gets one pair a key. Anything
- *    unusual (a record that is not an array, `f` throwing) hands the executor the original
- *    batch instead, so errors are the executor's own.
+ * Consecutive `map` / `filter` / `flatMap` / `mapValues` / `flatMapValues` nodes, each the
+ * only consumer of the one before, run as one loop: each record goes through every stage
+ * before the next record starts (as Spark pipelines narrow transformations), with no array
+ * between stages and the output array allocated once (at the input's length when no stage
+ * can add records). The head node's executor computes the whole chain; every node of the
+ * chain still "runs" at its own place in the engine's topological order, and there it
+ * - sends its own dead letters (in record order, as its own executor would),
+ * - throws its own `UserFunctionError` when its function failed with `onError: 'fail'`
+ *   (the first failing record in its input order; stages after a failing stage are stopped,
+ *   stages before it go on over the whole batch, as they would unfused),
+ * - gets its record count right in `metrics.records` (the engine adds the length of the
+ *   array a node returns; inner nodes return their input and add the difference).
+ * What differs is only the interleaving of calls to user functions (stage 2 sees record 1
+ * before stage 1 sees record 2), and that all calls of a chain happen at its head's turn.
+ * Pure functions cannot tell.
  *
  * The semantics mirrored here are those of `ops/map.ts`, `ops/filter.ts`, `ops/flat-map.ts`,
- * `ops/map-values.ts`, `ops/flat-map-values.ts` and the per-batch fold of
- * `ops/reduce-by-key-and-window.ts`: a change there must be made here too.
- * `bench/fuse.test.ts` runs pipelines with and without fusion and compares output, errors,
+ * `ops/map-values.ts` and `ops/flat-map-values.ts`: a change there must be made here too.
+ * `bench/fuse.test.ts` runs pipelines with fusion on and off and compares output, errors,
  * dead letters and metrics. `SLUICE_FUSE=0` in the environment turns fusion off.
  *
  * @module
@@ -37,7 +29,6 @@
 import type { IRNode, OnError } from '../../src/ir/nodes.js';
 import type { BatchContext, Env, Executor } from './executor.js';
 import { fail } from './guard.js';
-import { keyId, type KeyId } from './keys.js';
 
 type Fn = (x: unknown) => unknown;
 type Emit = (record: unknown) => void;
@@ -59,9 +50,8 @@ export function fusionEnabled(): boolean {
 }
 
 /**
- * The executors to run instead of `execs` (one per node of `nodes`, same order): chains of
- * stateless nodes fused, reduceByKeyAndWindow given a combiner. Returns `execs` as they are
- * when fusion is off.
+ * The executors to run instead of `execs` (one per node of `nodes`, same order), with chains
+ * of stateless nodes fused. Returns `execs` as they are when fusion is off.
  */
 export function fuse(nodes: readonly IRNode[], execs: readonly Executor[], env: Env): Executor[] {
   const out = [...execs];
@@ -87,9 +77,6 @@ export function fuse(nodes: readonly IRNode[], execs: readonly Executor[], env: 
     const fused = fuseChain(chain.map((n) => ({ id: n.id, kind: n.kind as StatelessKind, onError: (n as { onError: OnError }).onError, f: env.fns(n.id).f as Fn })));
     chain.forEach((n, i) => { out[at.get(n.id)!] = fused[i]; });
   }
-  nodes.forEach((n, i) => {
-    if (n.kind === 'reduceByKeyAndWindow') out[i] = withCombiner(out[i], env.fns(n.id).f as (a: unknown, b: unknown) => unknown);
-  });
   return out;
 }
 
@@ -224,39 +211,4 @@ function fuseChain(stages: readonly Stage[]): Executor[] {
       if (run.limit === 0) break;
     }
   }
-}
-
-// ---- combiner before reduceByKeyAndWindow --------------------------------------------------------
-
-/** `rs` folded per key with `f`, keys in first-seen order; undefined for anything unusual. */
-function combine(rs: readonly unknown[], f: (a: unknown, b: unknown) => unknown): unknown[] | undefined {
-  const acc = new Map<KeyId, [unknown, unknown]>();
-  for (let i = 0; i < rs.length; i++) {
-    const kv = rs[i];
-    if (!Array.isArray(kv)) return undefined;
-    const k = kv[0];
-    const id = typeof k === 'object' && k !== null ? keyId(k) : (k as KeyId);
-    const e = acc.get(id);
-    if (e === undefined) acc.set(id, [k, kv[1]]);
-    else {
-      try { e[1] = f(e[1], kv[1]); } catch { return undefined; }
-    }
-  }
-  const out = new Array<unknown>(acc.size);
-  let j = 0;
-  for (const e of acc.values()) out[j++] = e;
-  return out;
-}
-
-function withCombiner(inner: Executor, f: (a: unknown, b: unknown) => unknown): Executor {
-  return {
-    process(inputs, ctx) {
-      const rs = inputs[0];
-      const combined = rs && rs.length > 1 ? combine(rs, f) : undefined;
-      return inner.process(combined ? [combined, ...inputs.slice(1)] : inputs, ctx);
-    },
-    finish: inner.finish && ((ctx) => inner.finish!(ctx)),
-    close: inner.close && (() => inner.close!()),
-    start: inner.start && (() => inner.start!()),
-  };
 }
