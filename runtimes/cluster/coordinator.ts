@@ -387,6 +387,16 @@ class CoordinatorJob {
         return out;
       });
       doing = `while running ${unfinished[0] ?? 'its last messages'}`;
+    } else if (this.phase?.what === 'hello') {
+      // Not a crash to retry: the worker never built the pipeline.
+      this.fail(new RuntimeError(
+        `worker ${w} exited (${why}) before reporting the plan of pipeline '${this.plan.name}'`,
+        {},
+        this.opts.worker
+          ? `see the worker's stderr above: importing ${this.opts.worker.module} or calling '${this.opts.worker.export}' failed`
+          : 're-executed as a worker, the entry script must build the same pipeline and call run() on it with the cluster runtime (no branch on SLUICE_WORKER, argv or time before that)',
+      ));
+      return;
     } else if (this.phase) doing = `while waiting for '${this.phase.what}'`;
     const detail = `worker ${w} crashed (${why}) ${doing}`;
     this.fail(new WorkerCrashed(b ? `${detail} in batch ${b.t}` : detail, detail, b?.t));

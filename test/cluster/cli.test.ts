@@ -101,3 +101,10 @@ describe('sluice run --runtime cluster --checkpoint-dir: the coordinator killed 
     }
   }, 30_000);
 });
+
+describe('re-executed workers that do not serve the pipeline', () => {
+  it('a worker whose script ends without running the pipeline is reported at once, with what the script must do', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'test/cluster/fixtures/no-run-in-worker.ts'], { cwd: root });
+    expect(stdout).toMatch(/^worker [01] exited \(exit code 0\) before reporting the plan of pipeline 'cluster-word-count' \(fix: re-executed as a worker, the entry script must build the same pipeline and call run\(\) on it/);
+  });
+});
