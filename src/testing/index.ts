@@ -44,6 +44,8 @@ export interface RunBatchesOptions {
   worker?: { readonly module: string; readonly export: string; readonly args?: readonly unknown[] };
   /** Cluster: a `WorkerPool` (from `runtimes/cluster`) to run on instead of forking workers for this run. */
   pool?: { readonly size: number };
+  /** Cluster: checkpoint every batch (state snapshots, offsets, commits) into this directory. */
+  checkpointDir?: string;
 }
 
 /**
@@ -82,7 +84,7 @@ async function run<U>(
     throw new RuntimeError('runBatches on the cluster runtime needs { worker: { module, export } }: worker processes cannot see this build function', {}, 'export a function returning harnessPipeline(...).pipeline and pass its module path and name');
   }
   const cluster = runtime === 'cluster'
-    ? { workers: opts.workers, partitions: opts.clusterPartitions, sourcePartitions: opts.partitions ?? 1, worker: opts.worker, pool: opts.pool }
+    ? { workers: opts.workers, partitions: opts.clusterPartitions, sourcePartitions: opts.partitions ?? 1, worker: opts.worker, pool: opts.pool, checkpointDir: opts.checkpointDir }
     : { partitions: opts.partitions };
   const { metrics } = await p.run({ runtime, pace: 'asap', numBatches, ...cluster } as RunOptions);
   opts.inspect?.({ deadLetters: dead.records(), metrics });

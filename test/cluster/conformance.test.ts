@@ -1,9 +1,12 @@
 /**
  * The conformance suite on the cluster runtime, with 1, 2 and 4 partitions on
- * min(partitions, 2) worker processes. One pool of workers per partition count serves every
+ * min(partitions, 2) worker processes, and with 2 partitions checkpointing every batch. One pool of workers per partition count serves every
  * case: each case is a job whose workers rebuild the case's pipeline from its module path
  * and name (./case-pipeline.ts).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 import { WorkerPool } from '../../runtimes/cluster/index.js';
@@ -34,7 +37,12 @@ afterAll(async () => {
   await Promise.all([...pools.values()].map((p) => p.close()));
 });
 
-for (const partitions of [1, 2, 4]) {
+const checkpointRoot = mkdtempSync(join(tmpdir(), 'sluice-conformance-'));
+afterAll(() => rmSync(checkpointRoot, { recursive: true, force: true }));
+let runs = 0;
+
+/** 1, 2 and 4 partitions; then 2 partitions checkpointing every batch (every stateful executor snapshots, nothing may change). */
+for (const [partitions, checkpoints] of [[1, false], [2, false], [4, false], [2, true]] as const) {
   const runner = ({ module, case: c }: CaseRef): Promise<unknown[][]> => {
     const opts: RunBatchesOptions = {
       batchInterval: millis(c.batchIntervalMs ?? 1000),
@@ -44,12 +52,13 @@ for (const partitions of [1, 2, 4]) {
       clusterPartitions: partitions,
       pool: poolFor(partitions),
       worker: { module: adapter, export: 'casePipeline', args: [module, c.name] },
+      checkpointDir: checkpoints ? join(checkpointRoot, String(++runs)) : undefined,
     };
     if (c.input2) return runBatches2(c.input, c.input2, (a, b) => c.build(a, b), opts);
     return runBatches(c.input, (a) => c.build(a), opts);
   };
   await runConformance(runner, {
-    runtime: `cluster, ${partitions} partition${partitions > 1 ? 's' : ''}`,
+    runtime: `cluster, ${partitions} partition${partitions > 1 ? 's' : ''}${checkpoints ? ', checkpointing' : ''}`,
     skip: ({ area, case: c }) => UNSUPPORTED[`${area}/${c.name}`] ?? false,
   });
 }
