@@ -39,7 +39,7 @@ const stateless: Case = {
   name: 'map → filter → map',
   records: N,
   target: 1 / 3,
-  note: `${N} numbers from a generator; x·3, keep even, +1; the sink counts. Baseline: a for-of loop over the same generator calling the same three functions.`,
+  note: `${N / 1e6} M numbers from a generator; x·3, keep even, +1; the sink counts. Loop: for-of over the same generator, calling the same three functions.`,
   sluice: (out) => runPipeline(numbers(N), (s) => s.map(times3).filter(even).map(plus1), out),
   baseline(out) {
     for (const x of numbers(N)) {
@@ -53,7 +53,7 @@ const reduceByKey: Case = {
   name: 'reduceByKey, 10k keys',
   records: N,
   target: 1 / 4,
-  note: `${N} [key, value] pairs from a generator, 10k string keys round-robin; per-batch sums (${BATCH} records a batch); the sink counts the 10k pairs of each batch. Baseline: a Map per batch over the same generator, emitting the same pairs.`,
+  note: `${N / 1e6} M [key, value] pairs from a generator, 10k string keys round-robin; per-batch sums (${BATCH / 1e3} k records a batch); the sink counts the 10k pairs of each batch. Loop: a Map per batch over the same records (from an identical generator of its own, see \`keyedPairsForLoop\`), emitting the same pairs.`,
   sluice: (out) => runPipeline(keyedPairs(N, KEYS), (s) => s.reduceByKey(add), out),
   baseline(out) {
     let m = new Map<string, number>();
@@ -108,7 +108,7 @@ const windowed: Case = {
   name: `reduceByKeyAndWindow, 10k keys, window = ${WINDOW_BATCHES} × slide`,
   records: N,
   target: 1 / 4,
-  note: `${N} [key, value] pairs from a generator, 10k string keys; sums over a ${WINDOW_BATCHES}-batch window sliding by one batch, with an inverse function (incremental, as Spark's); the sink counts the 10k pairs of each slide. Baseline: a Map per batch and running totals (add the entering batch, subtract the leaving one), emitting the same pairs at every slide.`,
+  note: `the pairs of the row above; sums over a ${WINDOW_BATCHES}-batch window sliding by one batch, with an inverse function (incremental, as Spark's); the sink counts the 10k pairs of each slide. Loop: a Map per batch and running totals (add the entering batch, subtract the leaving one), emitting the same pairs at every slide.`,
   sluice: (out) =>
     runPipeline(
       keyedPairs(N, KEYS),

@@ -150,8 +150,8 @@ function render(results: Results, cmd: string): string {
   }
   out.push('', 'Ratio = sluice records/s ÷ hand-written loop records/s, wall clock, best run of each side.');
   out.push('', '¹ the same runs timed by the CPU time of the process (user + system, all threads, so garbage-collector threads count): less sensitive to other load on the machine.');
-  out.push('', '² the same benchmark with operator fusion off (`SLUICE_FUSE=0`, runtimes/local/fuse.ts), in another process: what fusion gains.');
-  out.push('', `Each in-memory benchmark runs in a process of its own: one run of each side whose outputs are compared (also the warm-up), then the best of 5 of each side, alternating. Records come from a generator through \`Sources.fromIterable\` (pace \`asap\`, maxBatchSize ${BATCH}) and end in a \`Sinks.foreachBatch\` sink that counts; the loop reads the same generator and counts the same output.`);
+  out.push('', '² the same benchmark with operator fusion off (`SLUICE_FUSE=0`, runtimes/local/fuse.ts), in another process: what fusion gains. Fusion changes only chains of two or more stateless operators (here map → filter → map); on the other rows the difference is run-to-run noise.');
+  out.push('', `Each in-memory benchmark runs in a process of its own: one run of each side whose outputs are compared (also the warm-up), then the best of 5 of each side, alternating. Records come from a generator through \`Sources.fromIterable\` (pace \`asap\`, maxBatchSize ${BATCH}) and end in a \`Sinks.foreachBatch\` sink that counts; the loop reads the same records from a generator and counts the same output.`);
   out.push('', ...results.rows.map((r) => `- **${r.name}**: ${r.note}`));
   out.push('', `Command: \`${cmd}\``);
   return out.join('\n');
