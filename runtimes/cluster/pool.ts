@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess, type ForkOptions } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RuntimeError } from '../../src/errors.js';
@@ -48,6 +48,15 @@ const WORKER_FLAGS = ['--max-semi-space-size=64'];
 function withWorkerFlags(execArgv: readonly string[]): string[] {
   return [...WORKER_FLAGS.filter((f) => !execArgv.some((a) => a.startsWith(f.split('=')[0]))), ...execArgv];
 }
+
+/**
+ * How workers are forked: batches travel as bytes (`advanced` serialisation); stdout and
+ * stderr are the coordinator's; and each worker leads its own process group, so that a
+ * Ctrl-C in a terminal (SIGINT to the foreground group) reaches only the coordinator, which
+ * stops the job after the current batch and then the workers. A worker whose coordinator
+ * dies exits when the IPC channel closes.
+ */
+const FORK: ForkOptions = { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true };
 
 function tsxImport(): string {
   const req = createRequire(import.meta.url);
@@ -97,10 +106,10 @@ export class WorkerPool {
       const entry = process.argv[1];
       if (!entry) throw new RuntimeError('cluster runtime: this process has no entry script to re-execute as a worker', {}, 'run the job from a script (node job.js, tsx job.ts, sluice run job.ts)');
       env.SLUICE_PIPELINE = this.opts.pipeline ?? '';
-      child = fork(entry, process.argv.slice(2), { env, execArgv: withWorkerFlags(process.execArgv), serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      child = fork(entry, process.argv.slice(2), { env, execArgv: withWorkerFlags(process.execArgv), ...FORK });
     } else {
       const main = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
-      child = fork(main, [], { env, execArgv: withWorkerFlags(['--import', tsxImport()]), serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      child = fork(main, [], { env, execArgv: withWorkerFlags(['--import', tsxImport()]), ...FORK });
     }
     const h: WorkerHandle = { index, child, exited: false };
     child.on('message', (m) => this.listener?.message(index, m as FromWorker));

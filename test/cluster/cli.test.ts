@@ -108,3 +108,28 @@ describe('re-executed workers that do not serve the pipeline', () => {
     expect(stdout).toMatch(/^worker [01] exited \(exit code 0\) before reporting the plan of pipeline 'cluster-word-count' \(fix: re-executed as a worker, the entry script must build the same pipeline and call run\(\) on it/);
   });
 });
+
+describe('Ctrl-C in a terminal (SIGINT to the whole process group)', () => {
+  it('stops the job after the current batch, once: workers are not hit by the signal, so nothing crashes or restarts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-ckpt-'));
+    try {
+      const child = spawn(process.execPath, ['bin/sluice.js', 'run', 'test/cluster/fixtures/ticking-job.ts', '--runtime', 'cluster', '--workers', '2', '--pace', 'realtime', '--checkpoint-dir', dir], {
+        cwd: root,
+        env: { ...process.env, SLUICE_LOG: 'debug' },
+        detached: true, // its own process group, as a shell job
+      });
+      let out = '';
+      let err = '';
+      child.stderr.on('data', (d) => { err += d; });
+      await new Promise<void>((resolve) => child.stdout.on('data', (d) => { out += d; if (out.split('\n').length > 3) resolve(); }));
+      process.kill(-child.pid!, 'SIGINT');
+      const code = await new Promise((r) => child.once('exit', (c) => r(c)));
+      expect(code).toBe(0);
+      expect(err.match(/SIGINT: stopping/g)).toHaveLength(1);
+      expect(err).not.toMatch(/crashed|restarting/);
+      expect(err).toMatch(/ticking stopped: \d+ batches/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
