@@ -96,9 +96,9 @@ async function runCommand(job: string, flags: RunFlags): Promise<number> {
   }
 }
 
-async function explainCommand(job: string, flags: { json?: boolean; dot?: boolean }): Promise<number> {
+async function explainCommand(job: string, flags: { json?: boolean; dot?: boolean; physical?: boolean; partitions?: number }): Promise<number> {
   const pipeline = await loadPipeline(job);
-  const text = flags.json ? pipeline.toJSON() : flags.dot ? pipeline.toDot() : pipeline.explain();
+  const text = flags.json ? pipeline.toJSON() : flags.dot ? pipeline.toDot() : pipeline.explain({ physical: flags.physical, partitions: flags.partitions });
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   return 0;
 }
@@ -132,8 +132,10 @@ function program(done: (code: number) => void): Command {
     .argument('<job>', 'job module (.ts or .js), relative to the working directory')
     .addOption(new Option('--json', 'print the plan as JSON (the IR)').conflicts('dot'))
     .addOption(new Option('--dot', 'print the plan as a Graphviz digraph').conflicts('json'))
+    .addOption(new Option('--physical', 'print the physical plan: stages, partitions, shuffles and edge schemas').conflicts(['json', 'dot']))
+    .addOption(new Option('--partitions <n>', 'partitions for --physical (default 1)').argParser(integer(1)))
     .addHelpText('after', `\n${JOB_MODULE_HELP}\n\nExample:\n  sluice explain examples/word-count.ts --dot | dot -Tsvg > plan.svg`)
-    .action(async (job: string, flags: { json?: boolean; dot?: boolean }) => done(await explainCommand(job, flags)));
+    .action(async (job: string, flags: { json?: boolean; dot?: boolean; physical?: boolean; partitions?: number }) => done(await explainCommand(job, flags)));
 
   return cli;
 }

@@ -1,5 +1,6 @@
 import { PipelineError, RuntimeError } from '../errors.js';
 import { explain } from '../ir/explain.js';
+import { explainPhysical } from '../planner/explain-physical.js';
 import { toDot } from '../ir/dot.js';
 import { IR_VERSION } from '../ir/nodes.js';
 import { planHash, planToJSON, type Plan } from '../ir/plan.js';
@@ -115,9 +116,17 @@ export class Pipeline {
     return { fns: g.fns, sources: g.sources, sinks: g.sinks, tables: g.tables, deadLetters: this.deadLetters };
   }
 
-  /** The plan as readable text. @example `console.log(p.explain())` */
-  explain(): string {
-    return explain(this.plan());
+  /**
+   * The plan as readable text: the logical plan, or with `{ physical: true }` the stages,
+   * partitions, shuffle edges and edge schemas the cluster runtime would run.
+   * @example
+   * ```ts
+   * console.log(p.explain());
+   * console.log(p.explain({ physical: true, partitions: 4 }));
+   * ```
+   */
+  explain(opts: { physical?: boolean; partitions?: number } = {}): string {
+    return opts.physical ? explainPhysical(this.plan(), { partitions: opts.partitions }) : explain(this.plan());
   }
 
   /** The plan as a Graphviz digraph. @example `writeFileSync('p.dot', p.toDot())` */

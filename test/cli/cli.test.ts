@@ -141,6 +141,13 @@ describe.concurrent('sluice explain', () => {
     expect(r.stdout).toMatch(/^digraph "word-count" \{\n[\s\S]*"source#0" -> "flatMap#1";[\s\S]*\}\n$/);
   });
 
+  it('--physical prints stages, partitions and shuffle edges', async () => {
+    const r = await sluice(['explain', fixture('word-count.ts'), '--physical', '--partitions', '2']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Physical plan word-count \(batch 1s, 128 key groups, 2 partitions,/);
+    expect(r.stdout).toMatch(/hash\(key\) over 128 key groups, map-side combine \(reduceByKey\)/);
+  });
+
   it('works on a factory export', async () => {
     const r = await sluice(['explain', fixture('factory.ts')]);
     expect(r.code).toBe(0);
@@ -219,6 +226,7 @@ describe.concurrent('errors: one line on stderr, no stack trace', () => {
   it('usage: unknown option', () => oneLine(['run', fixture('word-count.ts'), '--bogus'], 2, "sluice: unknown option '--bogus' (see sluice run --help)"));
   it('usage: bad --pace', () => oneLine(['run', fixture('word-count.ts'), '--pace', 'fast'], 2, /^sluice: option '--pace <pace>' argument 'fast' is invalid\. Allowed choices are asap, realtime\./));
   it('usage: bad --batches', () => oneLine(['run', fixture('word-count.ts'), '--batches', 'two'], 2, /^sluice: option '--batches <n>' argument 'two' is invalid\. expected an integer >= 0\./));
+  it('usage: --physical with --json', () => oneLine(['explain', fixture('word-count.ts'), '--physical', '--json'], 2, /cannot be used with option/));
   it('usage: --json with --dot', () => oneLine(['explain', fixture('word-count.ts'), '--json', '--dot'], 2, /^sluice: option '--json' cannot be used with option '--dot'/));
 
   it('SLUICE_DEBUG=1 prints the stack trace', async () => {
