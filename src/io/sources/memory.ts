@@ -51,12 +51,18 @@ export function fromIterable<T>(items: Iterable<T>): Source<T> {
       let done = false;
       return {
         poll(max): PollResult<T> {
-          const records: T[] = [];
-          while (!done && records.length < max) {
+          // One batch-sized buffer filled by index: cheaper than growing an empty array by push.
+          const size = Math.min(max, 1 << 20);
+          const records: T[] = new Array<T>(size);
+          let k = 0;
+          while (k < max) {
             const n = it.next();
-            if (n.done) done = true; else records.push(n.value);
+            if (n.done) { done = true; break; }
+            if (k < size) records[k] = n.value; else records.push(n.value);
+            k++;
           }
-          pos += records.length;
+          if (k < size) records.length = k;
+          pos += k;
           return { records, done };
         },
         position: () => pos,
