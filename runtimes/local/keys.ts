@@ -39,6 +39,13 @@ export class KeyMap<V> {
     if (!e) { e = { key, value: init() }; this.m.set(id, e); }
     return e;
   }
+  /** Sets `key` to `value`, or to `f(current, value)` when the key is present: one lookup. */
+  merge(key: unknown, value: V, f: (a: V, b: V) => V): void {
+    const id = typeof key === 'object' && key !== null ? keyId(key) : (key as KeyId);
+    const e = this.m.get(id);
+    if (e === undefined) this.m.set(id, { key, value });
+    else e.value = f(e.value, value);
+  }
   *entries(): IterableIterator<[unknown, V]> {
     for (const e of this.m.values()) yield [e.key, e.value];
   }

@@ -6,9 +6,7 @@ type Reduce = (a: unknown, b: unknown) => unknown;
 /** Folds one batch's pairs per key. */
 function reduceBatch(rs: readonly [unknown, unknown][], f: Reduce): KeyMap<unknown> {
   const m = new KeyMap<unknown>();
-  for (const [k, v] of rs) {
-    if (m.has(k)) m.set(k, f(m.get(k), v)); else m.set(k, v);
-  }
+  for (let i = 0; i < rs.length; i++) m.merge(rs[i][0], rs[i][1], f);
   return m;
 }
 
@@ -28,7 +26,7 @@ export const reduceByKeyAndWindow: ExecutorFactory<'reduceByKeyAndWindow'> = (no
   let lastEmit = env.zeroTime;
 
   function mergeInto(target: KeyMap<unknown>, src: KeyMap<unknown>): void {
-    for (const [k, v] of src.entries()) target.set(k, target.has(k) ? f(target.get(k), v) : v);
+    for (const e of src.values()) target.merge(e.key, e.value, f);
   }
 
   return {
