@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: the local runtime's benchmarks, each beside a hand-written loop doing the
  * same work in the same process. Every benchmark runs in a child process of its own
- * (worker.ts), so JIT state and peak RSS are its own. Prints the tables and writes
- * bench/RESULTS.md.
+ * (worker.ts), so JIT state and peak RSS are its own. Then the cluster runtime's benchmarks
+ * (cluster-report.ts, cluster.ts). Prints the tables and writes bench/RESULTS.md.
  *
  *   npm run bench                  everything (a few minutes), writes RESULTS.md
  *   npm run bench -- stateless window   only those in-memory cases; RESULTS.md untouched
+ *   npm run bench -- cluster       only the cluster runtime's benchmarks (cluster-report.ts); RESULTS.md untouched
  *
  * @module
  */
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CASES, WINDOW_BATCHES } from './cases.js';
 import { FILE_KEYS, writeKeyedLines } from './file.js';
+import { renderCluster, runClusterBenches, type ClusterResults } from './cluster-report.js';
 import { BATCH, type Row } from './harness.js';
 import type { ProcessReport } from './worker.js';
 
@@ -159,25 +161,44 @@ function render(results: Results, cmd: string): string {
 
 async function main(argv: string[]): Promise<void> {
   const only = argv.filter((a) => !a.startsWith('-'));
-  for (const id of only) if (!CASES[id] && id !== 'file') throw new Error(`no benchmark ${id} (benchmarks: ${[...Object.keys(CASES), 'file'].join(', ')})`);
+  for (const id of only) if (!CASES[id] && id !== 'file' && id !== 'cluster') throw new Error(`no benchmark ${id} (benchmarks: ${[...Object.keys(CASES), 'file', 'cluster'].join(', ')})`);
+  const local = only.filter((id) => id !== 'cluster');
   const started = new Date();
   const load = os.loadavg()[0];
   const t0 = performance.now();
   const results: Results = { rows: [] };
-  await runCases(only.length ? only.filter((id) => id !== 'file') : Object.keys(CASES), results);
-  if (!only.length || only.includes('file')) await runFiles(results);
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu = os.cpus();
   const cmd = only.length ? `npm run bench -- ${only.join(' ')}` : 'npm run bench';
-  const body = render(results, cmd);
-  console.log(`\n${body}\n\n(${seconds.toFixed(0)} s)`);
+  const cpu = os.cpus();
+  const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${mb(os.totalmem())} RAM · ${os.type()} ${os.release()} · Node ${process.version}`;
+  let body = '';
+  let seconds = 0;
+  if (!only.length || local.length) {
+    await runCases(local.length ? local.filter((id) => id !== 'file') : Object.keys(CASES), results);
+    if (!local.length || local.includes('file')) await runFiles(results);
+    seconds = (performance.now() - t0) / 1000;
+    body = render(results, cmd);
+    console.log(`\n${body}\n\n(${seconds.toFixed(0)} s)`);
+  }
+  let cluster: ClusterResults | undefined;
+  let clusterBody = '';
+  if (!only.length || only.includes('cluster')) {
+    cluster = await runClusterBenches();
+    clusterBody = renderCluster(cluster, cmd);
+    console.log(`\n${clusterBody}\n\n(${cluster.seconds.toFixed(0)} s)`);
+  }
   if (only.length) return;
   const md = [
     '# Local runtime benchmarks',
     '',
-    `${started.toISOString()} · ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${mb(os.totalmem())} RAM · ${os.type()} ${os.release()} · Node ${process.version} · load average ${load.toFixed(2)} at the start · ${seconds.toFixed(0)} s in all`,
+    `${started.toISOString()} · ${machine} · load average ${load.toFixed(2)} at the start · ${seconds.toFixed(0)} s in all`,
     '',
     body,
+    '',
+    '# Cluster runtime benchmarks',
+    '',
+    `${cluster!.started} · the same machine and run · load average ${cluster!.load.toFixed(2)} at the start of this section · ${cluster!.seconds.toFixed(0)} s`,
+    '',
+    clusterBody,
     '',
   ].join('\n');
   writeFileSync(RESULTS, md);
