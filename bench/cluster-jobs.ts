@@ -48,10 +48,9 @@ export function strHash(s: string): number {
 
 /**
  * The lines of the word-count input: `words / WORDS_PER_LINE` lines of pseudo-random words
- * `w<0…VOCABULARY−1>`. The generator of test/cluster/fixtures/throughput.ts multiplies in
- * doubles (`x * 1103515245` loses low bits beyond 2^53) and falls into a short cycle of 738
- * distinct words; this one is the same LCG in 32-bit arithmetic (`Math.imul`), taking the
- * word from the high bits, so all VOCABULARY words occur (every one in every batch).
+ * `w<0…VOCABULARY−1>`: an LCG in 32-bit arithmetic (`Math.imul`; multiplying in doubles
+ * would lose low bits beyond 2^53 and fall into a short cycle), taking the word from the
+ * high bits, so all VOCABULARY words occur (every one in every batch).
  */
 export function* wordLines(words: number): Generator<string> {
   let x = 12345;
