@@ -1,9 +1,12 @@
 /**
  * The checkpoint directory of a cluster job: `metadata.json` (what job the directory belongs
  * to); per committed batch t, `offsets/<t>.json` (source positions after t),
- * `state/<t>/<name>.bin` (each stateful node's state after t, keyed entries by key group)
- * and, last, `commits/<t>.json`. Every file is written to a temporary name, fsynced,
- * renamed, and its directory fsynced. The last 2 commits are kept.
+ * `state/<t>/<name>.bin/p<p>.bin` (each stateful node's state after t, one file per
+ * partition, written by the worker that runs the partition) and, last, `commits/<t>.json`,
+ * written by the coordinator and listing those files with their sizes. Every file is
+ * written to a temporary name, fsynced, renamed, and its directory fsynced. The last 2
+ * commits are kept. (Format 1 directories written before per-partition files had one file
+ * `state/<t>/<name>.bin` per node, merged by the coordinator; they are still read.)
  *
  * A commit in `snapshot` mode restarts from its state and positions; a commit in `replay`
  * mode (some operator or source cannot snapshot) restarts by replaying the job from its
@@ -12,11 +15,13 @@
  * @module
  */
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { RuntimeError } from '../../src/errors.js';
 import { STATEFUL_KINDS } from '../../src/ir/nodes.js';
 import type { Plan } from '../../src/ir/plan.js';
-import { decodeState, encodeState, type NodeState } from './state.js';
+import type { StateSegment } from './protocol.js';
+import { decodeState, encodeState, mergeStates, type NodeState, type PartitionState } from './state.js';
+import type { ExecutorState } from '../local/executor.js';
 
 /** Format of the checkpoint directory. */
 export const CHECKPOINT_FORMAT = 1;
@@ -65,6 +70,31 @@ export interface Commit {
   /** True when t was the final pass of a drained job: nothing is left to do. */
   readonly complete: boolean;
   readonly committedAt?: string;
+  /** Snapshot mode: the state files of this commit (one per node and partition), as the workers wrote them. */
+  readonly segments?: ReadonlyArray<StateSegment>;
+}
+
+/** What a worker writes for one partition of one node. */
+interface SegmentContent {
+  readonly node: string;
+  readonly partition: number;
+  /** Partitions the node had. */
+  readonly partitions: number;
+  readonly state: ExecutorState;
+}
+
+/**
+ * Writes one partition's state of `node` after batch `t` to
+ * `<dir>/state/<t>/<name>.bin/p<partition>.bin` (temp, fsync, rename, fsync of the
+ * directory); run by the worker that holds the partition. Returns what the commit lists.
+ */
+export function writeSegment(dir: string, plan: Plan, t: number, node: string, partition: number, partitions: number, state: ExecutorState): StateSegment {
+  const rel = join('state', String(t), stateFileName(plan, node));
+  mkdirSync(join(dir, rel), { recursive: true });
+  const bytes = encodeState({ node, partition, partitions, state } satisfies SegmentContent);
+  const name = `p${partition}.bin`;
+  writeAtomic(join(dir, rel), name, bytes);
+  return { node, partition, partitions, file: join(rel, name), bytes: bytes.byteLength };
 }
 
 /** A file name for a node's state: its stable state name when it has one, else its id. */
@@ -124,18 +154,20 @@ export class Checkpoints {
   }
 
   /**
-   * Commits batch `c.t`: with `states` (snapshot mode) the state files and offsets first,
-   * then the commit file. Keeps the last 2 commits.
+   * Commits batch `c.t`. In snapshot mode the workers have already written their state files
+   * (listed in `c.segments`); this makes their directories durable, writes the offsets
+   * (`positions`: each source's position after t) and then the commit file. Keeps the last
+   * 2 commits.
    */
-  commit(c: Omit<Commit, 'committedAt'>, plan: Plan, states?: Record<string, NodeState>): void {
-    if (states) {
-      const dir = join(this.dir, 'state', String(c.t));
-      mkdirSync(dir, { recursive: true });
-      for (const [node, s] of Object.entries(states)) {
-        writeAtomic(dir, stateFileName(plan, node), encodeState({ node, state: s }));
-      }
+  commit(c: Omit<Commit, 'committedAt'>, plan: Plan, positions?: Record<string, unknown>): void {
+    if (c.segments) {
+      const stateDir = join(this.dir, 'state', String(c.t));
+      mkdirSync(stateDir, { recursive: true });
+      for (const d of new Set(c.segments.map((x) => dirname(join(this.dir, x.file))))) fsyncDir(d);
+      fsyncDir(stateDir);
+      fsyncDir(join(this.dir, 'state'));
       const offsets: Record<string, unknown> = {};
-      for (const n of plan.nodes) if (n.kind === 'source') offsets[n.id] = (states[n.id]?.local?.[0] as { position?: unknown } | undefined)?.position;
+      for (const n of plan.nodes) if (n.kind === 'source') offsets[n.id] = positions?.[n.id];
       mkdirSync(join(this.dir, 'offsets'), { recursive: true });
       writeAtomic(join(this.dir, 'offsets'), `${c.t}.json`, JSON.stringify(offsets) + '\n');
     }
@@ -143,10 +175,17 @@ export class Checkpoints {
     writeAtomic(join(this.dir, 'commits'), `${c.t}.json`, JSON.stringify(commit) + '\n');
     this.last = commit;
     const old = commitTimes(this.dir).filter((x) => x < c.t).sort((a, b) => b - a).slice(1);
-    for (const x of old) {
-      rmSync(join(this.dir, 'commits', `${x}.json`), { force: true });
-      rmSync(join(this.dir, 'offsets', `${x}.json`), { force: true });
-      rmSync(join(this.dir, 'state', String(x)), { recursive: true, force: true });
+    for (const x of old) rmSync(join(this.dir, 'commits', `${x}.json`), { force: true });
+    // Offsets and state of batches before c.t that are not among the kept commits: older
+    // commits, and files of batches never committed (a coordinator killed before the commit).
+    const kept = new Set(commitTimes(this.dir));
+    for (const [sub, re] of [['offsets', /^(\d+)\.json$/], ['state', /^(\d+)$/]] as const) {
+      let names: string[] = [];
+      try { names = readdirSync(join(this.dir, sub)); } catch { continue; }
+      for (const f of names) {
+        const m = re.exec(f);
+        if (m && Number(m[1]) < c.t && !kept.has(Number(m[1]))) rmSync(join(this.dir, sub, f), { recursive: true, force: true });
+      }
     }
   }
 
@@ -161,6 +200,28 @@ export class Checkpoints {
       files = readdirSync(dir).filter((f) => f.endsWith('.bin'));
     } catch (e) {
       throw refuse(this.dir, `commit ${c.t} has no state directory (${(e as Error).message})`);
+    }
+    if (c.segments) {
+      // Per-partition files written by the workers: matched to this plan's nodes by state name, merged by key group.
+      const byName = new Map(plan.nodes.map((n) => [stateFileName(plan, n.id), n.id]));
+      const parts: PartitionState[] = [];
+      const partitions: Record<string, number> = {};
+      for (const sg of c.segments) {
+        const name = basename(dirname(sg.file));
+        const node = byName.get(name);
+        if (!node) continue;
+        let content: SegmentContent;
+        try {
+          const bytes = readFileSync(join(this.dir, sg.file));
+          if (bytes.byteLength !== sg.bytes) throw new Error(`${bytes.byteLength} bytes, the commit says ${sg.bytes}`);
+          content = decodeState<SegmentContent>(bytes);
+        } catch (e) {
+          throw refuse(this.dir, `state file ${sg.file} is corrupt (${(e as Error).message})`, undefined, node);
+        }
+        parts.push({ node, partition: content.partition, state: content.state });
+        partitions[node] = content.partitions;
+      }
+      return mergeStates(parts, partitions, plan.keyGroups);
     }
     for (const n of plan.nodes) {
       const f = stateFileName(plan, n.id);

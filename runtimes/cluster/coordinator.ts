@@ -13,7 +13,7 @@ import { defaultDeadLetters } from '../../src/io/dead-letters.js';
 import type { Plan } from '../../src/ir/plan.js';
 import { resolve } from 'node:path';
 import { Checkpoints, type Commit } from './checkpoint.js';
-import { decodeState, encodeState, mergeStates, type NodeState, type PartitionState } from './state.js';
+import { encodeState } from './state.js';
 import { planPhysical } from '../../src/planner/index.js';
 import type { PhysicalPlan } from '../../src/planner/types.js';
 import type { RunMetrics, RunOptions, RunResult } from '../../src/runtime.js';
@@ -21,7 +21,7 @@ import { codecFor } from './codec.js';
 import { fromWire } from './errors.js';
 import { debug, siteText } from './log.js';
 import { WorkerPool } from './pool.js';
-import type { FromWorker, PipelineRef } from './protocol.js';
+import type { FromWorker, PipelineRef, StateSegment } from './protocol.js';
 
 /**
  * Options of a cluster run, beyond {@link RunOptions}.
@@ -39,6 +39,16 @@ export interface ClusterRunOptions extends RunOptions {
   sourcePartitions?: number;
   /** How long a worker may take to build the pipeline and report its plan hash (default 60 s). */
   helloTimeoutMs?: number;
+  /**
+   * With a `checkpointDir`: take a checkpoint (state files and commit) every this many
+   * batches (default 1, every batch). The last batch of a run stopped by `numBatches` and
+   * the final pass of a drained job are always committed. A restart resumes after the last
+   * commit and runs the batches after it again: file sinks skip the batch times they hold
+   * (exactly-once), console and foreachBatch sinks see those batches again when the
+   * coordinator itself was killed (after a worker crash the coordinator skips what it
+   * already wrote).
+   */
+  checkpointInterval?: number;
 }
 
 let jobs = 0;
@@ -47,6 +57,9 @@ let jobs = 0;
 export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRunOptions): Promise<RunResult> {
   if (opts.numBatches !== undefined && (!Number.isInteger(opts.numBatches) || opts.numBatches < 0)) {
     throw new RuntimeError(`numBatches must be a non-negative integer, got ${opts.numBatches}`);
+  }
+  if (opts.checkpointInterval !== undefined && (!Number.isInteger(opts.checkpointInterval) || opts.checkpointInterval < 1)) {
+    throw new RuntimeError(`checkpointInterval must be a positive integer (batches), got ${opts.checkpointInterval}`, {}, 'pass { checkpointInterval: 10 } to commit every 10 batches');
   }
   const workers = opts.pool?.size ?? opts.workers ?? 2;
   if (!Number.isInteger(workers) || workers < 1) throw new RuntimeError(`workers must be a positive integer, got ${opts.workers}`, {}, 'pass { workers: 2 }');
@@ -75,7 +88,8 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     checkpointing: checkpoints !== undefined,
     last: () => last,
     states: () => encodeState(checkpoints!.loadState(plan)),
-    commit: (c, states) => { checkpoints?.commit(c, plan, states); last = c; },
+    dir: checkpoints?.dir,
+    commit: (c, positions) => { checkpoints?.commit(c, plan, positions); last = c; },
   };
   const pool = opts.pool ?? WorkerPool.start({ workers, mode: opts.worker ? 'module' : 'reexec', pipeline: plan.name });
   const failures = new Map<string, number>();
@@ -123,11 +137,17 @@ interface Output {
   deadWriter?: SinkWriter<DeadLetter>;
   /** A checkpoint directory is kept: ask workers for state snapshots. */
   readonly checkpointing: boolean;
+  /** The checkpoint directory (absolute), where workers write their state files. */
+  readonly dir?: string;
   /** The last commit (by this run or, with a checkpoint directory, an earlier one). */
   last(): Omit<Commit, 'committedAt'> | undefined;
   /** The encoded state of the last commit (snapshot mode). */
   states(): Uint8Array;
-  commit(c: Omit<Commit, 'committedAt'>, states?: Record<string, NodeState>): void;
+  /** The last batch whose sinks this process wrote (a batch after the last commit may have been written before a worker crash). */
+  written?: number;
+  /** The zero time of this process's first attempt (kept for a restart before the first commit). */
+  zeroTime?: number;
+  commit(c: Omit<Commit, 'committedAt'>, positions?: Record<string, unknown>): void;
 }
 
 /** A worker process died (exit, signal): the job is replayed on new workers. */
@@ -155,8 +175,10 @@ interface BatchState {
   drained: boolean;
   /** Stage partitions finished, as `stage/p`. */
   readonly stages: Set<string>;
-  /** State snapshots of the partitions (checkpointing). */
-  readonly states: PartitionState[];
+  /** State files the workers wrote for this batch (checkpointing). */
+  readonly segments: Array<StateSegment>;
+  /** Source positions after the batch (checkpointing). */
+  readonly positions: Record<string, unknown>;
 }
 
 /** One run of one pipeline on a pool. */
@@ -194,11 +216,12 @@ class CoordinatorJob {
     const bounded = [...this.bindings.sources.values()].every((s) => s.spec.bounded);
     const pace = opts.pace ?? (bounded ? 'asap' : 'realtime');
     const previous = this.output.last();
-    const zeroTime = previous?.zeroTime ?? (pace === 'asap' ? 0 : Math.floor(Date.now() / interval) * interval);
+    const zeroTime = previous?.zeroTime ?? this.output.zeroTime ?? (pace === 'asap' ? 0 : Math.floor(Date.now() / interval) * interval);
     // Resume after a snapshot commit; after a replay commit (or none) run from the first batch.
     const resume = previous?.mode === 'snapshot' ? previous : undefined;
     const restore = resume ? this.output.states() : undefined;
     this.zeroTime = zeroTime;
+    this.output.zeroTime = zeroTime;
     if (!this.pool.alive) throw new RuntimeError('cluster runtime: a worker of the pool has exited', {}, 'start a new pool');
     this.pool.listen({ message: (w, m) => this.onMessage(w, m), exit: (w, why) => this.onExit(w, why) });
     try {
@@ -211,6 +234,7 @@ class CoordinatorJob {
             type: 'start', job: this.job, physical: this.physical, workers: this.n, zeroTime,
             maxBatchSize: opts.maxBatchSize ?? 100_000, wait: pace === 'asap',
             sourcePartitions: opts.sourcePartitions ?? opts.partitions ?? 1, restore,
+            checkpointDir: this.output.dir,
           });
         }
       });
@@ -224,7 +248,9 @@ class CoordinatorJob {
         for (let index = first; ; index++) {
           const time = zeroTime + index * interval;
           if (pace === 'realtime' && !(await sleepUntil(time, opts.signal))) break;
-          const b = await this.runBatch(time, false);
+          const every = opts.checkpointInterval ?? 1;
+          const checkpoint = every === 1 || index % every === 0 || (opts.numBatches !== undefined && index >= opts.numBatches) || !!opts.signal?.aborted;
+          const b = await this.runBatch(time, false, true, checkpoint);
           drained = b.drained;
           const end = opts.numBatches !== undefined ? index >= opts.numBatches : drained;
           last = { time, end };
@@ -251,14 +277,20 @@ class CoordinatorJob {
     }
   }
 
-  private async runBatch(t: number, final: boolean, commit = true): Promise<BatchState> {
-    const b: BatchState = { t, final, sinks: new Map(), records: {}, dead: [], lateRecords: 0, any: false, drained: true, stages: new Set(), states: [] };
+  /**
+   * Runs batch t and writes its sinks; `commit` false: never commit it (an undrained final
+   * pass); `checkpoint` false: in snapshot mode, no state files and no commit for it (between
+   * two checkpoints of `checkpointInterval`).
+   */
+  private async runBatch(t: number, final: boolean, commit = true, checkpoint = true): Promise<BatchState> {
+    const b: BatchState = { t, final, sinks: new Map(), records: {}, dead: [], lateRecords: 0, any: false, drained: true, stages: new Set(), segments: [], positions: {} };
     for (const id of this.sinkNodes) b.sinks.set(id, new Array(this.physical.nodePartitions[id]).fill(undefined));
     this.batch = b;
     debug({ batch: t }, final ? 'final pass' : 'start');
-    await this.all('done', undefined, () => { for (let i = 0; i < this.n; i++) this.pool.send(i, { type: 'batch', job: this.job, t, final, checkpoint: this.snapshots }); });
-    const committed = this.output.last()?.t;
-    const replayed = committed !== undefined && t <= committed;
+    // A batch this process already wrote (before a worker crash) is run again for its state only.
+    const replayed = t <= Math.max(this.output.last()?.t ?? -Infinity, this.output.written ?? -Infinity);
+    const snapshot = this.snapshots && commit && checkpoint && !replayed;
+    await this.all('done', undefined, () => { for (let i = 0; i < this.n; i++) this.pool.send(i, { type: 'batch', job: this.job, t, final, checkpoint: snapshot }); });
     for (const [id, parts] of replayed ? [] : b.sinks) {
       const defined = parts.filter((p): p is unknown[] => p !== undefined);
       if (!defined.length) continue;
@@ -273,10 +305,12 @@ class CoordinatorJob {
       }
     }
     if (b.dead.length && !replayed) await this.output.deadWriter!.write(b.dead, t);
-    if (!replayed && commit) {
+    if (!replayed) this.output.written = t;
+    if (!replayed && commit && (snapshot || !this.snapshots)) {
       const mode = this.snapshots ? 'snapshot' : 'replay';
       const zeroTime = this.zeroTime;
-      this.output.commit({ t, mode, zeroTime, complete: final }, this.snapshots ? mergeStates(b.states, this.physical.nodePartitions, this.physical.keyGroups) : undefined);
+      const segments = this.snapshots ? b.segments.sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0)) : undefined;
+      this.output.commit({ t, mode, zeroTime, complete: final, ...(segments ? { segments } : {}) }, this.snapshots ? b.positions : undefined);
     }
     else debug({ batch: t }, 'replayed: its output was committed before');
     for (const [id, n] of Object.entries(b.records)) this.metrics.records[id] = (this.metrics.records[id] ?? 0) + n;
@@ -354,7 +388,8 @@ class CoordinatorJob {
           b.lateRecords += m.lateRecords;
           b.any ||= m.any;
           b.drained &&= m.drained;
-          if (m.state) b.states.push(...decodeState<PartitionState[]>(m.state));
+          if (m.segments) b.segments.push(...m.segments);
+          if (m.positions) Object.assign(b.positions, m.positions);
         }
         return this.answered(w, 'done');
       }

@@ -43,6 +43,17 @@ export interface BatchPart {
   readonly data?: Uint8Array;
 }
 
+/** One partition's state file of one node in a checkpoint, as a worker reports it. */
+export interface StateSegment {
+  readonly node: string;
+  readonly partition: number;
+  /** Partitions the node has in this run. */
+  readonly partitions: number;
+  /** Path relative to the checkpoint directory. */
+  readonly file: string;
+  readonly bytes: number;
+}
+
 /** Coordinator → worker. */
 export type ToWorker =
   | { readonly type: 'job'; readonly job: number; readonly pipeline: string; readonly ref?: PipelineRef }
@@ -58,13 +69,15 @@ export type ToWorker =
       readonly sourcePartitions: number;
       /** State to start from (encoded `Record<node, NodeState>` of the last commit). */
       readonly restore?: Uint8Array;
+      /** The checkpoint directory (absolute): with `checkpoint` batches, each worker writes its partitions' state files there itself. */
+      readonly checkpointDir?: string;
     }
   | {
       readonly type: 'batch';
       readonly job: number;
       readonly t: number;
       readonly final: boolean;
-      /** Send the partitions' state snapshots with `done`. */
+      /** Write the partitions' state snapshots to `state/<t>/` of the checkpoint directory and list them in `done`. */
       readonly checkpoint?: boolean;
     }
   | (BatchPart & { readonly type: 'shuffle'; readonly edge: string; readonly from: number; readonly to: number })
@@ -97,8 +110,10 @@ export type FromWorker =
       readonly any: boolean;
       /** Whether every source this worker reads is drained. */
       readonly drained: boolean;
-      /** With `checkpoint`: the encoded `PartitionState[]` of this worker's partitions after the batch. */
-      readonly state?: Uint8Array;
+      /** With `checkpoint`: the state files this worker wrote (fsynced and renamed) for its partitions after the batch. */
+      readonly segments?: StateSegment[];
+      /** With `checkpoint`: each source's position after the batch, from the partition that reads it (for `offsets/<t>.json`). */
+      readonly positions?: Record<string, unknown>;
     }
   | { readonly type: 'failed'; readonly job: number; readonly t?: number; readonly stage?: string; readonly partition?: number; readonly error: WireError }
   | { readonly type: 'ended'; readonly job: number };

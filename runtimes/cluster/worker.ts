@@ -22,9 +22,10 @@ import { codecFor, type BatchCodec } from './codec.js';
 import { toWire } from './errors.js';
 import { debug } from './log.js';
 import { clusterExecutor } from './ops.js';
-import type { FromWorker, ToWorker } from './protocol.js';
+import type { FromWorker, StateSegment, ToWorker } from './protocol.js';
 import { ShuffleReader, splitBatch } from './shuffle.js';
-import { canSnapshot, decodeState, encodeState, KEEPS_STATE, stateFor, type NodeState, type PartitionState } from './state.js';
+import { writeSegment } from './checkpoint.js';
+import { canSnapshot, decodeState, KEEPS_STATE, stateFor, type NodeState } from './state.js';
 
 type StartMsg = Extract<ToWorker, { type: 'start' }>;
 type JobMsg = Extract<ToWorker, { type: 'job' }>;
@@ -316,21 +317,33 @@ export class ClusterWorker {
     const dead = job.dead;
     job.dead = [];
     const drained = job.parts.every((sp) => sp.sources.every((s) => s.done()));
-    let state: Uint8Array | undefined;
+    let segments: StateSegment[] | undefined;
+    let positions: Record<string, unknown> | undefined;
     if (checkpoint) {
-      const parts: PartitionState[] = [];
-      for (const sp of job.parts) sp.nodes.forEach((n, i) => {
-        const ex = sp.execs[i];
-        if (KEEPS_STATE.has(n.kind) && ex.snapshot) parts.push({ node: n.id, partition: sp.partition, state: ex.snapshot() });
-      });
+      // Each partition's state goes straight to its own file in the checkpoint directory (in
+      // parallel with the other workers); the coordinator gets only the file names and sizes.
+      const dir = job.start.checkpointDir;
+      const phys = job.start.physical;
+      segments = [];
+      positions = {};
       try {
-        state = encodeState(parts);
+        if (!dir) throw new Error('no checkpoint directory');
+        for (const sp of job.parts) {
+          for (let i = 0; i < sp.nodes.length; i++) {
+            const n = sp.nodes[i];
+            const ex = sp.execs[i];
+            if (!KEEPS_STATE.has(n.kind) || !ex.snapshot) continue;
+            const s = ex.snapshot();
+            if (n.kind === 'source' && sp.partition === 0) positions[n.id] = (s.local as { position?: unknown } | undefined)?.position;
+            segments.push(writeSegment(dir, job.plan, t, n.id, sp.partition, phys.nodePartitions[n.id], s));
+          }
+        }
       } catch (e) {
         this.fail(job, t, undefined, new Error(`the state after batch ${t} cannot be checkpointed: ${(e as Error).message}`));
         return;
       }
     }
-    this.send({ type: 'done', job: job.id, t, records: metrics.records, dead, lateRecords: metrics.lateRecords, any, drained, state });
+    this.send({ type: 'done', job: job.id, t, records: metrics.records, dead, lateRecords: metrics.lateRecords, any, drained, segments, positions });
     // Read the next batch while the coordinator and the other workers finish this one.
     if (!final) {
       job.currentTime = t + job.plan.batchIntervalMs;

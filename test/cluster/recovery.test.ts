@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,5 +134,68 @@ describe('cluster checkpoints of event-time windows', () => {
       if (numBatches !== undefined) expect(JSON.parse(readFileSync(join(dir, 'commits', `${until}.json`), 'utf8')).mode).toBe('snapshot');
     }
     expect(stitched.map(([, rs]) => rs)).toEqual(expected);
+  });
+});
+
+describe('cluster checkpoints written by the workers', () => {
+  it('each worker writes its partitions\' state files; the commit lists them with their sizes, and a resume on another partition count gives the local output', async () => {
+    const dir = tmp();
+    const expected = await runBatches(lines, runningTotals);
+    const ref = { module: fixtures, export: 'harness', args: ['runningTotals'] };
+    const first = harnessPipeline([lines], runningTotals as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
+    await first.pipeline.run({ runtime: 'cluster', workers: 2, worker: ref, checkpointDir: dir, numBatches: 2 } as never);
+    const stateful = first.pipeline.plan().nodes.find((n) => n.kind === 'updateStateByKey') as { id: string; state: { name: string } };
+    const commit = JSON.parse(readFileSync(join(dir, 'commits', '2000.json'), 'utf8')) as { segments: Array<{ node: string; partition: number; partitions: number; file: string; bytes: number }> };
+    const mine = commit.segments.filter((s) => s.node === stateful.id);
+    expect(mine.map((s) => [s.partition, s.partitions, s.file])).toEqual([
+      [0, 2, join('state', '2000', `${stateful.state.name}.bin`, 'p0.bin')],
+      [1, 2, join('state', '2000', `${stateful.state.name}.bin`, 'p1.bin')],
+    ]);
+    for (const s of commit.segments) expect(statSync(join(dir, s.file)).size).toBe(s.bytes);
+    expect(readdirSync(join(dir, 'state')).sort()).toEqual(['1000', '2000']);
+    // A truncated state file is refused, naming it.
+    const victim = join(dir, mine[1].file);
+    const bytes = readFileSync(victim);
+    writeFileSync(victim, bytes.subarray(0, bytes.length - 1));
+    const broken = harnessPipeline([lines], runningTotals as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
+    await expect(broken.pipeline.run({ runtime: 'cluster', workers: 1, worker: ref, checkpointDir: dir } as never)).rejects.toThrow(/refused: state file .*p1\.bin is corrupt/);
+    writeFileSync(victim, bytes);
+    const second = harnessPipeline([lines], runningTotals as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
+    await second.pipeline.run({ runtime: 'cluster', workers: 1, partitions: 3, worker: ref, checkpointDir: dir } as never);
+    expect(second.out.batches.map(([t]) => t)).toEqual([3000, 4000]);
+    expect(sorted([...first.out.batches, ...second.out.batches].map(([, rs]) => rs))).toEqual(sorted(expected));
+    const last = JSON.parse(readFileSync(join(dir, 'commits', '5000.json'), 'utf8')) as { segments: Array<{ node: string; partitions: number }> };
+    expect(last.segments.filter((s) => s.node === stateful.id).map((s) => s.partitions)).toEqual([3, 3, 3]);
+  });
+
+  it('checkpointInterval commits every N batches, the last batch of a run and the final pass; a resume gives the local output', async () => {
+    const dir = tmp();
+    const input = [['a b'], ['b c'], ['a'], ['c c'], ['b'], ['a c'], ['b']];
+    const expected = await runBatches(input, runningTotals);
+    const ref = { module: fixtures, export: 'harnessOf', args: ['runningTotals', input] };
+    const build = () => harnessPipeline([input], runningTotals as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
+    const first = build();
+    await first.pipeline.run({ runtime: 'cluster', workers: 2, worker: ref, checkpointDir: dir, numBatches: 3, checkpointInterval: 2 } as never);
+    expect(readdirSync(join(dir, 'commits')).sort()).toEqual(['2000.json', '3000.json']);
+    const second = build();
+    await second.pipeline.run({ runtime: 'cluster', workers: 2, worker: ref, checkpointDir: dir, checkpointInterval: 4 } as never);
+    expect(second.out.batches.map(([t]) => t)).toEqual([4000, 5000, 6000, 7000]);
+    // Batch 4 was a checkpoint (4 % 4 = 0); the final pass of the drained job is always committed.
+    expect(readdirSync(join(dir, 'commits')).sort()).toEqual(['4000.json', '8000.json']);
+    expect(readdirSync(join(dir, 'state')).sort()).toEqual(['4000', '8000']);
+    expect(sorted([...first.out.batches, ...second.out.batches].map(([, rs]) => rs))).toEqual(sorted(expected));
+    await expect(build().pipeline.run({ runtime: 'cluster', workers: 1, worker: ref, checkpointDir: tmp(), checkpointInterval: 0 } as never)).rejects.toThrow(/checkpointInterval must be a positive integer/);
+  });
+
+  it('a worker SIGKILLed before the first commit of a checkpointInterval: the job is run again from its start and each batch is written once', async () => {
+    const markers = tmp();
+    const dir = tmp();
+    const expected = await runBatches(crashLines, crashingTotals(markers, 1));
+    const { pipeline, out } = harnessPipeline([crashLines], crashingTotals(markers, 1) as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
+    const { metrics } = await pipeline.run({ runtime: 'cluster', workers: 2, checkpointDir: dir, checkpointInterval: 3, worker: { module: fixtures, export: 'crashingHarness', args: [markers, 1] } } as never);
+    expect(readdirSync(markers)).toHaveLength(1);
+    expect(out.batches.map(([t]) => t)).toEqual([1000, 2000, 3000, 4000]);
+    expect(sorted(out.batches.map(([, rs]) => rs))).toEqual(sorted(expected));
+    expect(metrics.records['source#0']).toBe(6); // the attempt that finished read every line from batch 1: nothing was committed before the crash in batch 2
   });
 });
