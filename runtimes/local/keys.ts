@@ -4,7 +4,8 @@
  */
 export type KeyId = string | number | boolean | bigint | symbol | null | undefined;
 
-function canonical(v: unknown): string {
+/** JSON with object keys sorted, so that equal values give equal text. */
+export function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, x) => {
     if (x && typeof x === 'object' && !Array.isArray(x)) {
       const out: Record<string, unknown> = {};

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunBatchesOptions } from '../../src/testing/index.js';
 import { millis } from '../../src/time/duration.js';
 import type { CaseModule, ConformanceCase } from './case.js';
+import { canonical } from '../../runtimes/local/keys.js';
 
 /** A case together with where it comes from, so that a runner can load it again by path. */
 export interface CaseRef {
@@ -50,17 +51,8 @@ export async function loadCases(): Promise<CaseRef[][]> {
   return out;
 }
 
-/** JSON with object keys sorted, so that equal records give equal text. */
-export function canonicalJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => {
-    if (x && typeof x === 'object' && !Array.isArray(x)) {
-      const o: Record<string, unknown> = {};
-      for (const k of Object.keys(x).sort()) o[k] = (x as Record<string, unknown>)[k];
-      return o;
-    }
-    return typeof x === 'bigint' ? `${x}n` : x;
-  });
-}
+/** JSON with object keys sorted, so that equal records give equal text (as the runtimes compare keys). */
+export const canonicalJson = canonical;
 
 /** The batches as comparable values: each batch sorted by canonical JSON unless ordered. */
 export function normalize(batches: readonly unknown[][], ordered: boolean): unknown[][] {
