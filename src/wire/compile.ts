@@ -10,7 +10,7 @@
  * @module
  * @internal
  */
-import { isNone, isSome, keyCount } from './shape.js';
+import { isNone, isSome, isWellFormed as wf, keyCount } from './shape.js';
 import { minSize, type WNode } from './plan.js';
 
 /** Encodes batches of one schema into a reusable scratch buffer. @internal */
@@ -44,7 +44,6 @@ function hasExtra(v: Record<string, unknown>, known: ReadonlySet<string>): boole
   return false;
 }
 const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
-const wf = (s: string) => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 const defp = (o: object, k: string, v: unknown) => Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
 
 const COMMON = `

@@ -36,7 +36,7 @@ export type WNode =
 const PRIMS = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'string', 'bytes']);
 
 /** Whether a node takes `undefined` (and so marks an optional field of a wire object). @internal */
-export function takesUndefined(n: WNode): boolean {
+function takesUndefined(n: WNode): boolean {
   return n.t === 'undefined' || (n.t === 'union' && n.branches.some((b) => b.t === 'undefined'));
 }
 function takesNull(n: WNode): boolean {

@@ -26,9 +26,9 @@
 import type { AvroSchemaJson } from '../ir/nodes.js';
 
 /** Longest array inferred as a tuple (a record per position); longer ones are Avro arrays. @internal */
-export const MAX_TUPLE = 16;
+const MAX_TUPLE = 16;
 /** Most distinct keys an object may have and still be a record; beyond that it is an Avro map. @internal */
-export const MAX_FIELDS = 64;
+const MAX_FIELDS = 64;
 /** Namespace of every named type the wire codec invents. @internal */
 export const WIRE_NS = 'sluice.wire';
 /** Full names (and name prefixes) of the wire codec's own record types. @internal */
@@ -95,7 +95,7 @@ export function isFieldName(k: string): boolean {
 }
 
 /** The narrowest Avro number type that holds `n` exactly. @internal */
-export function numberKind(n: number): 'int' | 'long' | 'double' {
+function numberKind(n: number): 'int' | 'long' | 'double' {
   if ((n | 0) === n) return n === 0 && 1 / n < 0 ? 'double' : 'int';
   return Number.isSafeInteger(n) ? 'long' : 'double';
 }
@@ -183,12 +183,12 @@ export function join(a: Shape, b: Shape): Shape {
 }
 
 /** {@link join} where either side may be "nothing seen". @internal */
-export function joinOpt(a: Shape | null, b: Shape | null): Shape | null {
+function joinOpt(a: Shape | null, b: Shape | null): Shape | null {
   return a === null ? b : b === null ? a : join(a, b);
 }
 
 /** The join of many shapes (`null` for none). @internal */
-export function joinAll(shapes: Iterable<Shape>): Shape | null {
+function joinAll(shapes: Iterable<Shape>): Shape | null {
   let s: Shape | null = null;
   for (const x of shapes) s = joinOpt(s, x);
   return s;

@@ -19,7 +19,7 @@ import type { Schema } from '../../schema/schema.js';
 import type { Sink, SinkWriter } from '../connector.js';
 
 /** File name of the manifest of committed batches. @example `join(dir, MANIFEST)` @internal */
-export const MANIFEST = '_manifest.jsonl';
+const MANIFEST = '_manifest.jsonl';
 
 /**
  * One line of `_manifest.jsonl`: a committed batch.
@@ -36,7 +36,7 @@ export interface ManifestEntry {
 }
 
 /** The part file name of a batch. @example `partName(2000, 'jsonl') // 'part-0000000002000.jsonl'` @internal */
-export function partName(batchTime: number, ext: string): string {
+function partName(batchTime: number, ext: string): string {
   return `part-${String(batchTime).padStart(13, '0')}.${ext}`;
 }
 
@@ -52,7 +52,7 @@ export function partName(batchTime: number, ext: string): string {
  * ```
  * @internal
  */
-export function readManifest(dir: string): { entries: ManifestEntry[]; cleanLength: number } {
+function readManifest(dir: string): { entries: ManifestEntry[]; cleanLength: number } {
   const file = join(dir, MANIFEST);
   let text: string;
   try {

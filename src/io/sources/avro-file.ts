@@ -2,9 +2,9 @@ import avro from 'avsc';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { RuntimeError } from '../../errors.js';
-import type { Schema } from '../../schema/schema.js';
+import { avroName, type Schema } from '../../schema/schema.js';
 import type { Source, SourceReader } from '../connector.js';
-import { NONE, requireExisting, schemaFitter, schemaName } from './lines.js';
+import { NONE, requireExisting, schemaFitter } from './lines.js';
 
 /** An avsc value as plain data: record instances become plain objects; Buffers stay. */
 function plain(v: unknown): unknown {
@@ -57,7 +57,7 @@ export function avroFile<T = unknown>(path: string, schema?: Schema<T>): Source<
       requireExisting('avroFile', path);
       const skip = typeof resumeFrom === 'number' ? resumeFrom : 0;
       const fit = schema && schemaFitter(ctx, schema);
-      const readerName = schema && schemaName(schema as Schema<unknown>);
+      const readerName = schema && avroName(schema.avro);
       let unreadable: string | undefined;
       const fail = (why: string) => new RuntimeError(`avroFile: ${path}: ${why}`, { operator: ctx.operator, location: path });
       let decoder: InstanceType<typeof avro.streams.BlockDecoder> | undefined;
@@ -108,7 +108,7 @@ export function avroFile<T = unknown>(path: string, schema?: Schema<T>): Source<
             count++;
             const value = plain(n.value);
             if (!fit) { out.push(value as T); continue; }
-            const r = fit(value, `${path}#${count}`, JSON.stringify(value, (_k, x) => (x && x.type === 'Buffer' && Array.isArray(x.data) ? Buffer.from(x.data).toString('base64') : x)));
+            const r = fit(value, `${path}#${count}`, () => JSON.stringify(value, (_k, x) => (x && x.type === 'Buffer' && Array.isArray(x.data) ? Buffer.from(x.data).toString('base64') : x)));
             if (r !== NONE) out.push(r);
           }
           if (done) decoder?.destroy();

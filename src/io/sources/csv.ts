@@ -1,8 +1,8 @@
 import { PipelineError, RuntimeError } from '../../errors.js';
 import type { AvroSchemaJson } from '../../ir/nodes.js';
-import type { Schema } from '../../schema/schema.js';
+import { avroName, type Schema } from '../../schema/schema.js';
 import type { Source, SourceContext } from '../connector.js';
-import { lineFileSource, NONE, schemaFitter, schemaName, type LineFormat } from './lines.js';
+import { lineFileSource, NONE, schemaFitter, type LineFormat } from './lines.js';
 
 /** How one CSV cell becomes a JSON-like value for `schema.fromJSON`. */
 type CellConverter = (cell: string) => unknown;
@@ -114,7 +114,7 @@ class CsvSplitter {
 function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, columns: Column[], header: boolean, delimiter: string): LineFormat<T> {
   const split = new CsvSplitter(delimiter);
   const fit = schemaFitter(ctx, schema);
-  const name = schemaName(schema as Schema<unknown>);
+  const name = avroName(schema.avro);
   /** Column index of each schema field (-1: not in the file), set from the header or by position. */
   let index: number[] | undefined = header ? undefined : columns.map((_, i) => i);
   let width = columns.length;

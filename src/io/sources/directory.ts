@@ -99,13 +99,17 @@ export function directory<T>(dir: string, opts: DirectoryOptions<T>): Source<T> 
       let resumeIn = !Array.isArray(pos) ? pos?.current : undefined;
       let current: Current<T> | undefined;
 
+      const openFile = (name: string): Current<T> => {
+        const path = join(dir, name);
+        return (current = { name, reader: new LineReader('directory', path), format: formatFor(ctx, path) });
+      };
+
       const openNext = async (): Promise<boolean> => {
         if (resumeIn) {
           const { name, lines } = resumeIn;
           resumeIn = undefined;
-          const path = join(dir, name);
-          current = { name, reader: new LineReader('directory', path), format: formatFor(ctx, path) };
-          await skipLines(current.reader, current.format, lines);
+          const c = openFile(name);
+          await skipLines(c.reader, c.format, lines);
           return true;
         }
         if (!queue.length) {
@@ -116,8 +120,7 @@ export function directory<T>(dir: string, opts: DirectoryOptions<T>): Source<T> 
         }
         const name = queue.shift();
         if (name === undefined) return false;
-        const path = join(dir, name);
-        current = { name, reader: new LineReader('directory', path), format: formatFor(ctx, path) };
+        openFile(name);
         return true;
       };
 

@@ -1,4 +1,3 @@
-import { avroName } from '../../schema/schema.js';
 /**
  * Shared machinery of the line-oriented file sources (`textFile`, `jsonLines`, `csv`,
  * `directory`): a streaming line reader with bounded memory, and a source built from a
@@ -10,7 +9,7 @@ import { avroName } from '../../schema/schema.js';
 import { createReadStream, statSync, type ReadStream } from 'node:fs';
 import { RuntimeError } from '../../errors.js';
 import type { SourceSpec } from '../../ir/nodes.js';
-import type { Schema } from '../../schema/schema.js';
+import { avroName, type Schema } from '../../schema/schema.js';
 import type { PollResult, Source, SourceContext, SourceReader } from '../connector.js';
 
 /** Bytes read from a file at a time; also about the most a reader buffers beyond what was asked for. */
@@ -118,7 +117,8 @@ export class LineReader {
   }
 }
 
-function stripCR(s: string): string {
+/** A line without its trailing `\r` (CRLF line ends). @example `stripCR('a\r') // 'a'` @internal */
+export function stripCR(s: string): string {
   return s.endsWith('\r') ? s.slice(0, -1) : s;
 }
 
@@ -244,17 +244,8 @@ export function lineFileSource<T>(spec: SourceSpec & { path: string }, format: (
 }
 
 /**
- * The name of a schema for messages: the record name, else the Avro type name.
- * @example `schemaName(Reading) // 'Reading'`
- * @internal
- */
-export function schemaName(schema: Schema<unknown>): string {
-  return avroName(schema.avro);
-}
-
-/**
  * Converts values with `schema.fromJSON`; a value that does not fit goes to the dead-letter
- * output with reason `does not match schema <name>: <what is wrong, naming the field>`.
+ * output (with `raw`, or what `raw()` returns: computed only for a misfit) with reason `does not match schema <name>: <what is wrong, naming the field>`.
  *
  * @example
  * ```ts
@@ -263,13 +254,13 @@ export function schemaName(schema: Schema<unknown>): string {
  * ```
  * @internal
  */
-export function schemaFitter<T>(ctx: SourceContext, schema: Schema<T>): (value: unknown, origin: string, raw: string) => T | typeof NONE {
-  const name = schemaName(schema as Schema<unknown>);
+export function schemaFitter<T>(ctx: SourceContext, schema: Schema<T>): (value: unknown, origin: string, raw: string | (() => string)) => T | typeof NONE {
+  const name = avroName(schema.avro);
   return (value, origin, raw) => {
     try {
       return schema.fromJSON(value);
     } catch (e) {
-      ctx.deadLetter(origin, `does not match schema ${name}: ${(e as Error).message}`, raw);
+      ctx.deadLetter(origin, `does not match schema ${name}: ${(e as Error).message}`, typeof raw === 'string' ? raw : raw());
       return NONE;
     }
   };

@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { RuntimeError } from '../../errors.js';
 import type { Source, SourceReader } from '../connector.js';
+import { stripCR } from './lines.js';
 
 /**
  * Lines of text from a TCP server, as Spark's `socketTextStream`: connects to
@@ -53,12 +54,12 @@ export function socketText(host: string, port: number, opts: { maxBuffered?: num
       socket.on('data', (chunk: string) => {
         const parts = (partial + chunk).split('\n');
         partial = parts.pop()!;
-        for (const p of parts) lines.push(p.endsWith('\r') ? p.slice(0, -1) : p);
+        for (const p of parts) lines.push(stripCR(p));
         if (lines.length >= maxBuffered) socket.pause();
         notify();
       });
       socket.on('end', () => {
-        if (partial !== '') lines.push(partial.endsWith('\r') ? partial.slice(0, -1) : partial);
+        if (partial !== '') lines.push(stripCR(partial));
         partial = '';
         ended = true;
         notify();
