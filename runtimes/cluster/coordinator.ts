@@ -7,7 +7,7 @@
  * @module
  */
 import type { Bindings } from '../../src/dsl/graph.js';
-import { RuntimeError, SluiceError } from '../../src/errors.js';
+import { RuntimeError } from '../../src/errors.js';
 import type { DeadLetter, SinkWriter } from '../../src/io/connector.js';
 import { defaultDeadLetters } from '../../src/io/dead-letters.js';
 import type { Plan } from '../../src/ir/plan.js';
@@ -21,6 +21,8 @@ import { codecFor } from './codec.js';
 import { fromWire } from './errors.js';
 import { debug, siteText } from './log.js';
 import { WorkerPool } from './pool.js';
+import { pacingOf } from '../local/pacing.js';
+import { writeBatch } from '../local/ops/sink.js';
 import type { FromWorker, PipelineRef, StateSegment } from './protocol.js';
 
 /**
@@ -55,9 +57,7 @@ let jobs = 0;
 
 /** Runs a plan on worker processes. */
 export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRunOptions): Promise<RunResult> {
-  if (opts.numBatches !== undefined && (!Number.isInteger(opts.numBatches) || opts.numBatches < 0)) {
-    throw new RuntimeError(`numBatches must be a non-negative integer, got ${opts.numBatches}`);
-  }
+  pacingOf(bindings, opts, plan.batchIntervalMs, Date.now()); // checks numBatches before any worker starts
   if (opts.checkpointInterval !== undefined && (!Number.isInteger(opts.checkpointInterval) || opts.checkpointInterval < 1)) {
     throw new RuntimeError(`checkpointInterval must be a positive integer (batches), got ${opts.checkpointInterval}`, {}, 'pass { checkpointInterval: 10 } to commit every 10 batches');
   }
@@ -213,10 +213,9 @@ class CoordinatorJob {
   async run(): Promise<RunResult> {
     const { plan, opts } = this;
     const interval = plan.batchIntervalMs;
-    const bounded = [...this.bindings.sources.values()].every((s) => s.spec.bounded);
-    const pace = opts.pace ?? (bounded ? 'asap' : 'realtime');
+    const { pace, zeroTime: fresh } = pacingOf(this.bindings, opts, interval, Date.now());
     const previous = this.output.last();
-    const zeroTime = previous?.zeroTime ?? this.output.zeroTime ?? (pace === 'asap' ? 0 : Math.floor(Date.now() / interval) * interval);
+    const zeroTime = previous?.zeroTime ?? this.output.zeroTime ?? fresh;
     // Resume after a snapshot commit; after a replay commit (or none) run from the first batch.
     const resume = previous?.mode === 'snapshot' ? previous : undefined;
     const restore = resume ? this.output.states() : undefined;
@@ -295,14 +294,7 @@ class CoordinatorJob {
       const defined = parts.filter((p): p is unknown[] => p !== undefined);
       if (!defined.length) continue;
       const records = defined.length === 1 ? defined[0] : defined.flat(1);
-      try {
-        await this.output.writers.get(id)!.write(records, t);
-      } catch (e) {
-        if (e instanceof SluiceError) throw e;
-        const n = this.plan.nodes.find((x) => x.id === id)!;
-        const type = n.kind === 'sink' ? n.sink.type : n.kind;
-        throw new RuntimeError(`${id} (${type}) failed writing batch ${t}: ${(e as Error).message}`, { operator: id, batchTime: t });
-      }
+      await writeBatch(this.plan.nodes.find((x) => x.id === id)!, this.output.writers.get(id)!, records, t);
     }
     if (b.dead.length && !replayed) await this.output.deadWriter!.write(b.dead, t);
     if (!replayed) this.output.written = t;
@@ -312,7 +304,7 @@ class CoordinatorJob {
       const segments = this.snapshots ? b.segments.sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0)) : undefined;
       this.output.commit({ t, mode, zeroTime, complete: final, ...(segments ? { segments } : {}) }, this.snapshots ? b.positions : undefined);
     }
-    else debug({ batch: t }, 'replayed: its output was committed before');
+    else if (replayed) debug({ batch: t }, 'replayed: its output was committed before');
     for (const [id, n] of Object.entries(b.records)) this.metrics.records[id] = (this.metrics.records[id] ?? 0) + n;
     this.metrics.lateRecords += b.lateRecords;
     this.metrics.deadLetters += b.dead.length;

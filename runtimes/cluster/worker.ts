@@ -7,12 +7,12 @@
  */
 import type { Bindings } from '../../src/dsl/graph.js';
 import type { Pipeline } from '../../src/dsl/pipeline.js';
-import { preview } from '../../src/errors.js';
+import { rawText } from '../local/guard.js';
 import type { DeadLetter } from '../../src/io/connector.js';
 import type { IRNode } from '../../src/ir/nodes.js';
 import { planHash, type Plan } from '../../src/ir/plan.js';
 import { keyGroupOf, partitionOfKeyGroup } from '../../src/planner/key-groups.js';
-import type { PhysicalPlan, ShuffleEdge, Stage } from '../../src/planner/types.js';
+import type { ShuffleEdge, Stage } from '../../src/planner/types.js';
 import type { RunMetrics } from '../../src/runtime.js';
 import { createEnv, runNodes } from '../local/engine.js';
 import type { BatchContext, Env, Executor } from '../local/executor.js';
@@ -118,9 +118,6 @@ function prefetching(ex: SourceExecutor): Prefetching {
   };
 }
 
-function rawOf(v: unknown): string {
-  return typeof v === 'string' ? v : preview(v, 10_000);
-}
 
 /** Options of {@link ClusterWorker}. */
 export interface WorkerOptions {
@@ -262,7 +259,7 @@ export class ClusterWorker {
   private envFor(job: Job, p: number): Env {
     const phys = job.start.physical;
     const env = createEnv(job.plan, job.bindings, job.start.zeroTime, job.start.sourcePartitions, (origin, reason, raw) => {
-      job.dead.push({ origin, reason, raw: rawOf(raw), batchTime: job.currentTime });
+      job.dead.push({ origin, reason, raw: rawText(raw), batchTime: job.currentTime });
     });
     const kg = phys.keyGroups;
     return {
@@ -371,7 +368,7 @@ export class ClusterWorker {
       final,
       side: new Map(),
       metrics,
-      deadLetter: (origin, reason, raw) => { job.dead.push({ origin, reason, raw: rawOf(raw), batchTime: t }); },
+      deadLetter: (origin, reason, raw) => { job.dead.push({ origin, reason, raw: rawText(raw), batchTime: t }); },
     };
     const any = await runNodes(sp.nodes, sp.execs, outputs, ctx);
     for (const e of sp.shuffleOut) {

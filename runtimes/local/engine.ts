@@ -1,5 +1,5 @@
 import type { Bindings } from '../../src/dsl/graph.js';
-import { preview } from '../../src/errors.js';
+import { rawText } from './guard.js';
 import type { DeadLetter, SinkWriter } from '../../src/io/connector.js';
 import { defaultDeadLetters } from '../../src/io/dead-letters.js';
 import type { IRNode } from '../../src/ir/nodes.js';
@@ -25,9 +25,6 @@ function isPromise<T>(x: unknown): x is Promise<T> {
   return !!x && typeof (x as Promise<T>).then === 'function';
 }
 
-function rawOf(v: unknown): string {
-  return typeof v === 'string' ? v : preview(v, 10_000);
-}
 
 /**
  * Runs a plan one batch at a time in this process: nodes in topological order, each fed
@@ -69,7 +66,7 @@ export class Engine {
 
   private dead(origin: string, reason: string, raw: unknown): void {
     this.metrics.deadLetters++;
-    this.pendingDead.push({ origin, reason, raw: rawOf(raw), batchTime: this.currentTime });
+    this.pendingDead.push({ origin, reason, raw: rawText(raw), batchTime: this.currentTime });
   }
 
   private context(time: number, final: boolean): BatchContext {

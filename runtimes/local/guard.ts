@@ -36,4 +36,7 @@ export function callBatch<R>(operator: string, ctx: BatchContext, sample: unknow
   }
 }
 
-export { preview };
+/** The raw text a dead letter keeps of a record: a string as it is, anything else as (long) JSON. */
+export function rawText(v: unknown): string {
+  return typeof v === 'string' ? v : preview(v, 10_000);
+}

@@ -1,10 +1,10 @@
 import { EMPTY, defer, expand, fromEvent, lastValueFrom, NEVER, takeUntil, timer, concatMap, asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { Bindings } from '../../src/dsl/graph.js';
-import { RuntimeError } from '../../src/errors.js';
 import { NODE_KINDS } from '../../src/ir/nodes.js';
 import type { Plan } from '../../src/ir/plan.js';
 import type { RunOptions, RunResult, Runtime } from '../../src/runtime.js';
 import { Engine } from './engine.js';
+import { pacingOf } from './pacing.js';
 
 interface Step { readonly index: number; readonly time: number; readonly end: boolean }
 
@@ -16,12 +16,7 @@ interface Step { readonly index: number; readonly time: number; readonly end: bo
  */
 export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions, scheduler: SchedulerLike = asyncScheduler): Promise<RunResult> {
   const interval = plan.batchIntervalMs;
-  const bounded = [...bindings.sources.values()].every((s) => s.spec.bounded);
-  const pace = opts.pace ?? (bounded ? 'asap' : 'realtime');
-  if (opts.numBatches !== undefined && (!Number.isInteger(opts.numBatches) || opts.numBatches < 0)) {
-    throw new RuntimeError(`numBatches must be a non-negative integer, got ${opts.numBatches}`);
-  }
-  const zeroTime = pace === 'asap' ? 0 : Math.floor(scheduler.now() / interval) * interval;
+  const { pace, zeroTime } = pacingOf(bindings, opts, interval, scheduler.now());
   const engine = new Engine(plan, bindings, {
     zeroTime,
     maxBatchSize: opts.maxBatchSize ?? 100_000,
