@@ -27,6 +27,3 @@ export function debug(site: LogSite, message: string | (() => string)): void {
   if (!enabled()) return;
   process.stderr.write(`${siteText(site)} ${typeof message === 'function' ? message() : message}\n`);
 }
-
-/** True when debug logging is on (to skip building costly messages). */
-export const debugEnabled = enabled;

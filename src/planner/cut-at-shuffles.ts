@@ -1,4 +1,4 @@
-import { assertNever, type IRNode, type NodeKind } from '../ir/nodes.js';
+import { assertNever, type NodeKind } from '../ir/nodes.js';
 import type { Plan } from '../ir/plan.js';
 import type { ExchangeMode, KeyField } from './types.js';
 
@@ -48,9 +48,4 @@ export function cutAtShuffles(plan: Plan): Cut[] {
     });
   }
   return cuts;
-}
-
-/** True for a node reading a shuffle edge. @internal */
-export function readsShuffle(n: IRNode): boolean {
-  return n.inputs.some((i) => i.edge === 'shuffle');
 }
