@@ -70,7 +70,7 @@ export function deadLetterStderr(): Sink<DeadLetter> {
  */
 export function defaultDeadLetters(plan: Plan): Sink<DeadLetter> {
   for (const n of plan.nodes) {
-    if (n.kind === 'sink' && typeof n.sink.path === 'string' && n.sink.path !== '') {
+    if (n.kind === 'sink' && typeof n.sink.path === 'string') {
       const target = n.sink.path.replace(/[\\/]+$/, '');
       if (target !== '') return deadLetterFile(`${target}.dlq`);
     }

@@ -6,6 +6,7 @@
  * @module
  * @internal
  */
+import { preview } from '../errors.js';
 import type { AvroSchemaJson } from '../ir/nodes.js';
 import { WIRE_NAMES, WIRE_NS, isFieldName, isNone, isPlainObject, isSome, isWellFormed } from './shape.js';
 
@@ -156,10 +157,7 @@ function show(v: unknown): string {
   if (Buffer.isBuffer(v)) return `a Buffer of ${v.length} bytes`;
   if (typeof v === 'bigint') return `${v}n`;
   if (typeof v === 'object' && v !== null && !isPlainObject(v) && !Array.isArray(v)) return `an instance of ${(v as object).constructor?.name ?? 'a class'}`;
-  try {
-    const s = JSON.stringify(v) ?? String(v);
-    return s.length > 80 ? `${s.slice(0, 80)}…` : s;
-  } catch { return String(v); }
+  return preview(v, 80);
 }
 
 function label(n: WNode): string {
