@@ -155,14 +155,18 @@ export class WindowedStream<K, T> {
   }
 
   /**
-   * Names the window state (stable across code changes) and sets its TTL.
+   * Names the window state (stable across code changes). Window state needs no TTL: it is
+   * dropped when the window closes (after the allowed lateness).
    * @example
    * ```ts
    * windowed.named('avg-temperature');
    * ```
    */
-  named(name: string, opts: { ttl?: Duration } = {}): WindowedStream<K, T> {
-    return new WindowedStream<K, T>(this.graph, this.keyById, this.spec, this.latenessMs, { ...this.stateOpts, name, ttl: opts.ttl });
+  named(name: string): WindowedStream<K, T> {
+    // An untyped caller's `ttl` is passed on so that plan validation refuses it rather than ignoring it.
+    // eslint-disable-next-line prefer-rest-params
+    const ttl = (arguments[1] as { ttl?: Duration } | undefined)?.ttl;
+    return new WindowedStream<K, T>(this.graph, this.keyById, this.spec, this.latenessMs, { ...this.stateOpts, name, ...(ttl !== undefined ? { ttl } : {}) });
   }
 
   /**
@@ -211,7 +215,9 @@ export class WindowedStream<K, T> {
 
   private build<R>(aggregate: 'reduce' | 'aggregate' | 'count', fns: Record<string, unknown>): WindowedResultStream<K, R, T> {
     const inputs = [{ from: this.keyById, edge: 'shuffle' as const }];
-    const state = this.graph.stateSpec('eventWindow', inputs, { window: this.spec, aggregate }, this.stateOpts);
+    const agg = fns.agg as Partial<Aggregator<unknown, unknown, unknown>> | undefined;
+    const code = agg ? [agg.create, agg.add, agg.merge, agg.result] : [fns.f];
+    const state = this.graph.stateSpec('eventWindow', inputs, { window: this.spec, aggregate }, this.stateOpts, code);
     const id = this.graph.add(
       { kind: 'eventWindow', inputs, window: this.spec, allowedLatenessMs: this.latenessMs, aggregate, state },
       fns,

@@ -448,7 +448,7 @@ export class Stream<T> {
     f: (a: V, b: V) => V,
     windowDuration: Duration,
     slideDuration?: Duration,
-    opts: StateOptions & { inverse?: (a: V, b: V) => V; filter?: (kv: readonly [K, V]) => boolean } = {},
+    opts: Omit<StateOptions, 'ttl'> & { inverse?: (a: V, b: V) => V; filter?: (kv: readonly [K, V]) => boolean } = {},
   ): Stream<readonly [K, V]> {
     checkFn('reduceByKeyAndWindow', f);
     checkDuration('reduceByKeyAndWindow', 'window duration', windowDuration);
@@ -458,7 +458,7 @@ export class Stream<T> {
     const inputs = [{ from: this.id, edge: 'shuffle' as const }];
     const slideMs = slideDuration ?? this.slideHint();
     const detail = { windowMs: windowDuration, slideMs, inverse: !!opts.inverse };
-    const state = this.graph.stateSpec('reduceByKeyAndWindow', inputs, detail, opts);
+    const state = this.graph.stateSpec('reduceByKeyAndWindow', inputs, detail, opts, [f, opts.inverse, opts.filter]);
     return this.derive(
       'reduceByKeyAndWindow',
       { windowMs: windowDuration, slideMs, inverse: !!opts.inverse, filter: !!opts.filter, state },
@@ -552,7 +552,7 @@ export class Stream<T> {
     checkFn('updateStateByKey', f);
     checkDuration('updateStateByKey', 'ttl', opts.ttl);
     const inputs = [{ from: this.id, edge: 'shuffle' as const }];
-    const state = this.graph.stateSpec('updateStateByKey', inputs, {}, opts);
+    const state = this.graph.stateSpec('updateStateByKey', inputs, {}, opts, [f]);
     return this.derive('updateStateByKey', { state, hasInitial: opts.initial !== undefined }, { f, initial: opts.initial }, 'shuffle');
   }
 
@@ -578,7 +578,7 @@ export class Stream<T> {
     checkDuration('mapWithState', 'timeout', spec.timeout);
     checkDuration('mapWithState', 'ttl', spec.ttl);
     const inputs = [{ from: this.id, edge: 'shuffle' as const }];
-    const state = this.graph.stateSpec('mapWithState', inputs, { timeoutMs: spec.timeout }, spec);
+    const state = this.graph.stateSpec('mapWithState', inputs, { timeoutMs: spec.timeout }, spec, [spec.fn]);
     const id = this.add('mapWithState', { state, timeoutMs: spec.timeout, hasInitial: spec.initial !== undefined }, { f: spec.fn, initial: spec.initial }, 'shuffle', []);
     return new MapWithStateStream<K, S, U>(this.graph, id);
   }
