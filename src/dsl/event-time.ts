@@ -215,9 +215,7 @@ export class WindowedStream<K, T> {
 
   private build<R>(aggregate: 'reduce' | 'aggregate' | 'count', fns: Record<string, unknown>): WindowedResultStream<K, R, T> {
     const inputs = [{ from: this.keyById, edge: 'shuffle' as const }];
-    const agg = fns.agg as Partial<Aggregator<unknown, unknown, unknown>> | undefined;
-    const code = agg ? [agg.create, agg.add, agg.merge, agg.result] : [fns.f];
-    const state = this.graph.stateSpec('eventWindow', inputs, { window: this.spec, aggregate }, this.stateOpts, code);
+    const state = this.graph.stateSpec('eventWindow', inputs, { window: this.spec, aggregate }, this.stateOpts);
     const id = this.graph.add(
       { kind: 'eventWindow', inputs, window: this.spec, allowedLatenessMs: this.latenessMs, aggregate, state },
       fns,

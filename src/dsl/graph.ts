@@ -51,13 +51,14 @@ export class Graph {
   }
 
   /**
-   * A name for a stateful operator: the user's, or one derived from its kind, settings,
-   * user functions (their source text) and lineage. Operators that would still derive the
-   * same name (the same function on the same stream twice) are told apart by their
-   * occurrence among those siblings: `-2`, `-3`… in the order the program builds them, so
-   * the same program derives the same names on every run.
+   * A name for a stateful operator: the user's, or one derived from its kind, settings and
+   * lineage. Operators that derive the same name (two of one kind on one stream) are told
+   * apart by their occurrence among those siblings: `-2`, `-3`… in the order the program
+   * builds them, so the same program derives the same names on every run and in every
+   * process. (Not the functions' source text: it differs between loaders — tsx, vitest —
+   * of the same file.) Reordering such siblings needs explicit names.
    */
-  stateSpec(kind: NodeKind, inputs: readonly Input[], detail: unknown, opts: { name?: string; ttl?: number }, fns: readonly unknown[] = []): StateSpec {
+  stateSpec(kind: NodeKind, inputs: readonly Input[], detail: unknown, opts: { name?: string; ttl?: number }): StateSpec {
     const ttl = opts.ttl !== undefined ? { ttlMs: opts.ttl } : {};
     if (opts.name !== undefined) {
       if (!/^[A-Za-z0-9_.-]+$/.test(opts.name)) {
@@ -65,8 +66,7 @@ export class Graph {
       }
       return { name: opts.name, named: true, ...ttl };
     }
-    const code = fns.map((f) => (typeof f === 'function' ? String(f) : null));
-    const h = createHash('sha256').update(JSON.stringify([kind, detail, code, inputs.map((i) => this.lineage(i.from))])).digest('hex');
+    const h = createHash('sha256').update(JSON.stringify([kind, detail, inputs.map((i) => this.lineage(i.from))])).digest('hex');
     const base = `${kind}-${h.slice(0, 10)}`;
     const siblings = this.derivedNames.get(base) ?? 0;
     this.derivedNames.set(base, siblings + 1);

@@ -458,7 +458,7 @@ export class Stream<T> {
     const inputs = [{ from: this.id, edge: 'shuffle' as const }];
     const slideMs = slideDuration ?? this.slideHint();
     const detail = { windowMs: windowDuration, slideMs, inverse: !!opts.inverse };
-    const state = this.graph.stateSpec('reduceByKeyAndWindow', inputs, detail, opts, [f, opts.inverse, opts.filter]);
+    const state = this.graph.stateSpec('reduceByKeyAndWindow', inputs, detail, opts);
     return this.derive(
       'reduceByKeyAndWindow',
       { windowMs: windowDuration, slideMs, inverse: !!opts.inverse, filter: !!opts.filter, state },
@@ -552,7 +552,7 @@ export class Stream<T> {
     checkFn('updateStateByKey', f);
     checkDuration('updateStateByKey', 'ttl', opts.ttl);
     const inputs = [{ from: this.id, edge: 'shuffle' as const }];
-    const state = this.graph.stateSpec('updateStateByKey', inputs, {}, opts, [f]);
+    const state = this.graph.stateSpec('updateStateByKey', inputs, {}, opts);
     return this.derive('updateStateByKey', { state, hasInitial: opts.initial !== undefined }, { f, initial: opts.initial }, 'shuffle');
   }
 
@@ -578,7 +578,7 @@ export class Stream<T> {
     checkDuration('mapWithState', 'timeout', spec.timeout);
     checkDuration('mapWithState', 'ttl', spec.ttl);
     const inputs = [{ from: this.id, edge: 'shuffle' as const }];
-    const state = this.graph.stateSpec('mapWithState', inputs, { timeoutMs: spec.timeout }, spec, [spec.fn]);
+    const state = this.graph.stateSpec('mapWithState', inputs, { timeoutMs: spec.timeout }, spec);
     const id = this.add('mapWithState', { state, timeoutMs: spec.timeout, hasInitial: spec.initial !== undefined }, { f: spec.fn, initial: spec.initial }, 'shuffle', []);
     return new MapWithStateStream<K, S, U>(this.graph, id);
   }
