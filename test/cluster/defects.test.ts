@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Stream } from '../../src/dsl/stream.js';
 import { harnessPipeline, runBatches } from '../../src/testing/index.js';
 import { seconds } from '../../src/time/duration.js';
-import { counted, twoStates } from './fixtures/defects.js';
+import { counted, twoStates, windowed } from './fixtures/defects.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/defects.ts', import.meta.url));
 const dirs: string[] = [];
@@ -47,5 +47,13 @@ describe('issue 6 §3 on the cluster runtime', () => {
     expect(first).toEqual([[1000, [2]], [2000, [1]], [3000, [0]]]);
     expect(second).toEqual([[4000, [0]], [5000, [0]], [6000, [0]]]);
     expect(await runBatches(input, counted, { numBatches: 6 })).toEqual([...first, ...second].map(([, rs]) => rs));
+  });
+});
+
+describe('a bounded cluster run goes on until every window holding data has fired', () => {
+  it('window(3s, 1s) over 2 batches: the windows at t3 and t4 are emitted, as on the local runtime', async () => {
+    const input = [['a'], ['b']];
+    const [only] = await runs('windowed', windowed, input, tmp(), [undefined]);
+    expect(only).toEqual([[1000, ['a']], [2000, ['a', 'b']], [3000, ['a', 'b']], [4000, ['b']]]);
   });
 });
