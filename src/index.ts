@@ -25,7 +25,7 @@ export { SluiceError, PipelineError, UserFunctionError, DecodeError, RuntimeErro
 export * as S from './schema/index.js';
 export * as Sources from './io/sources/index.js';
 export * as Sinks from './io/sinks/index.js';
-export type { Source, Sink, SourceReader, SinkWriter, SourceContext, SinkContext, PollResult, DeadLetter } from './io/connector.js';
+export type { Source, Sink, SourceReader, SinkWriter, SourceContext, SinkContext, ClaimContext, PollResult, DeadLetter } from './io/connector.js';
 export type { CollectSink } from './io/sinks/collect.js';
 export * from './ir/nodes.js';
 export { planHash, planToJSON, planFromJSON, type Plan } from './ir/plan.js';
