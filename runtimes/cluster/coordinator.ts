@@ -1,7 +1,7 @@
 /**
  * The coordinator of the cluster runtime: plans the pipeline, starts (or borrows) the
- * workers, checks that each built the same plan, drives the batches, relays shuffles and
- * writes every sink batch itself, so the sinks and `collect` / `foreachBatch` callbacks run
+ * workers, checks that each built the same plan, drives the batches (shuffles go worker to
+ * worker, `exchange.ts`) and writes every sink batch itself, so the sinks and `collect` / `foreachBatch` callbacks run
  * in the process that called `run()`.
  *
  * @module
@@ -11,7 +11,9 @@ import { RuntimeError } from '../../src/errors.js';
 import type { DeadLetter, SinkWriter } from '../../src/io/connector.js';
 import { defaultDeadLetters } from '../../src/io/dead-letters.js';
 import type { Plan } from '../../src/ir/plan.js';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Checkpoints, type Commit } from './checkpoint.js';
 import { encodeState } from './state.js';
 import { planPhysical } from '../../src/planner/index.js';
@@ -89,6 +91,7 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     last: () => last,
     states: () => encodeState(checkpoints!.loadState(plan)),
     dir: checkpoints?.dir,
+    exchangeDir: mkdtempSync(join(tmpdir(), 'sluice-x-')),
     commit: (c, positions) => { checkpoints?.commit(c, plan, positions); last = c; },
   };
   const pool = opts.pool ?? WorkerPool.start({ workers, mode: opts.worker ? 'module' : 'reexec', pipeline: plan.name });
@@ -124,6 +127,7 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     for (const w of output.writers.values()) { try { await w.close(); } catch (e) { errors.push(e); } }
     try { await output.deadWriter?.close(); } catch (e) { errors.push(e); }
     if (!opts.pool) await pool.close();
+    rmSync(output.exchangeDir, { recursive: true, force: true });
     if (errors.length) throw errors[0];
   }
 }
@@ -139,6 +143,8 @@ interface Output {
   readonly checkpointing: boolean;
   /** The checkpoint directory (absolute), where workers write their state files. */
   readonly dir?: string;
+  /** A private temporary directory for the workers' exchange sockets (removed after the run). */
+  readonly exchangeDir: string;
   /** The last commit (by this run or, with a checkpoint directory, an earlier one). */
   last(): Omit<Commit, 'committedAt'> | undefined;
   /** The encoded state of the last commit (snapshot mode). */
@@ -233,7 +239,7 @@ class CoordinatorJob {
             type: 'start', job: this.job, physical: this.physical, workers: this.n, zeroTime,
             maxBatchSize: opts.maxBatchSize ?? 100_000, wait: pace === 'asap',
             sourcePartitions: opts.sourcePartitions ?? opts.partitions ?? 1, restore,
-            checkpointDir: this.output.dir,
+            checkpointDir: this.output.dir, exchangeDir: this.output.exchangeDir,
           });
         }
       });
@@ -349,9 +355,6 @@ class CoordinatorJob {
   private onMessage(w: number, m: FromWorker): void {
     if (m.job !== this.job) return;
     switch (m.type) {
-      case 'shuffle':
-        this.pool.send(m.to % this.n, m);
-        return;
       case 'sink': {
         const b = this.batch;
         if (!b || b.t !== m.t) return;
