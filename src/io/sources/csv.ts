@@ -2,7 +2,9 @@ import { PipelineError, RuntimeError } from '../../errors.js';
 import type { AvroSchemaJson } from '../../ir/nodes.js';
 import { avroName, type Schema } from '../../schema/schema.js';
 import type { Source, SourceContext } from '../connector.js';
-import { lineFileSource, NONE, schemaFitter, type LineFormat } from './lines.js';
+import { recordLimit } from './line-splitter.js';
+import { deadLine, lineFileSource, NONE, schemaFitter, type LineFormat } from './lines.js';
+import { limitSpec, type ReadOptions } from './text-file.js';
 
 /** How one CSV cell becomes a JSON-like value for `schema.fromJSON`. */
 type CellConverter = (cell: string) => unknown;
@@ -111,15 +113,26 @@ class CsvSplitter {
   }
 }
 
-function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, columns: Column[], header: boolean, delimiter: string): LineFormat<T> {
+/** A line read again after the record it was part of was given up on. */
+interface Replayed {
+  readonly text: string;
+  readonly lineNo: number;
+}
+
+function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, columns: Column[], header: boolean, delimiter: string, maxRecordBytes: number): LineFormat<T> {
   const split = new CsvSplitter(delimiter);
   const fit = schemaFitter(ctx, schema);
   const name = avroName(schema.avro);
   /** Column index of each schema field (-1: not in the file), set from the header or by position. */
   let index: number[] | undefined = header ? undefined : columns.map((_, i) => i);
   let width = columns.length;
+  /** Lines of the record being read, from line `start`; `bytes` of them while a quoted field goes on. */
   let raw: string[] = [];
   let start = 0;
+  let bytes = 0;
+  /** Lines to read again (`queue[qi]` next): those after a quote that never closed. */
+  let queue: Replayed[] = [];
+  let qi = 0;
 
   const readHeader = (cells: string[], lineNo: number) => {
     const names = cells.map((c) => c.trim());
@@ -135,11 +148,26 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
     width = names.length;
   };
 
+  /**
+   * Gives up on a quoted field that does not close (within maxRecordBytes, or by the end of
+   * the file): its first line goes to the dead-letter output and the lines after it are
+   * read again as new records, so one stray quote costs one line, not the rest of the file.
+   */
+  const unclosed = (why: string) => {
+    const lines = raw;
+    split.reset();
+    raw = [];
+    ctx.deadLetter(`${path}:${start}`, `malformed CSV: the quoted field opened on line ${start} is not closed ${why}; reading goes on at line ${start + 1}`, lines[0]);
+    queue = [...lines.slice(1).map((text, i) => ({ text, lineNo: start + 1 + i })), ...queue.slice(qi)];
+    qi = 0;
+  };
+
   const row = (text: string, lineNo: number): T | typeof NONE => {
     if (!split.open) {
       if (text.trim() === '') return NONE;
       raw = [];
       start = lineNo;
+      bytes = 0;
     }
     raw.push(text);
     let cells: string[] | undefined;
@@ -149,7 +177,11 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
       ctx.deadLetter(`${path}:${start}`, `malformed CSV: ${(e as Error).message}`, raw.join('\n'));
       return NONE;
     }
-    if (!cells) return NONE;
+    if (!cells) {
+      bytes += Buffer.byteLength(text) + 1;
+      if (bytes > maxRecordBytes) unclosed(`within maxRecordBytes (${maxRecordBytes} bytes)`);
+      return NONE;
+    }
     if (!index) { readHeader(cells, start); return NONE; }
     const rawText = raw.join('\n');
     if (cells.length !== width) {
@@ -166,17 +198,23 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
 
   return {
     line: row,
+    bad(line, lineNo) {
+      if (split.open) {
+        split.reset();
+        ctx.deadLetter(`${path}:${start}`, `malformed CSV: the record that starts on line ${start} is cut by line ${lineNo}, which cannot be read (see its dead letter)`, raw.join('\n'));
+        raw = [];
+      }
+      deadLine(ctx, path, line, lineNo);
+    },
+    replay: () => (qi < queue.length ? queue[qi++] : undefined),
     skipped(text, lineNo) {
       if (!index) row(text, lineNo);
     },
     end() {
-      if (split.open) {
-        split.reset();
-        ctx.deadLetter(`${path}:${start}`, 'malformed CSV: unterminated quoted field at end of file', raw.join('\n'));
-      }
+      if (split.open) unclosed('by the end of the file');
       return NONE;
     },
-    pending: () => (split.open ? raw.length : 0),
+    pending: () => (split.open ? raw.length : 0) + queue.length - qi,
   };
 }
 
@@ -194,7 +232,12 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
  *
  * A row with the wrong number of cells, malformed quoting or a value that does not fit the
  * schema goes to the dead-letter output with origin `<path>:<line>`, the reason and the
- * raw line(s); the job goes on. `position()` is the number of lines consumed.
+ * raw line(s); the job goes on. A quoted field that is not closed within `maxRecordBytes`
+ * (default 4 MiB) or by the end of the file is reported at the line where it opened (that
+ * line goes to the dead-letter output) and the lines after it are read as new rows, so a
+ * stray quote costs one line, not the rest of the file. A line that is too long or not
+ * valid UTF-8 goes to the dead-letter output as in `Sources.textFile`. `position()` is the
+ * number of lines consumed.
  *
  * @example
  * ```ts
@@ -206,12 +249,13 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
  * ```
  * @category Connectors
  */
-export function csv<T>(path: string, schema: Schema<T>, opts: { header?: boolean; delimiter?: string } = {}): Source<T> {
+export function csv<T>(path: string, schema: Schema<T>, opts: { header?: boolean; delimiter?: string } & ReadOptions = {}): Source<T> {
   const header = opts.header ?? true;
   const delimiter = opts.delimiter ?? ',';
   if (typeof delimiter !== 'string' || delimiter.length === 0 || /["\r\n]/.test(delimiter)) {
     throw new PipelineError(`csv ${path}: delimiter must be a non-empty string without quotes or line breaks, got ${JSON.stringify(delimiter)}`, { location: path });
   }
+  const max = recordLimit(`csv ${path}`, opts.maxRecordBytes);
   const columns = columnsOf(schema as Schema<unknown>, path);
-  return lineFileSource<T>({ type: 'csv', bounded: true, path, header, delimiter }, (ctx) => csvFormat(ctx, path, schema, columns, header, delimiter), schema);
+  return lineFileSource<T>({ type: 'csv', bounded: true, path, header, delimiter, ...limitSpec(opts) }, max, (ctx) => csvFormat(ctx, path, schema, columns, header, delimiter, max), schema);
 }
