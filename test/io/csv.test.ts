@@ -81,7 +81,7 @@ describe('Sources.csv', () => {
     expect(dead).toEqual([
       { origin: `${f}:3`, reason: 'expected 6 columns (as in the header), got 3', raw: lines[2], batchTime: 1000 },
       { origin: `${f}:4`, reason: 'does not match schema Trade: field price: expected double, got "cheap"', raw: lines[3], batchTime: 1000 },
-      { origin: `${f}:5`, reason: 'does not match schema Trade: field qty: expected int (32-bit integer), got 1.5', raw: lines[4], batchTime: 1000 },
+      { origin: `${f}:5`, reason: 'does not match schema Trade: field qty: expected int (32-bit integer), got 1.5 (not an integer)', raw: lines[4], batchTime: 1000 },
       { origin: `${f}:6`, reason: 'does not match schema Trade: field settled: expected boolean, got "yes"', raw: lines[5], batchTime: 1000 },
       { origin: `${f}:7`, reason: 'malformed CSV: unexpected "x" after the closing quote of column 2', raw: lines[6], batchTime: 1000 },
       { origin: `${f}:8`, reason: 'does not match schema Trade: field price: expected double, got ""', raw: lines[7], batchTime: 1000 },
