@@ -15,7 +15,7 @@ const file = (text: string) => tempFile('trades.csv', text);
 const run = (path: string, opts: { header?: boolean; delimiter?: string } = {}, maxBatchSize = 2) => runSource(Sources.csv(path, Trade, opts), { maxBatchSize });
 
 describe('Sources.csv', () => {
-  it('parses quoted fields, "" escapes, delimiters and line breaks in quotes, and converts by field type', async () => {
+  it('parses quoted fields, "" escapes, delimiters and line breaks in quotes (kept as in the file), and converts by field type', async () => {
     const f = file([
       'symbol,price,qty,ts,settled,note',
       'ACME,12.5,100,1000,true,',
@@ -33,7 +33,7 @@ describe('Sources.csv', () => {
         { symbol: 'BIG, Inc', price: 0.25, qty: -3, ts: 2000, settled: false, note: 'said "hi"' },
       ]],
       [2000, [
-        { symbol: 'Q', price: 1000, qty: 7, ts: 3000, settled: false, note: 'two\nlines, really' },
+        { symbol: 'Q', price: 1000, qty: 7, ts: 3000, settled: false, note: 'two\r\nlines, really' },
         { symbol: 'Z', price: 0.5, qty: 0, ts: 4000, settled: true, note: ' spaced ' },
       ]],
       [3000, []],

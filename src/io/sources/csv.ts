@@ -51,14 +51,17 @@ function columnsOf(schema: Schema<unknown>, path: string): Column[] {
 }
 
 /**
- * Splits CSV lines into cells (RFC 4180): fields separated by the delimiter, a field in
- * double quotes may hold the delimiter, `""` for a quote, and line breaks (then the record
- * goes on over several lines). A quote inside an unquoted field is kept as is.
+ * Splits CSV lines into cells (RFC 4180, as csv-parse does): fields separated by the
+ * delimiter, a field in double quotes may hold the delimiter, `""` for a quote, and line
+ * breaks, kept as they are (`\r\n` or `\n`; then the record goes on over several lines).
+ * A quote inside an unquoted field is kept as is.
  */
 class CsvSplitter {
   private cells: string[] = [];
   private cell = '';
   private quoted = false;
+  /** The line break that ended the line a quoted field goes on from: part of the field. */
+  private eol = '\n';
 
   constructor(private readonly delimiter: string) {}
 
@@ -67,15 +70,17 @@ class CsvSplitter {
     return this.quoted;
   }
 
-  /** Feeds one line: the row's cells when it is complete, `undefined` when a quoted field goes on. Throws on malformed input. */
-  feed(line: string): string[] | undefined {
+  /** Feeds one line (with its `\r`, if any): the row's cells when it is complete, `undefined` when a quoted field goes on. Throws on malformed input. */
+  feed(text: string): string[] | undefined {
     const d = this.delimiter;
+    const crlf = text.charCodeAt(text.length - 1) === 13;
+    const line = crlf ? text.slice(0, -1) : text;
     let i = 0;
-    if (this.quoted) this.cell += '\n';
+    if (this.quoted) this.cell += this.eol;
     for (;;) {
       if (this.quoted) {
         const q = line.indexOf('"', i);
-        if (q < 0) { this.cell += line.slice(i); return undefined; }
+        if (q < 0) { this.cell += line.slice(i); this.eol = crlf ? '\r\n' : '\n'; return undefined; }
         this.cell += line.slice(i, q);
         if (line[q + 1] === '"') { this.cell += '"'; i = q + 2; continue; }
         this.quoted = false;
@@ -157,7 +162,7 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
     const lines = raw;
     split.reset();
     raw = [];
-    ctx.deadLetter(`${path}:${start}`, `malformed CSV: the quoted field opened on line ${start} is not closed ${why}; reading goes on at line ${start + 1}`, lines[0]);
+    ctx.deadLetter(`${path}:${start}`, `malformed CSV: the quoted field opened on line ${start} ${why}; reading goes on at line ${start + 1}`, lines[0]);
     queue = [...lines.slice(1).map((text, i) => ({ text, lineNo: start + 1 + i })), ...queue.slice(qi)];
     qi = 0;
   };
@@ -174,12 +179,13 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
     try {
       cells = split.feed(text);
     } catch (e) {
-      ctx.deadLetter(`${path}:${start}`, `malformed CSV: ${(e as Error).message}`, raw.join('\n'));
+      if (raw.length > 1) unclosed(`is closed on line ${lineNo} by a quote followed by something else: ${(e as Error).message}`);
+      else ctx.deadLetter(`${path}:${start}`, `malformed CSV: ${(e as Error).message}`, text);
       return NONE;
     }
     if (!cells) {
       bytes += Buffer.byteLength(text) + 1;
-      if (bytes > maxRecordBytes) unclosed(`within maxRecordBytes (${maxRecordBytes} bytes)`);
+      if (bytes > maxRecordBytes) unclosed(`is not closed within maxRecordBytes (${maxRecordBytes} bytes)`);
       return NONE;
     }
     if (!index) { readHeader(cells, start); return NONE; }
@@ -211,7 +217,7 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
       if (!index) row(text, lineNo);
     },
     end() {
-      if (split.open) unclosed('by the end of the file');
+      if (split.open) unclosed('is not closed by the end of the file');
       return NONE;
     },
     pending: () => (split.open ? raw.length : 0) + queue.length - qi,
@@ -232,10 +238,11 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
  *
  * A row with the wrong number of cells, malformed quoting or a value that does not fit the
  * schema goes to the dead-letter output with origin `<path>:<line>`, the reason and the
- * raw line(s); the job goes on. A quoted field that is not closed within `maxRecordBytes`
- * (default 4 MiB) or by the end of the file is reported at the line where it opened (that
- * line goes to the dead-letter output) and the lines after it are read as new rows, so a
- * stray quote costs one line, not the rest of the file. A line that is too long or not
+ * raw line(s); the job goes on. A quoted field that goes on over lines but is not closed
+ * within `maxRecordBytes` (default 4 MiB) or by the end of the file, or whose closing quote
+ * is followed by something other than a delimiter, is reported at the line where it opened
+ * (that line goes to the dead-letter output) and the lines after it are read again as new
+ * rows, so a stray quote costs one line, not the rest of the file. A line that is too long or not
  * valid UTF-8 goes to the dead-letter output as in `Sources.textFile`. `position()` is the
  * number of lines consumed.
  *
@@ -257,5 +264,5 @@ export function csv<T>(path: string, schema: Schema<T>, opts: { header?: boolean
   }
   const max = recordLimit(`csv ${path}`, opts.maxRecordBytes);
   const columns = columnsOf(schema as Schema<unknown>, path);
-  return lineFileSource<T>({ type: 'csv', bounded: true, path, header, delimiter, ...limitSpec(opts) }, max, (ctx) => csvFormat(ctx, path, schema, columns, header, delimiter, max), schema);
+  return lineFileSource<T>({ type: 'csv', bounded: true, path, header, delimiter, ...limitSpec(opts) }, { maxRecordBytes: max, keepCR: true }, (ctx) => csvFormat(ctx, path, schema, columns, header, delimiter, max), schema);
 }

@@ -28,5 +28,5 @@ import { limitSpec, type ReadOptions } from './text-file.js';
  */
 export function jsonLines<T = unknown>(path: string, schema?: Schema<T>, opts: ReadOptions = {}): Source<T> {
   const max = recordLimit(`jsonLines ${path}`, opts.maxRecordBytes);
-  return lineFileSource<T>({ type: 'jsonLines', bounded: true, path, ...limitSpec(opts) }, max, (ctx) => jsonLineFormat(ctx, path, schema), schema);
+  return lineFileSource<T>({ type: 'jsonLines', bounded: true, path, ...limitSpec(opts) }, { maxRecordBytes: max }, (ctx) => jsonLineFormat(ctx, path, schema), schema);
 }

@@ -95,7 +95,7 @@ function headOf(b: Buffer, n: number): Buffer {
 /**
  * The splitter. Feed it chunks with {@link LineSplitter.push} and finish with
  * {@link LineSplitter.end}; each appends the lines it completed to `out`. Lines end at
- * `\n`, a trailing `\r` is dropped, a last line without a newline still counts and (with
+ * `\n`, a trailing `\r` is dropped (unless `keepCR`), a last line without a newline still counts and (with
  * `bom`) a UTF-8 byte-order mark at the start is dropped.
  *
  * @example
@@ -117,9 +117,12 @@ export class LineSplitter {
   private offset = 0;
   /** Stream offset of the first byte of the line that goes on. */
   private lineStart = 0;
+  /** Its last byte so far (a `\r` there is not part of the line). */
+  private lastByte = 0;
   private atStart: boolean;
 
-  constructor(private readonly maxRecordBytes: number, bom = false) {
+  /** With `keepCR` a trailing `\r` stays on the line (CSV keeps it inside a quoted field). */
+  constructor(private readonly maxRecordBytes: number, bom = false, private readonly keepCR = false) {
     this.atStart = bom;
   }
 
@@ -156,6 +159,7 @@ export class LineSplitter {
     if (e <= s) return;
     const n = e - s;
     if (this.partialBytes === 0) this.lineStart = this.offset + s;
+    this.lastByte = chunk[e - 1];
     if (this.preview === undefined && this.partialBytes + n > this.maxRecordBytes) {
       const all = [...this.pieces, chunk.subarray(s, e)];
       this.preview = Buffer.from(headOf(Buffer.concat(all, Math.min(this.partialBytes + n, PREVIEW_BYTES + 4)), PREVIEW_BYTES));
@@ -170,7 +174,7 @@ export class LineSplitter {
   private flush(out: Line[]): void {
     const at = this.lineStart;
     if (this.preview !== undefined) {
-      out.push(this.tooLong(at, this.partialBytes, this.preview));
+      out.push(this.tooLong(at, this.partialBytes - (this.lastByte === CR && !this.keepCR ? 1 : 0), this.preview));
     } else {
       const b = this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces, this.partialBytes);
       out.push(this.one(b, 0, b.length, at));
@@ -184,6 +188,7 @@ export class LineSplitter {
   private lines(chunk: Buffer, s: number, e: number, out: Line[]): void {
     if (e - s <= this.maxRecordBytes && isUtf8(chunk.subarray(s, e))) {
       const parts = chunk.toString('utf8', s, e).split('\n');
+      if (this.keepCR) { for (let i = 0; i < parts.length; i++) out.push(parts[i]); return; }
       for (let i = 0; i < parts.length; i++) {
         const p = parts[i];
         out.push(p.charCodeAt(p.length - 1) === 13 ? p.slice(0, -1) : p);
@@ -200,7 +205,7 @@ export class LineSplitter {
 
   /** Line `chunk[s, e)` (without its `\n`) that starts at stream offset `at`. */
   private one(chunk: Buffer, s: number, e: number, at: number): Line {
-    if (e > s && chunk[e - 1] === CR) e--;
+    if (e > s && chunk[e - 1] === CR && !this.keepCR) e--;
     const n = e - s;
     if (n > this.maxRecordBytes) return this.tooLong(at, n, headOf(chunk.subarray(s, e), PREVIEW_BYTES));
     const line = chunk.subarray(s, e);

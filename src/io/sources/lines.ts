@@ -44,7 +44,7 @@ export function requireExisting(connector: string, path: string, kind: 'file' | 
  * Reads a text file (UTF-8) line by line as a stream, in time linear in the file whatever
  * its line lengths: never more than one chunk (64 KiB) of lines is held beyond what the
  * caller has taken, plus at most `maxRecordBytes` of a line that goes on over chunks. Lines
- * end at `\n`; a trailing `\r` is dropped; a last line without a newline still counts; a
+ * end at `\n`; a trailing `\r` is dropped (unless `keepCR`); a last line without a newline still counts; a
  * byte-order mark at the start of the file is dropped. A line longer than `maxRecordBytes`
  * or not valid UTF-8 comes out as a {@link BadLine}.
  *
@@ -66,8 +66,8 @@ export class LineReader {
   private eof = false;
   private readonly splitter: LineSplitter;
 
-  constructor(private readonly connector: string, readonly path: string, maxRecordBytes = DEFAULT_MAX_RECORD_BYTES) {
-    this.splitter = new LineSplitter(maxRecordBytes, true);
+  constructor(private readonly connector: string, readonly path: string, maxRecordBytes = DEFAULT_MAX_RECORD_BYTES, keepCR = false) {
+    this.splitter = new LineSplitter(maxRecordBytes, true, keepCR);
   }
 
   /** The next buffered line, or `undefined` when the buffer is empty (then call {@link LineReader.fill}). */
@@ -237,11 +237,11 @@ export function linesDone<T>(reader: LineReader, format: LineFormat<T>): number 
  *
  * @example
  * ```ts
- * const src = lineFileSource({ type: 'textFile', bounded: true, path }, DEFAULT_MAX_RECORD_BYTES, (ctx) => textLineFormat(ctx, path));
+ * const src = lineFileSource({ type: 'textFile', bounded: true, path }, { maxRecordBytes: DEFAULT_MAX_RECORD_BYTES }, (ctx) => textLineFormat(ctx, path));
  * ```
  * @internal
  */
-export function lineFileSource<T>(spec: SourceSpec & { path: string }, maxRecordBytes: number, format: (ctx: SourceContext) => LineFormat<T>, schema?: Schema<T>): Source<T> {
+export function lineFileSource<T>(spec: SourceSpec & { path: string }, read: { maxRecordBytes: number; keepCR?: boolean }, format: (ctx: SourceContext) => LineFormat<T>, schema?: Schema<T>): Source<T> {
   const path = spec.path;
   return {
     spec,
@@ -249,7 +249,7 @@ export function lineFileSource<T>(spec: SourceSpec & { path: string }, maxRecord
     open(ctx, resumeFrom): SourceReader<T> {
       requireExisting(spec.type, path);
       const skip = typeof resumeFrom === 'number' ? resumeFrom : 0;
-      const reader = new LineReader(spec.type, path, maxRecordBytes);
+      const reader = new LineReader(spec.type, path, read.maxRecordBytes, read.keepCR);
       const fmt = format(ctx);
       let started = skip === 0;
       let done = false;

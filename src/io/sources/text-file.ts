@@ -48,7 +48,7 @@ export interface ReadOptions {
  */
 export function textFile(path: string, opts: ReadOptions = {}): Source<string> {
   const max = recordLimit(`textFile ${path}`, opts.maxRecordBytes);
-  return lineFileSource<string>({ type: 'textFile', bounded: true, path, ...limitSpec(opts) }, max, (ctx) => textLineFormat(ctx, path));
+  return lineFileSource<string>({ type: 'textFile', bounded: true, path, ...limitSpec(opts) }, { maxRecordBytes: max }, (ctx) => textLineFormat(ctx, path));
 }
 
 /** `{ maxRecordBytes }` for a source's spec when it was given, else nothing. @example `limitSpec({ maxRecordBytes: 10 }) // { maxRecordBytes: 10 }` @internal */
