@@ -16,4 +16,4 @@ export { jsonLines } from './json-lines.js';
 export { limit } from './limit.js';
 export { batches, fromAsyncIterable, fromIterable } from './memory.js';
 export { socketText } from './socket-text.js';
-export { textFile } from './text-file.js';
+export { textFile, type ReadOptions } from './text-file.js';
