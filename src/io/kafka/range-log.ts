@@ -1,0 +1,87 @@
+/**
+ * The Kafka source's write-ahead log of offset ranges (Spark's offset log): before batch t
+ * reads, its range per partition is recorded; a replay of batch t (after a crash, from an
+ * older checkpoint) finds the entry and reads exactly the same records, whatever arrived
+ * since. Kept in the compacted topic `_sluice_source_ranges`, one record per
+ * (consumer group, source operator) holding the most recent entries.
+ *
+ * @internal
+ * @module
+ */
+import type { Producer } from 'kafkajs';
+import { tpKey, type KafkaLink, type TopicPartition } from './client.js';
+
+/** The topic of the range log. */
+export const RANGE_TOPIC = '_sluice_source_ranges';
+/** Entries kept per source: enough for any replay since the last checkpoint. */
+const KEEP = 500;
+
+type Range = TopicPartition & { from: number; until: number };
+interface Entry { readonly t: number; readonly ranges: Record<string, [number, number]> }
+
+/** Creates a compacted single-partition topic when it is missing (and waits until it has a leader). */
+export async function ensureCompacted(link: KafkaLink, topic: string): Promise<void> {
+  const topics = await link.admin.listTopics();
+  if (!topics.includes(topic)) {
+    try {
+      await link.admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'segment.bytes', value: String(1 << 20) }] }], waitForLeaders: false });
+    } catch (e) {
+      if (!/exist/i.test((e as Error).message)) throw e;
+    }
+  }
+  for (let i = 0; i < 200; i++) {
+    try {
+      const md = await link.admin.fetchTopicMetadata({ topics: [topic] });
+      if (md.topics[0]?.partitions.every((p) => p.leader >= 0) && md.topics[0].partitions.length) return;
+    } catch { /* metadata lags behind creation (KAFKA.md pitfall 1) */ }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The last value of each key of a compacted single-partition topic, read read_committed. */
+export async function readLatest(link: KafkaLink, topic: string, keep: (key: string) => boolean): Promise<Map<string, Buffer | null>> {
+  const p = [{ topic, partition: 0 }];
+  const [lo, hi] = [await link.offsets(p, 'earliest'), await link.offsets(p, 'latest')];
+  const got = await link.fetchRanges([{ topic, partition: 0, from: lo.get(tpKey(topic, 0))!, until: hi.get(tpKey(topic, 0))! }], 'read_committed');
+  const out = new Map<string, Buffer | null>();
+  for (const m of got.get(tpKey(topic, 0)) ?? []) {
+    const k = m.key?.toString('utf8');
+    if (k !== undefined && keep(k)) out.set(k, m.value);
+  }
+  return out;
+}
+
+export class RangeLog {
+  private constructor(private readonly id: string, private entries: Entry[], private readonly producer: Producer) {}
+
+  static async open(link: KafkaLink, id: string): Promise<RangeLog> {
+    await ensureCompacted(link, RANGE_TOPIC);
+    const v = (await readLatest(link, RANGE_TOPIC, (k) => k === id)).get(id);
+    const entries = v ? (JSON.parse(v.toString('utf8')) as Entry[]) : [];
+    const producer = link.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await producer.connect();
+    return new RangeLog(id, entries, producer);
+  }
+
+  /**
+   * The ranges batch `t` reads: those recorded for t when an entry exists whose starts are
+   * these (a replay), else `proposed`, recorded before returning.
+   */
+  async fix(t: number, proposed: Range[]): Promise<Range[]> {
+    const old = this.entries.find((e) => e.t === t);
+    if (old && proposed.every((r) => { const o = old.ranges[tpKey(r.topic, r.partition)]; return o === undefined || o[0] === r.from; })) {
+      return proposed.map((r) => {
+        const o = old.ranges[tpKey(r.topic, r.partition)];
+        return { ...r, until: o ? o[1] : r.from };
+      });
+    }
+    const entry: Entry = { t, ranges: Object.fromEntries(proposed.map((r) => [tpKey(r.topic, r.partition), [r.from, r.until]])) };
+    this.entries = [...this.entries.filter((e) => e.t < t), entry].slice(-KEEP);
+    await this.producer.send({ topic: RANGE_TOPIC, acks: -1, messages: [{ key: this.id, value: JSON.stringify(this.entries) }] });
+    return proposed;
+  }
+
+  async close(): Promise<void> {
+    await this.producer.disconnect();
+  }
+}
