@@ -72,6 +72,12 @@ export interface Out {
   readonly headers?: IHeaders;
 }
 
+/** Drops the shared producer (its metadata would not know partitions added since). */
+export async function resetProducer(): Promise<void> {
+  await producerClient?.disconnect();
+  producerClient = undefined;
+}
+
 /** Produces `messages` to `topic` (idempotent, acks=all). */
 export async function produce(topic: string, messages: Out[]): Promise<void> {
   if (!producerClient) {

@@ -98,7 +98,7 @@ interface Broker {
 const PRIVATE_CLUSTER = 'private:Kafka:createCluster';
 
 /** The kafkajs client for `conn` (kafkajs's own logging off: sluice reports what matters). */
-export function kafkaClient(conn: KafkaConnection): KafkaClient {
+export function kafkaClient(conn: KafkaConnection, retry: KafkaConfig['retry'] = { initialRetryTime: 100, maxRetryTime: 5000, retries: 20 }): KafkaClient {
   if (!Array.isArray(conn.brokers) || conn.brokers.length === 0 || conn.brokers.some((b) => typeof b !== 'string' || !/^[^:\s]+:\d+$/.test(b))) {
     throw new RuntimeError(`Kafka: brokers must be a non-empty list of host:port, got ${JSON.stringify(conn.brokers)}`, {}, "pass { brokers: ['127.0.0.1:9092'] }");
   }
@@ -108,8 +108,8 @@ export function kafkaClient(conn: KafkaConnection): KafkaClient {
     logLevel: logLevel.NOTHING,
     connectionTimeout: conn.connectionTimeout ?? 3000,
     requestTimeout: conn.requestTimeout ?? 30_000,
-    // Broker restarts: retry with backoff for about a minute before giving up.
-    retry: { initialRetryTime: 100, maxRetryTime: 5000, retries: 20 },
+    // By default a broker restart is retried with backoff for about a minute before a request fails.
+    retry,
     ...(conn.ssl !== undefined ? { ssl: conn.ssl } : {}),
     ...(conn.sasl !== undefined ? { sasl: conn.sasl } : {}),
   };
@@ -154,13 +154,20 @@ export class KafkaLink {
     const client = kafkaClient(conn);
     const make = (client as unknown as Record<symbol, unknown>)[Object.getOwnPropertySymbols(client).find((s) => s.description === PRIVATE_CLUSTER)!] as (o: object) => Cluster;
     const cluster = make({ allowAutoTopicCreation: false, isolationLevel: isolation === 'read_committed' ? 1 : 0, metadataMaxAge: 30_000 });
-    const admin = client.admin({ retry: { retries: 0 } });
+    const admin = client.admin();
     const timeout = conn.startupTimeoutMs ?? 15_000;
+    // Probe with a client that does not retry on its own, so the wait stays bounded.
+    const probe = kafkaClient({ ...conn, connectionTimeout: Math.min(conn.connectionTimeout ?? 3000, timeout) }, { retries: 0 }).admin();
     await within(timeout, async () => {
-      await admin.connect();
-      await cluster.connect();
-      await admin.describeCluster();
+      try {
+        await probe.connect();
+        await probe.describeCluster();
+      } finally {
+        await probe.disconnect().catch(() => {});
+      }
     }, (e) => new RuntimeError(`${operator}: cannot reach Kafka at ${where(conn)} within ${timeout} ms: ${e.message}`, { operator, location: where(conn) }, 'start the broker (npm run kafka:up) or fix brokers'));
+    await admin.connect();
+    await cluster.connect();
     return new KafkaLink(conn, client, cluster, admin, operator);
   }
 
