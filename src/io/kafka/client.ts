@@ -141,12 +141,15 @@ async function within<T>(timeoutMs: number, f: () => Promise<T>, fail: (e: Error
  * group offset commits. `open` fails after a bounded wait with one line naming the brokers.
  */
 export class KafkaLink {
+  private uncommitted?: Cluster;
+
   private constructor(
     readonly conn: KafkaConnection,
     readonly client: KafkaClient,
     private readonly cluster: Cluster,
     readonly admin: kafkajs.Admin,
     private readonly operator: string,
+    private readonly makeCluster: (o: object) => Cluster,
   ) {}
 
   /** Connects, waiting at most `conn.startupTimeoutMs` (default 15 s) for a broker to answer. */
@@ -168,7 +171,7 @@ export class KafkaLink {
     }, (e) => new RuntimeError(`${operator}: cannot reach Kafka at ${where(conn)} within ${timeout} ms: ${e.message}`, { operator, location: where(conn) }, 'start the broker (npm run kafka:up) or fix brokers'));
     await admin.connect();
     await cluster.connect();
-    return new KafkaLink(conn, client, cluster, admin, operator);
+    return new KafkaLink(conn, client, cluster, admin, operator, make);
   }
 
   /** Fails with one line naming the first topic of `topics` that does not exist. */
@@ -195,12 +198,23 @@ export class KafkaLink {
 
   /**
    * Offsets of `parts`: `latest` (the last stable offset under read_committed, else the high
-   * watermark), `earliest`, or the first offset whose timestamp is at or after `timestamp`.
+   * watermark; with `highWatermark` always the latter), `earliest`, or the first offset
+   * whose timestamp is at or after `timestamp`.
    */
-  async offsets(parts: readonly TopicPartition[], at: 'latest' | 'earliest' | { timestamp: number }): Promise<Map<string, number>> {
+  async offsets(parts: readonly TopicPartition[], at: 'latest' | 'earliest' | { timestamp: number }, highWatermark = false): Promise<Map<string, number>> {
     const byTopic = new Map<string, number[]>();
     for (const p of parts) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
-    const res = await this.cluster.fetchTopicsOffset([...byTopic].map(([topic, ps]) => ({
+    let cluster = this.cluster;
+    await cluster.addMultipleTargetTopics([...byTopic.keys()]);
+    if (highWatermark) {
+      if (!this.uncommitted) {
+        this.uncommitted = this.makeCluster({ allowAutoTopicCreation: false, isolationLevel: 0, metadataMaxAge: 30_000 });
+        await this.uncommitted.connect();
+      }
+      cluster = this.uncommitted;
+      await cluster.addMultipleTargetTopics([...byTopic.keys()]);
+    }
+    const res = await cluster.fetchTopicsOffset([...byTopic].map(([topic, ps]) => ({
       topic,
       partitions: ps.map((partition) => ({ partition })),
       ...(typeof at === 'object' ? { fromTimestamp: at.timestamp } : { fromBeginning: at === 'earliest' }),
@@ -226,6 +240,7 @@ export class KafkaLink {
   async fetchRanges(ranges: ReadonlyArray<TopicPartition & { from: number; until: number }>, isolation: 'read_committed' | 'read_uncommitted'): Promise<Map<string, FetchedRecord[]>> {
     const out = new Map<string, FetchedRecord[]>();
     const next = new Map<string, number>();
+    await this.cluster.addMultipleTargetTopics([...new Set(ranges.map((r) => r.topic))]);
     for (const r of ranges) {
       out.set(tpKey(r.topic, r.partition), []);
       if (r.until > r.from) next.set(tpKey(r.topic, r.partition), r.from);
@@ -309,7 +324,7 @@ export class KafkaLink {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.admin.disconnect(), this.cluster.disconnect()]);
+    await Promise.allSettled([this.admin.disconnect(), this.cluster.disconnect(), this.uncommitted?.disconnect()]);
   }
 }
 

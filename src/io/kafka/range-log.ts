@@ -38,11 +38,29 @@ export async function ensureCompacted(link: KafkaLink, topic: string): Promise<v
   }
 }
 
-/** The last value of each key of a compacted single-partition topic, read read_committed. */
-export async function readLatest(link: KafkaLink, topic: string, keep: (key: string) => boolean): Promise<Map<string, Buffer | null>> {
+/**
+ * The last committed value of each key of a compacted single-partition topic. A transaction
+ * that wrote `key` and has just ended may not show yet (its markers are written after the
+ * commit returns; KAFKA.md pitfall 5): with `settle`, first wait until every record written
+ * so far under a key `settle` accepts lies below the last stable offset.
+ */
+export async function readLatest(link: KafkaLink, topic: string, keep: (key: string) => boolean, settle = false): Promise<Map<string, Buffer | null>> {
   const p = [{ topic, partition: 0 }];
-  const [lo, hi] = [await link.offsets(p, 'earliest'), await link.offsets(p, 'latest')];
-  const got = await link.fetchRanges([{ topic, partition: 0, from: lo.get(tpKey(topic, 0))!, until: hi.get(tpKey(topic, 0))! }], 'read_committed');
+  const k0 = tpKey(topic, 0);
+  const lo = (await link.offsets(p, 'earliest')).get(k0)!;
+  let hi = (await link.offsets(p, 'latest')).get(k0)!;
+  if (settle) {
+    const hw = (await link.offsets(p, 'latest', true)).get(k0)!;
+    const raw = (await link.fetchRanges([{ topic, partition: 0, from: lo, until: hw }], 'read_uncommitted')).get(k0) ?? [];
+    const mine = raw.filter((m) => m.key !== null && keep(m.key.toString('utf8')));
+    const last = mine.length ? mine[mine.length - 1].offset : -1;
+    for (let i = 0; hi <= last; i++) {
+      if (i > 600) throw new Error(`the transaction that wrote offset ${last} of ${topic} did not end within 60 s`);
+      await new Promise((r) => setTimeout(r, 100));
+      hi = (await link.offsets(p, 'latest')).get(k0)!;
+    }
+  }
+  const got = await link.fetchRanges([{ topic, partition: 0, from: lo, until: hi }], 'read_committed');
   const out = new Map<string, Buffer | null>();
   for (const m of got.get(tpKey(topic, 0)) ?? []) {
     const k = m.key?.toString('utf8');

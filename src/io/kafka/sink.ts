@@ -98,7 +98,7 @@ export function kafka<T>(opts: KafkaSinkOptions<T>): Sink<T> {
       let lastCommitted = -Infinity;
 
       const committedBatch = async (l: KafkaLink): Promise<number> => {
-        const v = (await readLatest(l, COMMITS_TOPIC, (k) => k === txId)).get(txId);
+        const v = (await readLatest(l, COMMITS_TOPIC, (k) => k === txId, true)).get(txId);
         return v ? (JSON.parse(v.toString('utf8')) as { t: number }).t : -Infinity;
       };
 
@@ -119,7 +119,7 @@ export function kafka<T>(opts: KafkaSinkOptions<T>): Sink<T> {
           await p.connect();
           producer = p;
           // A new transactional producer fences the old one and finishes (aborts) its open transaction: now the commits topic tells the truth.
-          if (transactional) lastCommitted = await waitStable(() => committedBatch(link!));
+          if (transactional) lastCommitted = await committedBatch(link);
         }
         return producer;
       };
@@ -177,6 +177,9 @@ export function kafka<T>(opts: KafkaSinkOptions<T>): Sink<T> {
               await writeOnce(chunks, t);
               return;
             } catch (e) {
+              if (fenced(e)) {
+                throw new RuntimeError(`${operator}: transactional id ${txId} was taken over by a newer instance of the job (this one is a zombie); batch ${t} is not written`, { operator, batchTime: t, location: opts.topic });
+              }
               if (e instanceof RuntimeError || attempt >= ATTEMPTS) {
                 if (e instanceof RuntimeError) throw e;
                 throw new RuntimeError(`${operator}: writing batch ${t} to Kafka topic ${opts.topic} failed ${attempt} times: ${(e as Error).message}`, { operator, batchTime: t, location: opts.topic });
@@ -199,17 +202,11 @@ export function kafka<T>(opts: KafkaSinkOptions<T>): Sink<T> {
   };
 }
 
-/**
- * Reads `f` until two reads agree (offsets and markers of a just-finished transaction
- * become visible a little after it ends; KAFKA.md pitfall 5).
- */
-async function waitStable(f: () => Promise<number>): Promise<number> {
-  let v = await f();
-  for (let i = 0; i < 3; i++) {
-    await new Promise((r) => setTimeout(r, 30));
-    const w = await f();
-    if (w === v) return v;
-    v = w;
+/** Whether a kafkajs error says another producer with the same transactional id fenced this one. */
+function fenced(e: unknown): boolean {
+  for (let x = e as { type?: string; originalError?: unknown; cause?: unknown } | undefined, i = 0; x && i < 5; i++) {
+    if (x.type === 'INVALID_PRODUCER_EPOCH' || x.type === 'PRODUCER_FENCED') return true;
+    x = (x.originalError ?? x.cause) as typeof x;
   }
-  return v;
+  return false;
 }
