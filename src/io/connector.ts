@@ -45,9 +45,11 @@ export interface SourceReader<T> {
    * Returns up to `max` records. With `wait` true the reader waits until it has `max`
    * records or the source ends (batch mode over historical data); with `wait` false it
    * returns what has arrived so far (real-time mode). A reader built from explicit
-   * batches returns one batch per poll whatever `max` is.
+   * batches returns one batch per poll whatever `max` is. `batchTime`, when the runtime
+   * knows it, is the time of the batch the records are for (a source that fixes what each
+   * batch reads, such as Kafka's, keys its write-ahead log by it).
    */
-  poll(max: number, wait: boolean): PollResult<T> | Promise<PollResult<T>>;
+  poll(max: number, wait: boolean, batchTime?: number): PollResult<T> | Promise<PollResult<T>>;
   /** A JSON-serialisable position after the last polled record, for checkpoints. */
   position?(): unknown;
   /** Releases the reader's resources (files, sockets); called once when the run ends. */
