@@ -1,7 +1,7 @@
 /**
  * The coordinator of the cluster runtime: plans the pipeline, starts (or borrows) the
- * workers, checks that each built the same plan, drives the batches, relays shuffles and
- * writes every sink batch itself, so the sinks and `collect` / `foreachBatch` callbacks run
+ * workers, checks that each built the same plan, drives the batches (shuffles go worker to
+ * worker, `exchange.ts`) and writes every sink batch itself, so the sinks and `collect` / `foreachBatch` callbacks run
  * in the process that called `run()`.
  *
  * @module
@@ -12,7 +12,9 @@ import type { DeadLetter, SinkWriter } from '../../src/io/connector.js';
 import { defaultDeadLetters } from '../../src/io/dead-letters.js';
 import { claimOutputs } from '../../src/io/claim-outputs.js';
 import type { Plan } from '../../src/ir/plan.js';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Checkpoints, type Commit } from './checkpoint.js';
 import { encodeState } from './state.js';
 import { planPhysical } from '../../src/planner/index.js';
@@ -20,7 +22,7 @@ import type { PhysicalPlan } from '../../src/planner/types.js';
 import type { RunMetrics, RunOptions, RunResult } from '../../src/runtime.js';
 import { codecFor } from './codec.js';
 import { fromWire } from './errors.js';
-import { debug, siteText } from './log.js';
+import { debug, info, siteText } from './log.js';
 import { WorkerPool } from './pool.js';
 import { pacingOf } from '../local/pacing.js';
 import { writeBatch } from '../local/ops/sink.js';
@@ -97,6 +99,8 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     last: () => last,
     states: () => encodeState(checkpoints!.loadState(plan)),
     dir: checkpoints?.dir,
+    metrics: { batches: 0, records: Object.fromEntries(plan.nodes.map((n) => [n.id, 0])), deadLetters: 0, lateRecords: 0 },
+    exchangeDir: mkdtempSync(join(tmpdir(), 'sluice-x-')),
     commit: (c, positions) => { checkpoints?.commit(c, plan, positions); last = c; },
   };
   const pool = opts.pool ?? WorkerPool.start({ workers, mode: opts.worker ? 'module' : 'reexec', pipeline: plan.name });
@@ -123,7 +127,8 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
             'see the workers\' stderr above; SLUICE_LOG=debug logs every stage partition',
           );
         }
-        debug({}, `${e.message}: restarting the workers, resuming after batch ${last?.t ?? 'none'} (attempt ${n + 1})`);
+        const from = last?.mode === 'snapshot' ? `resuming after batch ${last.t} from its checkpoint` : 'replaying from the first batch';
+        info({}, `${e.detail}${key === 'start' ? '' : ` in batch ${key}`}: restarting the workers (attempt ${n + 1} of ${key === 'start' ? 'the start' : `batch ${key}`}), ${from}`);
         await pool.restart();
       }
     }
@@ -132,6 +137,7 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     for (const w of output.writers.values()) { try { await w.close(); } catch (e) { errors.push(e); } }
     try { await output.deadWriter?.close(); } catch (e) { errors.push(e); }
     if (!opts.pool) await pool.close();
+    rmSync(output.exchangeDir, { recursive: true, force: true });
     if (errors.length) throw errors[0];
   }
 }
@@ -147,10 +153,14 @@ interface Output {
   readonly checkpointing: boolean;
   /** The checkpoint directory (absolute), where workers write their state files. */
   readonly dir?: string;
+  /** A private temporary directory for the workers' exchange sockets (removed after the run). */
+  readonly exchangeDir: string;
   /** The last commit (by this run or, with a checkpoint directory, an earlier one). */
   last(): Omit<Commit, 'committedAt'> | undefined;
   /** The encoded state of the last commit (snapshot mode). */
   states(): Uint8Array;
+  /** What the run summary counts: every batch once, over every attempt (a batch run again after a recovery is not counted again). */
+  readonly metrics: RunMetrics;
   /** The last batch whose sinks this process wrote (a batch after the last commit may have been written before a worker crash). */
   written?: number;
   /** The zero time of this process's first attempt (kept for a restart before the first commit). */
@@ -196,7 +206,6 @@ class CoordinatorJob {
   private phase?: Phase;
   private failure?: Error;
   private batch?: BatchState;
-  private readonly metrics: RunMetrics = { batches: 0, records: {}, deadLetters: 0, lateRecords: 0 };
   private readonly n: number;
   private readonly sinkNodes: string[];
   private readonly codecs = new Map<string, ReturnType<typeof codecFor>>();
@@ -217,7 +226,6 @@ class CoordinatorJob {
   ) {
     this.n = pool.size;
     this.sinkNodes = plan.nodes.filter((x) => x.kind === 'sink').map((x) => x.id);
-    for (const x of plan.nodes) this.metrics.records[x.id] = 0;
   }
 
   async run(): Promise<RunResult> {
@@ -243,7 +251,7 @@ class CoordinatorJob {
             type: 'start', job: this.job, physical: this.physical, workers: this.n, zeroTime,
             maxBatchSize: opts.maxBatchSize ?? 100_000, wait: pace === 'asap',
             sourcePartitions: opts.sourcePartitions ?? opts.partitions ?? 1, restore,
-            checkpointDir: this.output.dir,
+            checkpointDir: this.output.dir, exchangeDir: this.output.exchangeDir,
           });
         }
       });
@@ -281,7 +289,7 @@ class CoordinatorJob {
       await this.end();
       this.pool.listen(undefined);
     }
-    return { metrics: this.metrics };
+    return { metrics: this.output.metrics };
   }
 
   /** Tells the workers the job is over and waits for them (not after a worker died: the pool is then killed by its owner). */
@@ -322,11 +330,14 @@ class CoordinatorJob {
       const segments = this.snapshots ? b.segments.sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0)) : undefined;
       this.output.commit({ t, mode, zeroTime, complete: final, ...(segments ? { segments } : {}) }, this.snapshots ? b.positions : undefined);
     }
-    else if (replayed) debug({ batch: t }, 'replayed: its output was committed before');
-    for (const [id, n] of Object.entries(b.records)) this.metrics.records[id] = (this.metrics.records[id] ?? 0) + n;
-    this.metrics.lateRecords += b.lateRecords;
-    this.metrics.deadLetters += b.dead.length;
-    if (!final || b.any) this.metrics.batches++;
+    else if (replayed) info({ batch: t }, 'replayed after a recovery: its sinks and dead letters were written before and are not written again');
+    if (!replayed) {
+      const m = this.output.metrics;
+      for (const [id, n] of Object.entries(b.records)) m.records[id] = (m.records[id] ?? 0) + n;
+      m.lateRecords += b.lateRecords;
+      m.deadLetters += b.dead.length;
+      if (!final || b.any) m.batches++;
+    }
     this.batch = undefined;
     return b;
   }
@@ -367,9 +378,6 @@ class CoordinatorJob {
   private onMessage(w: number, m: FromWorker): void {
     if (m.job !== this.job) return;
     switch (m.type) {
-      case 'shuffle':
-        this.pool.send(m.to % this.n, m);
-        return;
       case 'sink': {
         const b = this.batch;
         if (!b || b.t !== m.t) return;

@@ -86,7 +86,7 @@ function checkFn(op: string, f: unknown, what = 'function'): void {
  * @category DSL
  */
 export class Stream<T> {
-  /** Phantom: makes `Stream` covariant in `T`, so a `Stream<string>` is not a pair stream. @internal */
+  /** Phantom: makes `Stream` covariant in `T`, so a `Stream<string>` is not a pair stream. Kept in the declarations (not `@internal`): it decides assignability. @hidden */
   declare readonly _type: T;
 
   /** @internal */
