@@ -57,19 +57,9 @@ export function recordLimit(where: string, max: unknown): number {
   return max;
 }
 
-/**
- * What a dead letter keeps of bytes that should have been text: the text when it is valid
- * UTF-8, else the bytes in base64 (so nothing is silently altered), with a reason saying which.
- *
- * @example
- * ```ts
- * rawOf(Buffer.from([0x61, 0xff])); // { raw: 'Yf8=', base64: true, badAt: 1 }
- * ```
- * @internal
- */
-export function rawOf(bytes: Buffer): { raw: string; base64: boolean; badAt: number } {
-  if (isUtf8(bytes)) return { raw: bytes.toString('utf8'), base64: false, badAt: -1 };
-  return { raw: bytes.toString('base64'), base64: true, badAt: firstInvalid(bytes) };
+/** What a dead letter keeps of a preview: the text when it is valid UTF-8, else the bytes in base64 (nothing silently altered). */
+function rawOf(bytes: Buffer): { raw: string; base64: boolean } {
+  return isUtf8(bytes) ? { raw: bytes.toString('utf8'), base64: false } : { raw: bytes.toString('base64'), base64: true };
 }
 
 /** Index of the first byte that starts an invalid UTF-8 sequence (a byte-wise scan; only for lines already known to be invalid). */
