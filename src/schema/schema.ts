@@ -32,7 +32,7 @@ export interface Schema<T> {
   decode(buf: Buffer): T;
 }
 
-/** A field of a record schema: a schema plus whether the field may be absent. @internal */
+/** A field of a record schema: a schema plus whether the field may be absent. @hidden */
 export interface FieldSchema<T> extends Schema<T> {
   readonly optional?: boolean;
 }

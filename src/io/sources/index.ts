@@ -13,6 +13,7 @@ export { avroFile } from './avro-file.js';
 export { csv } from './csv.js';
 export { directory } from './directory.js';
 export { jsonLines } from './json-lines.js';
+export { kafka, kafkaReport } from '../kafka/source.js';
 export { limit } from './limit.js';
 export { batches, fromAsyncIterable, fromIterable } from './memory.js';
 export { socketText } from './socket-text.js';
