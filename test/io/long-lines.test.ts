@@ -31,6 +31,18 @@ describe('maxRecordBytes: a record longer than the limit goes to dead letters an
     expect(Sources.textFile(f, { maxRecordBytes: 12 }).spec).toEqual({ type: 'textFile', bounded: true, path: f, maxRecordBytes: 12 });
   });
 
+  it('a line of exactly the limit ending in CRLF across a read boundary passes; one byte more does not', () => {
+    for (const [line, ok] of [['abcd', true], ['abcde', false]] as const) {
+      const s = new LineSplitter(4);
+      const out: Line[] = [];
+      s.push(Buffer.from(`${line}\r`), out);
+      s.push(Buffer.from('\nz'), out);
+      s.end(out);
+      expect(out[0]).toEqual(ok ? line : { offset: 0, reason: 'record of 5 bytes is longer than maxRecordBytes (4); raw holds its first 5 bytes', raw: line });
+      expect(out[1]).toBe('z');
+    }
+  });
+
   it('a bad maxRecordBytes is refused when the pipeline is built, naming the source', () => {
     expect(() => Sources.textFile('a.txt', { maxRecordBytes: 0 })).toThrow('textFile a.txt: maxRecordBytes must be a positive integer (bytes), got 0');
     expect(() => Sources.jsonLines('a.jsonl', undefined, { maxRecordBytes: 1.5 })).toThrow('jsonLines a.jsonl: maxRecordBytes must be a positive integer (bytes), got 1.5');

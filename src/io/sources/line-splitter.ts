@@ -150,7 +150,8 @@ export class LineSplitter {
     const n = e - s;
     if (this.partialBytes === 0) this.lineStart = this.offset + s;
     this.lastByte = chunk[e - 1];
-    if (this.preview === undefined && this.partialBytes + n > this.maxRecordBytes) {
+    // One byte of room for a `\r` that is dropped; `one()` checks the line itself.
+    if (this.preview === undefined && this.partialBytes + n > this.maxRecordBytes + (this.keepCR ? 0 : 1)) {
       const all = [...this.pieces, chunk.subarray(s, e)];
       this.preview = Buffer.from(headOf(Buffer.concat(all, Math.min(this.partialBytes + n, PREVIEW_BYTES + 4)), PREVIEW_BYTES));
       this.pieces = [];
@@ -164,7 +165,9 @@ export class LineSplitter {
   private flush(out: Line[]): void {
     const at = this.lineStart;
     if (this.preview !== undefined) {
-      out.push(this.tooLong(at, this.partialBytes - (this.lastByte === CR && !this.keepCR ? 1 : 0), this.preview));
+      const cr = this.lastByte === CR && !this.keepCR ? 1 : 0;
+      const bytes = this.partialBytes - cr;
+      out.push(this.tooLong(at, bytes, this.preview.length > bytes ? this.preview.subarray(0, bytes) : this.preview));
     } else {
       const b = this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces, this.partialBytes);
       out.push(this.one(b, 0, b.length, at));
