@@ -24,7 +24,6 @@ export type { Bindings } from './dsl/graph.js';
 export { millis, seconds, minutes, hours, type Duration } from './time/duration.js';
 export { SluiceError, PipelineError, UserFunctionError, DecodeError, RuntimeError, type ErrorSite } from './errors.js';
 export { WireError, type WireErrorCode } from './wire/errors.js';
-export { WorkerCrashed } from '../runtimes/cluster/coordinator.js';
 export * as S from './schema/index.js';
 export * as Sources from './io/sources/index.js';
 export type { DirectoryOptions } from './io/sources/directory.js';
