@@ -18,6 +18,7 @@ export { Pipeline, type PipelineOptions } from './dsl/pipeline.js';
 export { Stream, EventStream, MapWithStateStream, WindowedResultStream, pair, type OpOptions, type StateOptions, type Windowed } from './dsl/stream.js';
 export { KeyedStream, WindowedStream, tumbling, sliding, session, type Aggregator, type WindowAssigner } from './dsl/event-time.js';
 export type { State } from './dsl/state.js';
+export { some, none, isSome, isNone, fromNullable, getOrElse, match, type Option, type Some, type None } from './option.js';
 export { StaticTable } from './dsl/table.js';
 export type { Bindings } from './dsl/graph.js';
 export { millis, seconds, minutes, hours, type Duration } from './time/duration.js';

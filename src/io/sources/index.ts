@@ -17,4 +17,4 @@ export { kafka, kafkaReport } from '../kafka/source.js';
 export { limit } from './limit.js';
 export { batches, fromAsyncIterable, fromIterable } from './memory.js';
 export { socketText } from './socket-text.js';
-export { textFile } from './text-file.js';
+export { textFile, type ReadOptions } from './text-file.js';
