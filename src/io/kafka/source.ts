@@ -32,12 +32,20 @@ export interface KafkaRecord<V, K = string | null> {
  * Where a Kafka source starts when it has no checkpointed position: the earliest or latest
  * offset, the first offset at or after a timestamp, or explicit offsets per partition
  * (`{ topic: { '0': 42 } }`; partitions not listed start at the earliest offset).
+ * @example
+ * ```ts
+ * const from: StartingOffsets = { 'sensor-readings': { '0': 1200, '1': 980 } };
+ * ```
  * @category Connectors
  */
 export type StartingOffsets = 'earliest' | 'latest' | { readonly timestamp: number } | Readonly<Record<string, Readonly<Record<string, number>>>>;
 
 /**
  * Options of {@link kafka}: the connection, what to read and how to decode it.
+ * @example
+ * ```ts
+ * const opts: KafkaSourceOptions<'string'> = { brokers: ['127.0.0.1:9092'], topics: ['lines'], groupId: 'wc', value: 'string', maxRecordsPerPartition: 10_000 };
+ * ```
  * @category Connectors
  */
 export interface KafkaSourceOptions<V extends KafkaFormat<any>, K extends KafkaFormat<any> = 'string'> extends KafkaConnection {
@@ -75,7 +83,14 @@ export interface KafkaSourceOptions<V extends KafkaFormat<any>, K extends KafkaF
   readonly rangeLog?: boolean;
 }
 
-/** What a Kafka source's reader reports about the last batch (see {@link kafkaReport}). @category Connectors */
+/**
+ * What a Kafka source's reader reports about the last batch (see {@link kafkaReport}).
+ * @example
+ * ```ts
+ * const r: KafkaBatchReport = { ranges: { 'lines:0': [0, 500] }, records: { 'lines:0': 500 }, lag: { 'lines:0': 20 } };
+ * ```
+ * @category Connectors
+ */
 export interface KafkaBatchReport {
   /** Offset range per `topic:partition`: `[from, until)`. */
   readonly ranges: Readonly<Record<string, readonly [number, number]>>;
