@@ -19,9 +19,10 @@ import type { PhysicalPlan } from '../../src/planner/types.js';
 import type { RunMetrics, RunOptions, RunResult } from '../../src/runtime.js';
 import { codecFor } from './codec.js';
 import { fromWire } from './errors.js';
-import { debug, siteText } from './log.js';
+import { debug, info, siteText } from './log.js';
 import { WorkerPool } from './pool.js';
 import { pacingOf } from '../local/pacing.js';
+import { Observer } from '../../src/observe/observer.js';
 import { writeBatch } from '../local/ops/sink.js';
 import type { FromWorker, PipelineRef, StateSegment } from './protocol.js';
 
@@ -91,6 +92,7 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     dir: checkpoints?.dir,
     commit: (c, positions) => { checkpoints?.commit(c, plan, positions); last = c; },
   };
+  output.observer = await Observer.open(plan, opts, 'cluster', pacingOf(bindings, opts, plan.batchIntervalMs, Date.now()).pace);
   const pool = opts.pool ?? WorkerPool.start({ workers, mode: opts.worker ? 'module' : 'reexec', pipeline: plan.name });
   const failures = new Map<string, number>();
   try {
@@ -115,7 +117,8 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
             'see the workers\' stderr above; SLUICE_LOG=debug logs every stage partition',
           );
         }
-        debug({}, `${e.message}: restarting the workers, resuming after batch ${last?.t ?? 'none'} (attempt ${n + 1})`);
+        info({}, `${e.message}: restarting the workers, resuming after batch ${last?.t ?? 'none'} (attempt ${n + 1})`);
+        output.observer?.restarted();
         await pool.restart();
       }
     }
@@ -124,6 +127,7 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     for (const w of output.writers.values()) { try { await w.close(); } catch (e) { errors.push(e); } }
     try { await output.deadWriter?.close(); } catch (e) { errors.push(e); }
     if (!opts.pool) await pool.close();
+    await output.observer?.close();
     if (errors.length) throw errors[0];
   }
 }
@@ -148,6 +152,8 @@ interface Output {
   /** The zero time of this process's first attempt (kept for a restart before the first commit). */
   zeroTime?: number;
   commit(c: Omit<Commit, 'committedAt'>, positions?: Record<string, unknown>): void;
+  /** Reports each batch's progress (when the run is observed). */
+  observer?: Observer;
 }
 
 /** A worker process died (exit, signal): the job is replayed on new workers. */
@@ -179,6 +185,9 @@ interface BatchState {
   readonly segments: Array<StateSegment>;
   /** Source positions after the batch (checkpointing). */
   readonly positions: Record<string, unknown>;
+  /** Records of each node by worker (when the run is observed). */
+  readonly byWorker: Record<string, number[]>;
+  readonly startedAt: number;
 }
 
 /** One run of one pipeline on a pool. */
@@ -221,6 +230,7 @@ class CoordinatorJob {
     const restore = resume ? this.output.states() : undefined;
     this.zeroTime = zeroTime;
     this.output.zeroTime = zeroTime;
+    if (this.output.observer) this.output.observer.zeroTime = zeroTime;
     if (!this.pool.alive) throw new RuntimeError('cluster runtime: a worker of the pool has exited', {}, 'start a new pool');
     this.pool.listen({ message: (w, m) => this.onMessage(w, m), exit: (w, why) => this.onExit(w, why) });
     try {
@@ -239,7 +249,7 @@ class CoordinatorJob {
       });
       this.snapshots = this.output.checkpointing && this.cannot.length === 0;
       if (this.output.checkpointing && !this.snapshots) debug({}, `checkpoints in replay mode: ${this.cannot.join(', ')} cannot snapshot`);
-      if (resume) debug({}, `resuming after batch ${resume.t} from its checkpoint`);
+      if (resume) info({}, `resuming after batch ${resume.t} from its checkpoint`);
       const first = resume ? Math.round((resume.t - zeroTime) / interval) + 1 : 1;
       let last = { time: resume?.t ?? zeroTime, end: false };
       let drained = false;
@@ -281,14 +291,15 @@ class CoordinatorJob {
    * pass); `checkpoint` false: in snapshot mode, no state files and no commit for it (between
    * two checkpoints of `checkpointInterval`).
    */
-  private async runBatch(t: number, final: boolean, commit = true, checkpoint = true): Promise<BatchState> {
-    const b: BatchState = { t, final, sinks: new Map(), records: {}, dead: [], lateRecords: 0, any: false, drained: true, stages: new Set(), segments: [], positions: {} };
+  private async runBatch(t: number, final: boolean, commit = true, checkpointed = true): Promise<BatchState> {
+    let checkpoint: { durationMs: number; bytes: number } | undefined;
+    const b: BatchState = { t, final, sinks: new Map(), records: {}, dead: [], lateRecords: 0, any: false, drained: true, stages: new Set(), segments: [], positions: {}, byWorker: this.output.observer ? Object.fromEntries(this.plan.nodes.map((x) => [x.id, new Array<number>(this.n).fill(0)])) : {}, startedAt: Date.now() };
     for (const id of this.sinkNodes) b.sinks.set(id, new Array(this.physical.nodePartitions[id]).fill(undefined));
     this.batch = b;
     debug({ batch: t }, final ? 'final pass' : 'start');
     // A batch this process already wrote (before a worker crash) is run again for its state only.
     const replayed = t <= Math.max(this.output.last()?.t ?? -Infinity, this.output.written ?? -Infinity);
-    const snapshot = this.snapshots && commit && checkpoint && !replayed;
+    const snapshot = this.snapshots && commit && checkpointed && !replayed;
     await this.all('done', undefined, () => { for (let i = 0; i < this.n; i++) this.pool.send(i, { type: 'batch', job: this.job, t, final, checkpoint: snapshot }); });
     for (const [id, parts] of replayed ? [] : b.sinks) {
       const defined = parts.filter((p): p is unknown[] => p !== undefined);
@@ -302,13 +313,21 @@ class CoordinatorJob {
       const mode = this.snapshots ? 'snapshot' : 'replay';
       const zeroTime = this.zeroTime;
       const segments = this.snapshots ? b.segments.sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0)) : undefined;
+      const t0 = performance.now();
       this.output.commit({ t, mode, zeroTime, complete: final, ...(segments ? { segments } : {}) }, this.snapshots ? b.positions : undefined);
+      checkpoint = { durationMs: performance.now() - t0, bytes: b.segments.reduce((n, x) => n + x.bytes, 0) };
     }
-    else if (replayed) debug({ batch: t }, 'replayed: its output was committed before');
+    else if (replayed) info({ batch: t }, 'replayed: its output was committed before');
     for (const [id, n] of Object.entries(b.records)) this.metrics.records[id] = (this.metrics.records[id] ?? 0) + n;
     this.metrics.lateRecords += b.lateRecords;
     this.metrics.deadLetters += b.dead.length;
     if (!final || b.any) this.metrics.batches++;
+    if (!final || b.any) {
+      this.output.observer?.batchDone({
+        time: t, final, startedAt: b.startedAt, records: b.records, byWorker: b.byWorker, dead: b.dead, lateRecords: b.lateRecords,
+        ...(replayed ? { replayed } : {}), ...(checkpoint ? { checkpoint } : {}),
+      });
+    }
     this.batch = undefined;
     return b;
   }
@@ -376,6 +395,7 @@ class CoordinatorJob {
         const b = this.batch;
         if (b && b.t === m.t) {
           for (const [id, n] of Object.entries(m.records)) b.records[id] = (b.records[id] ?? 0) + n;
+          if (this.output.observer) for (const [id, n] of Object.entries(m.records)) (b.byWorker[id] ??= new Array<number>(this.n).fill(0))[w] += n;
           b.dead.push(...m.dead);
           b.lateRecords += m.lateRecords;
           b.any ||= m.any;

@@ -5,6 +5,7 @@ import type { Plan } from '../../src/ir/plan.js';
 import type { RunOptions, RunResult, Runtime } from '../../src/runtime.js';
 import { Engine } from './engine.js';
 import { pacingOf } from './pacing.js';
+import { Observer } from '../../src/observe/observer.js';
 
 interface Step { readonly index: number; readonly time: number; readonly end: boolean }
 
@@ -23,6 +24,9 @@ export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions,
     wait: pace === 'asap',
     partitions: opts.partitions ?? 1,
   });
+  const observer = await Observer.open(plan, opts, 'local', pace);
+  if (observer) observer.zeroTime = zeroTime;
+  engine.observe(observer);
   const ended = (index: number) => (opts.numBatches !== undefined ? index >= opts.numBatches : engine.drained);
   const step = (index: number) =>
     defer(async (): Promise<Step> => {
@@ -46,7 +50,7 @@ export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions,
     }
     if (last.end || (opts.numBatches === undefined && engine.drained)) await engine.finish(last.time + interval);
   } finally {
-    await engine.close();
+    try { await engine.close(); } finally { await observer?.close(); }
   }
   return { metrics: engine.metrics };
 }

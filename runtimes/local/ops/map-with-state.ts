@@ -56,6 +56,7 @@ export const mapWithState: ExecutorFactory<'mapWithState'> = (node, env) => {
       if (snapshots) ctx.side.set(node.id, [...state.entries()].map(([k, e]) => [k, e.state]));
       return out;
     },
+    stateKeys: () => state.size,
     snapshot: () => ({ keyed: [...state.entries()].map(([k, e]) => [k, [e.state, e.touched]] as const), shared: { first } }),
     restore(s) {
       for (const [k] of [...state.entries()]) state.delete(k);

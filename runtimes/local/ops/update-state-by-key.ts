@@ -36,6 +36,7 @@ export const updateStateByKey: ExecutorFactory<'updateStateByKey'> = (node, env)
       }
       return [...state.entries()].map(([k, e]) => [k, e.state]);
     },
+    stateKeys: () => state.size,
     snapshot: () => ({ keyed: [...state.entries()].map(([k, e]) => [k, [e.state, e.seen]] as const) }),
     restore(s) {
       for (const [k] of [...state.entries()]) state.delete(k);
