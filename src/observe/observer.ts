@@ -13,6 +13,7 @@ import type { Plan } from '../ir/plan.js';
 import type { RunOptions } from '../runtime.js';
 import { JobMetrics } from './metrics.js';
 import { serveMetrics, type MetricsEndpoint } from './metrics-server.js';
+import { progressHeader } from './progress-file.js';
 import { LATEST_DEAD_LETTERS, RAW_PREVIEW, reasonClass, type BatchProgress, type OperatorProgress, type SourceProgress } from './progress.js';
 
 /**
@@ -76,7 +77,10 @@ export class Observer {
     if (!opts.onProgress && opts.progressFile === undefined && !opts.metrics) return undefined;
     const o = new Observer(plan, opts, runtime, pace === 'realtime');
     try {
-      if (opts.progressFile !== undefined) o.fd = openSync(opts.progressFile, 'w');
+      if (opts.progressFile !== undefined) {
+        o.fd = openSync(opts.progressFile, 'w');
+        writeSync(o.fd, `${JSON.stringify(progressHeader(plan, runtime === 'cluster' ? opts.partitions ?? opts.workers ?? 2 : 1))}\n`);
+      }
       const m = opts.metrics;
       if (m?.port !== undefined) {
         o.endpoint = await serveMetrics(o.metrics!.registry, m.port, m.host);

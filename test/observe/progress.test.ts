@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BatchProgress } from '../../src/observe/progress.js';
+import { readProgressFile } from '../../src/observe/progress-file.js';
 import { counts } from './fixtures/jobs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-progress-'));
@@ -47,8 +48,9 @@ describe('progress records', () => {
       expect(b.runtime).toBe('local');
       expect(b.batchIntervalMs).toBe(1000);
     }
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as BatchProgress);
-    expect(lines).toEqual(JSON.parse(JSON.stringify(seen)));
+    const { header, batches } = readProgressFile(file);
+    expect(header.plan).toEqual(JSON.parse(JSON.stringify(p.plan())));
+    expect(batches).toEqual(JSON.parse(JSON.stringify(seen)));
   });
 
   it('cluster: the same records, per-worker counts add up to the total', async () => {
@@ -67,6 +69,7 @@ describe('progress records', () => {
         expect(o.byWorker!.reduce((x, y) => x + y, 0)).toBe(o.records);
       }
     }
-    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(seen.length);
+    expect(readProgressFile(file).batches).toHaveLength(seen.length);
+    expect(readProgressFile(file).header.partitions).toBe(2);
   }, 60_000);
 });
