@@ -14,6 +14,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { Pipeline } from '../dsl/pipeline.js';
 import type { RunOptions, RunResult } from '../runtime.js';
 import { JOB_MODULE_HELP, loadPipeline, oneLine } from './load-job.js';
+import { LOG_LEVELS } from '../observe/log.js';
+import { uiCommand, watch, type WatchFlags } from './watch.js';
 
 const debug = (): boolean => !!process.env.SLUICE_DEBUG && process.env.SLUICE_DEBUG !== '0';
 
@@ -45,7 +47,7 @@ function version(): string {
   }
 }
 
-interface RunFlags {
+interface RunFlags extends WatchFlags {
   pace?: 'asap' | 'realtime';
   batches?: number;
   maxBatchSize?: number;
@@ -86,13 +88,15 @@ async function runCommand(job: string, flags: RunFlags): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const start = performance.now();
+  const watching = await watch(pipeline, flags, flags.runtime, flags.workers, say);
   try {
-    const result = await pipeline.run({ ...opts, signal: abort.signal });
+    const result = await pipeline.run({ ...opts, ...watching.opts, signal: abort.signal });
     say(summary(pipeline, result, performance.now() - start, abort.signal.aborted));
     return 0;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await watching.close();
   }
 }
 
@@ -123,6 +127,13 @@ function program(done: (code: number) => void): Command {
     .option('--runtime <name>', "runtime to run on: 'local' (default) or 'cluster'")
     .option('--workers <n>', 'cluster runtime: number of worker processes', integer(1))
     .option('--checkpoint-dir <dir>', 'cluster runtime: where checkpoints are kept')
+    .option('--metrics-port <port>', 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics', integer(0))
+    .option('--metrics-host <host>', 'interface for --metrics-port (default 127.0.0.1)')
+    .option('--progress-file <file>', 'write each batch\'s progress record as a JSON line (sluice ui <file> shows it later)')
+    .addOption(new Option('--log-level <level>', 'log level (default info; SLUICE_LOG_LEVEL)').choices(LOG_LEVELS))
+    .option('--ui [port]', 'serve the web UI on 127.0.0.1 (default port 4040); it stays up after the run until Ctrl-C', integer(0))
+    .option('--no-status', 'no status line (on a terminal: a live line; otherwise a line every --status-every seconds)')
+    .option('--status-every <s>', 'seconds between status lines when stderr is not a terminal (default 10)', integer(1))
     .addHelpText('after', `\n${JOB_MODULE_HELP}\n\nPrints the job's sink output; at the end a one-line summary (batches, records read, dead letters,\nlate records) on stderr. SIGINT or SIGTERM stops the run after the current batch (exit code 0).\n\nExample:\n  sluice run examples/word-count.ts --batches 5`)
     .action(async (job: string, flags: RunFlags) => done(await runCommand(job, flags)));
 
@@ -136,6 +147,14 @@ function program(done: (code: number) => void): Command {
     .addOption(new Option('--partitions <n>', 'partitions for --physical (default 1)').argParser(integer(1)))
     .addHelpText('after', `\n${JOB_MODULE_HELP}\n\nExample:\n  sluice explain examples/word-count.ts --dot | dot -Tsvg > plan.svg`)
     .action(async (job: string, flags: { json?: boolean; dot?: boolean; physical?: boolean; partitions?: number }) => done(await explainCommand(job, flags)));
+
+  cli
+    .command('ui')
+    .description('Serve the web UI for a finished run from its --progress-file, until Ctrl-C.')
+    .argument('<progress-file>', 'a file written by sluice run --progress-file')
+    .option('--port <port>', 'port (default 4040)', integer(0))
+    .option('--host <host>', 'interface (default 127.0.0.1)')
+    .action(async (file: string, flags: { port?: number; host?: string }) => done(await uiCommand(file, flags, say)));
 
   return cli;
 }
