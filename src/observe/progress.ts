@@ -6,6 +6,11 @@
 
 /**
  * One operator's share of a batch.
+ *
+ * @example
+ * ```ts
+ * await p.run({ onProgress: (b) => console.log(b.operators['reduceByKey#3'].stateKeys) });
+ * ```
  * @category Observability
  */
 export interface OperatorProgress {
@@ -30,6 +35,11 @@ export interface OperatorProgress {
 
 /**
  * A source's share of a batch.
+ *
+ * @example
+ * ```ts
+ * await p.run({ onProgress: (b) => console.log(b.sources['source#0'].inputRate, 'records/s') });
+ * ```
  * @category Observability
  */
 export interface SourceProgress {
@@ -43,12 +53,21 @@ export interface SourceProgress {
 
 /**
  * A dead letter as the progress record shows it: the raw input cut to 200 characters.
+ *
+ * @example
+ * ```ts
+ * await p.run({ onProgress: (b) => b.deadLetters.latest.forEach((d) => console.log(d.origin, d.reason)) });
+ * ```
  * @category Observability
  */
 export interface DeadLetterPreview {
+  /** The operator id and, for sources, file and line. */
   readonly origin: string;
+  /** Why it was rejected. */
   readonly reason: string;
+  /** The raw input, at most 200 characters (then `…`). */
   readonly raw: string;
+  /** Batch time at which it was rejected. */
   readonly batchTime: number;
 }
 

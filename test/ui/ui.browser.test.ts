@@ -107,6 +107,7 @@ describe.skipIf(!have)('web UI in Chromium', () => {
     expect(Number(keys)).toBe(6);
     expect(await page.$eval('#plan g.node[data-node="source#0"] text.stats', (t) => t.textContent)).toMatch(/^\d[\d,]* rec · /);
     await page.screenshot({ path: join(out, 'run.png'), fullPage: true });
+    await page.screenshot({ path: join(out, 'run-top.png') }); // the README's docs/ui.png
     await page.waitForSelector('#status.finished', { timeout: 30_000 });
     expect(errors).toEqual([]);
     await page.close();
