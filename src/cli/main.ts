@@ -89,14 +89,16 @@ async function runCommand(job: string, flags: RunFlags): Promise<number> {
   process.on('SIGTERM', onSignal);
   const start = performance.now();
   const watching = await watch(pipeline, flags, flags.runtime, flags.workers, say);
+  let ok = false;
   try {
     const result = await pipeline.run({ ...opts, ...watching.opts, signal: abort.signal });
     say(summary(pipeline, result, performance.now() - start, abort.signal.aborted));
+    ok = true;
     return 0;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await watching.close();
+    await watching.close(ok);
   }
 }
 

@@ -28,7 +28,12 @@ export interface WatchFlags {
 export const UI_PORT = 4040;
 
 /** Starts what `flags` ask for; returns the run options to add and what to do when the run ends. */
-export async function watch(pipeline: Pipeline, flags: WatchFlags, runtime: string | undefined, workers: number | undefined, say: (line: string) => void): Promise<{ opts: RunOptions; close(): Promise<void> }> {
+export async function watch(pipeline: Pipeline, flags: WatchFlags, runtime: string | undefined, workers: number | undefined, say: (line: string) => void): Promise<{ opts: RunOptions; close(stay: boolean): Promise<void> }> {
+  // A run stopped by SIGINT/SIGTERM does not keep its UI up.
+  let stopped = false;
+  const onStop = () => { stopped = true; };
+  process.once('SIGINT', onStop);
+  process.once('SIGTERM', onStop);
   if (flags.logLevel) setLogLevel(flags.logLevel);
   let ui: UiServer | undefined;
   if (flags.ui !== undefined && flags.ui !== false) {
@@ -45,14 +50,18 @@ export async function watch(pipeline: Pipeline, flags: WatchFlags, runtime: stri
   }
   return {
     opts,
-    async close() {
+    /** Ends the status line; after a run that ended well (`stay`) the UI stays up until SIGINT/SIGTERM. */
+    async close(stay: boolean) {
       status?.close();
-      if (ui) {
-        ui.finish();
+      process.off('SIGINT', onStop);
+      process.off('SIGTERM', onStop);
+      if (!ui) return;
+      ui.finish();
+      if (stay && !stopped) {
         say(`the run is over; the web UI stays at ${ui.url} until Ctrl-C`);
         await waitForSignal();
-        await ui.close();
       }
+      await ui.close();
     },
   };
 }

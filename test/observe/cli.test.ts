@@ -36,6 +36,13 @@ describe('sluice run: watching flags', () => {
     expect(batches.map((b) => b.batch)).toEqual([1, 2]);
   });
 
+  it('--ui with a job that fails: the error is reported and the command exits (the UI does not hold it)', async () => {
+    const r = await run(['bin/sluice.js', 'run', 'test/cli/fixtures/user-error.ts', '--ui', '0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^sluice: web UI at http:\/\/127\.0\.0\.1:\d+\/\n/);
+    expect(r.stderr).not.toMatch(/stays at/);
+  });
+
   it('bad flags fail with usage errors naming them', async () => {
     const level = await run(['bin/sluice.js', 'run', 'test/cli/fixtures/word-count.ts', '--log-level', 'loud']);
     expect(level.code).toBe(2);
