@@ -13,9 +13,10 @@ import { inspect } from 'node:util';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Pipeline } from '../dsl/pipeline.js';
 import type { RunOptions, RunResult } from '../runtime.js';
+import { watchJobRuns } from './job-runs.js';
 import { JOB_MODULE_HELP, loadPipeline, oneLine } from './load-job.js';
 import { LOG_LEVELS } from '../observe/log.js';
-import { uiCommand, watch, type WatchFlags } from './watch.js';
+import { uiCommand, watch as watchRun, watchOptions, type WatchFlags } from './watch.js';
 
 const debug = (): boolean => !!process.env.SLUICE_DEBUG && process.env.SLUICE_DEBUG !== '0';
 
@@ -38,13 +39,17 @@ function integer(min: number): (value: string) => number {
   };
 }
 
+/** The package's version: package.json is two levels up from src/cli/, three from the package's dist/src/cli/. */
 function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
+  for (const path of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'sluice' && pkg.version) return pkg.version;
+    } catch {
+      // not there: try the next
+    }
   }
+  return '0.0.0';
 }
 
 interface RunFlags extends WatchFlags {
@@ -64,8 +69,18 @@ function summary(pipeline: Pipeline, result: RunResult, ms: number, stopped: boo
   return `${pipeline.name} ${stopped ? 'stopped' : 'done'}: ${plural(batches, 'batch', 'batches')}, ${plural(read, 'record')} read, ${plural(deadLetters, 'dead letter')}, ${plural(lateRecords, 'late record')} (${ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`})`;
 }
 
-async function runCommand(job: string, flags: RunFlags): Promise<number> {
-  const pipeline = await loadPipeline(job);
+/** A flag that applies only with another one: a usage error (exit code 2) naming both. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+function needs(flag: string, given: boolean, what: string, ok: boolean): void {
+  if (given && !ok) throw new UsageError(`${flag} ${what}`);
+}
+
+async function runCommand(job: string, flags: RunFlags, args: readonly string[]): Promise<number> {
+  needs('--workers', flags.workers !== undefined, "applies to the cluster runtime only: add --runtime cluster", flags.runtime === 'cluster');
+  needs('--checkpoint-dir', flags.checkpointDir !== undefined, "applies to the cluster runtime only: add --runtime cluster", flags.runtime === 'cluster');
   const opts: RunOptions = {
     runtime: flags.runtime as RunOptions['runtime'],
     pace: flags.pace,
@@ -75,6 +90,7 @@ async function runCommand(job: string, flags: RunFlags): Promise<number> {
     checkpointDir: flags.checkpointDir === undefined ? undefined : resolve(flags.checkpointDir),
   };
   for (const k of Object.keys(opts) as (keyof RunOptions)[]) if (opts[k] === undefined) delete opts[k];
+  Object.assign(opts, watchOptions(flags, say));
 
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -87,29 +103,49 @@ async function runCommand(job: string, flags: RunFlags): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const start = performance.now();
-  const watching = await watch(pipeline, flags, flags.runtime, flags.workers, say);
+  // A run the job module starts itself (while it loads) is the run; the CLI does not start another.
+  const argv = process.argv;
+  const watch = watchJobRuns({ mode: 'run', options: opts, signal: abort.signal }, () => { process.argv = argv; });
+  let start = performance.now();
+  let watching: Awaited<ReturnType<typeof watchRun>> | undefined;
   let ok = false;
   try {
-    const result = await pipeline.run({ ...opts, ...watching.opts, signal: abort.signal });
+    const pipeline = await loadPipeline(job, { args, ranItself: () => watch.runs.length > 0 });
+    if (watch.runs.length > 0 || !pipeline) {
+      for (const { pipeline: p, result } of watch.runs) say(summary(p, await result, performance.now() - start, abort.signal.aborted));
+      return 0;
+    }
+    // The status line and the web UI watch the run the CLI starts.
+    watching = await watchRun(pipeline, flags, flags.runtime, flags.workers, say);
+    start = performance.now();
+    const result = await watch.run.call(pipeline, { ...opts, ...watching.opts, signal: abort.signal });
     say(summary(pipeline, result, performance.now() - start, abort.signal.aborted));
     ok = true;
     return 0;
   } finally {
+    watch.restore();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await watching.close(ok);
+    await watching?.close(ok);
   }
 }
 
-async function explainCommand(job: string, flags: { json?: boolean; dot?: boolean; physical?: boolean; partitions?: number }): Promise<number> {
-  const pipeline = await loadPipeline(job);
-  const text = flags.json ? pipeline.toJSON() : flags.dot ? pipeline.toDot() : pipeline.explain({ physical: flags.physical, partitions: flags.partitions });
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-  return 0;
+async function explainCommand(job: string, flags: { json?: boolean; dot?: boolean; physical?: boolean; partitions?: number }, args: readonly string[]): Promise<number> {
+  needs('--partitions', flags.partitions !== undefined, 'applies to the physical plan only: add --physical', flags.physical === true);
+  const watch = watchJobRuns({ mode: 'explain' });
+  try {
+    const exported = await loadPipeline(job, { args, ranItself: () => watch.runs.length > 0 });
+    for (const pipeline of exported ? [exported] : watch.runs.map((r) => r.pipeline)) {
+      const text = flags.json ? pipeline.toJSON() : flags.dot ? pipeline.toDot() : pipeline.explain({ physical: flags.physical, partitions: flags.partitions });
+      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    }
+    return 0;
+  } finally {
+    watch.restore();
+  }
 }
 
-function program(done: (code: number) => void): Command {
+function program(done: (code: number) => void, args: readonly string[]): Command {
   const cli = new Command('sluice')
     .description('Run and inspect sluice stream-processing jobs.')
     .version(version(), '-V, --version', 'print the version')
@@ -121,6 +157,7 @@ function program(done: (code: number) => void): Command {
 
   cli
     .command('run')
+    .usage('[options] <job> [-- args...]')
     .description('Run a job on a runtime (default: local) until its bounded sources are drained, --batches were run, or SIGINT/SIGTERM.')
     .argument('<job>', 'job module (.ts or .js), relative to the working directory')
     .addOption(new Option('--pace <pace>', 'asap: batches back to back in virtual time (default when every source is bounded); realtime: one batch per batch interval of wall-clock time').choices(['asap', 'realtime']))
@@ -136,11 +173,12 @@ function program(done: (code: number) => void): Command {
     .option('--ui [port]', 'serve the web UI on 127.0.0.1 (default port 4040); it stays up after the run until Ctrl-C', integer(0))
     .option('--no-status', 'no status line (on a terminal: a live line; otherwise a line every --status-every seconds)')
     .option('--status-every <s>', 'seconds between status lines when stderr is not a terminal (default 10)', integer(1))
-    .addHelpText('after', `\n${JOB_MODULE_HELP}\n\nPrints the job's sink output; at the end a one-line summary (batches, records read, dead letters,\nlate records) on stderr. SIGINT or SIGTERM stops the run after the current batch (exit code 0).\n\nExample:\n  sluice run examples/word-count.ts --batches 5`)
-    .action(async (job: string, flags: RunFlags) => done(await runCommand(job, flags)));
+    .addHelpText('after', `\n${JOB_MODULE_HELP}\n\nPrints the job's sink output; at the end a one-line summary (batches, records read, dead letters,\nlate records) on stderr. SIGINT or SIGTERM stops the run after the current batch (exit code 0).\n\nExamples:\n  sluice run examples/word-count.ts --batches 5\n  sluice run job.ts --runtime cluster --workers 4 -- in.txt   # the job's process.argv.slice(2) is ['in.txt']`)
+    .action(async (job: string, flags: RunFlags) => done(await runCommand(job, flags, args)));
 
   cli
     .command('explain')
+    .usage('[options] <job> [-- args...]')
     .description("Print a job's plan: operators, their inputs and options.")
     .argument('<job>', 'job module (.ts or .js), relative to the working directory')
     .addOption(new Option('--json', 'print the plan as JSON (the IR)').conflicts('dot'))
@@ -148,7 +186,7 @@ function program(done: (code: number) => void): Command {
     .addOption(new Option('--physical', 'print the physical plan: stages, partitions, shuffles and edge schemas').conflicts(['json', 'dot']))
     .addOption(new Option('--partitions <n>', 'partitions for --physical (default 1)').argParser(integer(1)))
     .addHelpText('after', `\n${JOB_MODULE_HELP}\n\nExample:\n  sluice explain examples/word-count.ts --dot | dot -Tsvg > plan.svg`)
-    .action(async (job: string, flags: { json?: boolean; dot?: boolean; physical?: boolean; partitions?: number }) => done(await explainCommand(job, flags)));
+    .action(async (job: string, flags: { json?: boolean; dot?: boolean; physical?: boolean; partitions?: number }) => done(await explainCommand(job, flags, args)));
 
   cli
     .command('ui')
@@ -166,11 +204,23 @@ function program(done: (code: number) => void): Command {
  */
 export async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
+  // What follows the first `--` is the job's, untouched by sluice's own option parsing.
+  const split = argv.indexOf('--');
+  const own = split < 0 ? argv : argv.slice(0, split);
+  const args = split < 0 ? [] : argv.slice(split + 1);
   try {
-    await program((c) => { code = c; }).parseAsync([...argv], { from: 'user' });
+    await program((c) => { code = c; }, args).parseAsync([...own], { from: 'user' });
     return code;
   } catch (e) {
+    if (e instanceof UsageError) {
+      say(`${e.message} (see sluice ${argv[0]} --help)`);
+      return 2;
+    }
     if (e instanceof CommanderError) {
+      if (e.code === 'commander.excessArguments') {
+        say(`${oneLine(e).replace(/^error: /, '').replace(/\.$/, '')}: arguments for the job go after -- (see sluice ${argv[0]} --help)`);
+        return 2;
+      }
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
       // No command given: commander has printed the help to stderr.
       if (e.code === 'commander.help' || e.code === 'commander.executeSubCommandAsync') return 2;

@@ -27,14 +27,24 @@ export interface WatchFlags {
 /** The default port of `--ui` (Spark's). */
 export const UI_PORT = 4040;
 
-/** Starts what `flags` ask for; returns the run options to add and what to do when the run ends. */
+/** The log level, and the run options for `--progress-file` and `--metrics-port` (they apply to any run of the job). */
+export function watchOptions(flags: WatchFlags, say: (line: string) => void): RunOptions {
+  if (flags.logLevel) setLogLevel(flags.logLevel);
+  const opts: RunOptions = {};
+  if (flags.progressFile !== undefined) opts.progressFile = resolve(flags.progressFile);
+  if (flags.metricsPort !== undefined) {
+    opts.metrics = { port: flags.metricsPort, ...(flags.metricsHost ? { host: flags.metricsHost } : {}), onListening: (url) => say(`metrics at ${url}`) };
+  }
+  return opts;
+}
+
+/** Starts the status line and the web UI for the run of `pipeline`; returns its `onProgress` and what to do when the run ends. */
 export async function watch(pipeline: Pipeline, flags: WatchFlags, runtime: string | undefined, workers: number | undefined, say: (line: string) => void): Promise<{ opts: RunOptions; close(stay: boolean): Promise<void> }> {
   // A run stopped by SIGINT/SIGTERM does not keep its UI up.
   let stopped = false;
   const onStop = () => { stopped = true; };
   process.once('SIGINT', onStop);
   process.once('SIGTERM', onStop);
-  if (flags.logLevel) setLogLevel(flags.logLevel);
   let ui: UiServer | undefined;
   if (flags.ui !== undefined && flags.ui !== false) {
     const partitions = runtime === 'cluster' ? workers ?? 2 : 1;
@@ -44,10 +54,6 @@ export async function watch(pipeline: Pipeline, flags: WatchFlags, runtime: stri
   const status = flags.status === false ? undefined : new StatusLine(process.stderr, [process.stdout], (flags.statusEvery ?? 10) * 1000);
   const opts: RunOptions = {};
   if (ui || status) opts.onProgress = (p) => { ui?.push(p); status?.update(p); };
-  if (flags.progressFile !== undefined) opts.progressFile = resolve(flags.progressFile);
-  if (flags.metricsPort !== undefined) {
-    opts.metrics = { port: flags.metricsPort, ...(flags.metricsHost ? { host: flags.metricsHost } : {}), onListening: (url) => say(`metrics at ${url}`) };
-  }
   return {
     opts,
     /** Ends the status line; after a run that ended well (`stay`) the UI stays up until SIGINT/SIGTERM. */

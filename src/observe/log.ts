@@ -1,7 +1,7 @@
 /**
  * sluice's levelled, structured log (pino) on stderr: JSON lines when stderr is not a TTY,
  * readable lines on a TTY. The level comes from `SLUICE_LOG_LEVEL` (`sluice run --log-level`
- * sets it, so cluster workers follow), else `debug` when the older `SLUICE_LOG=debug` is set,
+ * sets it, so cluster workers follow), else the older `SLUICE_LOG` (`debug`, `warn`, `silent`…),
  * else `info`. `SLUICE_LOG_FORMAT=json|pretty` overrides the choice of format.
  * @module
  */
@@ -27,7 +27,8 @@ export function prettyLine(json: string): string {
 function levelFromEnv(): LogLevel {
   const want = process.env.SLUICE_LOG_LEVEL;
   if (want && (LOG_LEVELS as readonly string[]).includes(want)) return want as LogLevel;
-  return process.env.SLUICE_LOG === 'debug' ? 'debug' : 'info';
+  const old = process.env.SLUICE_LOG;
+  return old && (LOG_LEVELS as readonly string[]).includes(old) ? (old as LogLevel) : 'info';
 }
 
 function create(): Logger {
