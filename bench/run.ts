@@ -8,6 +8,7 @@
  *   npm run bench -- stateless window   only those in-memory cases; RESULTS.md untouched
  *   npm run bench -- cluster       only the cluster runtime's benchmarks (cluster-report.ts); RESULTS.md untouched
  *   npm run bench -- longline      only the long-line benchmark (long-line.ts); RESULTS.md untouched
+ *   npm run bench -- ui            only the web UI page load with 10,000 batches (ui-load.ts); RESULTS.md untouched
  *
  * @module
  */
@@ -19,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { CASES, WINDOW_BATCHES } from './cases.js';
 import { FILE_KEYS, writeKeyedLines } from './file.js';
 import { renderCluster, runClusterBenches, type ClusterResults } from './cluster-report.js';
+import { measureUiLoad, renderUiLoad } from './ui-load.js';
 import { renderLongLine, runLongLine } from './long-line.js';
 import { BATCH, type Row } from './harness.js';
 import type { ProcessReport } from './worker.js';
@@ -167,6 +169,7 @@ function render(results: Results, cmd: string): string {
 
 async function main(argv: string[]): Promise<void> {
   const only = argv.filter((a) => !a.startsWith('-'));
+  if (only.length === 1 && only[0] === 'ui') { console.log(renderUiLoad(await measureUiLoad())); return; }
   for (const id of only) if (!CASES[id] && id !== 'file' && id !== 'cluster' && id !== 'longline') throw new Error(`no benchmark ${id} (benchmarks: ${[...Object.keys(CASES), 'file', 'cluster', 'longline'].join(', ')})`);
   const local = only.filter((id) => id !== 'cluster' && id !== 'longline');
   const started = new Date();
@@ -198,6 +201,7 @@ async function main(argv: string[]): Promise<void> {
     console.log(`\n${longLineBody}\n`);
   }
   if (only.length) return;
+  const uiBody = renderUiLoad(await measureUiLoad());
   const md = [
     '# Local runtime benchmarks',
     '',
@@ -214,6 +218,10 @@ async function main(argv: string[]): Promise<void> {
     '# Reading a file with one 50 MB line',
     '',
     longLineBody,
+    '',
+    '# Web UI page load',
+    '',
+    uiBody,
     '',
   ].join('\n');
   writeFileSync(RESULTS, md);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BatchProgress } from '../../src/observe/progress.js';
+import { syntheticHistory } from '../../bench/ui-load.js';
 import { progressHeader } from '../../src/observe/progress-file.js';
 import { PAYLOADS } from './fixtures/ui-job.js';
 
@@ -126,18 +126,7 @@ describe.skipIf(!have)('web UI in Chromium', () => {
     const file = join(dir, '10k.jsonl');
     const { counts } = await import('../observe/fixtures/jobs.js');
     const plan = counts().plan();
-    const lines = [JSON.stringify(progressHeader(plan, 1))];
-    for (let i = 1; i <= 10_000; i++) {
-      const b: BatchProgress = {
-        pipeline: plan.name, runtime: 'local', batch: i, batchTime: i * 1000, final: false, batchIntervalMs: 1000, startedAt: i * 1000,
-        schedulingDelayMs: i % 100, processingMs: 200 + (i % 50), totalDelayMs: 200 + (i % 50) + (i % 100),
-        sources: { 'source#0': { records: 1000, inputRate: 1000 + (i % 300), processedRate: 5000 } },
-        operators: Object.fromEntries(plan.nodes.map((n) => [n.id, { kind: n.kind, records: 1000, recordsIn: 1000, timeMs: 1 }])),
-        deadLetters: { count: i % 1000 === 0 ? 1 : 0, byReason: {}, latest: i % 1000 === 0 ? [{ origin: 'map#1', reason: 'user function threw: x', raw: `<b>${i}</b>`, batchTime: i * 1000 }] : [] },
-        lateRecords: 0,
-      };
-      lines.push(JSON.stringify(b));
-    }
+    const lines = [JSON.stringify(progressHeader(plan, 1)), ...syntheticHistory(plan, 10_000).map((b) => JSON.stringify(b))];
     writeFileSync(file, `${lines.join('\n')}\n`);
     const { child, url } = await start(['ui', file, '--port', '0']);
     children.push(child);
