@@ -84,7 +84,7 @@ async function runCases(ids: string[], results: Results): Promise<void> {
     const row = await child<Row>(['case', id]);
     const unfused = await child<Row>(['case', id], { SLUICE_FUSE: '0' });
     const observed = await child<Row>(['case', id], { SLUICE_BENCH_OBSERVE: '1' });
-    results.rows.push({ ...row, unfused: unfused.sluice.wall / unfused.baseline.wall, observed: (observed.sluice.wall / observed.baseline.wall) / (row.sluice.wall / row.baseline.wall) });
+    results.rows.push({ ...row, unfused: unfused.sluice.wall / unfused.baseline.wall, observed: (observed.sluice.cpu / observed.baseline.cpu) / (row.sluice.cpu / row.baseline.cpu) });
   }
 }
 
@@ -160,7 +160,7 @@ function render(results: Results, cmd: string): string {
   out.push('', 'Ratio = sluice records/s ÷ hand-written loop records/s, wall clock, best run of each side.');
   out.push('', '¹ the same runs timed by the CPU time of the process (user + system, all threads, so garbage-collector threads count): less sensitive to other load on the machine.');
   out.push('', '² the same benchmark with operator fusion off (`SLUICE_FUSE=0`, runtimes/local/fuse.ts), in another process: what fusion gains. Fusion changes only chains of two or more stateless operators (here map → filter → map); on the other rows the difference is run-to-run noise.');
-  out.push('', `³ the same benchmark watched as \`sluice run --progress-file F --metrics-port P\` watches it (a progress record per batch to a callback and a JSON-lines file, Prometheus metrics in a registry; SLUICE_BENCH_OBSERVE=1), in another process: its ratio to the loop ÷ the plain run's ratio to the loop (each against the loop of its own process, so machine drift between the processes cancels). Target ≥ ${OBSERVED_MIN} (at most 3 % slower).`);
+  out.push('', `³ the same benchmark watched as \`sluice run --progress-file F --metrics-port P\` watches it (a progress record per batch to a callback and a JSON-lines file, Prometheus metrics in a registry; SLUICE_BENCH_OBSERVE=1), in another process: its ratio to the loop ÷ the plain run's ratio to the loop, by CPU time (each against the loop of its own process, so machine drift between the processes cancels). Target ≥ ${OBSERVED_MIN} (at most 3 % slower).`);
   out.push('', `Each in-memory benchmark runs in a process of its own: one run of each side whose outputs are compared (also the warm-up), then the best of 5 of each side, alternating. Records come from a generator through \`Sources.fromIterable\` (pace \`asap\`, maxBatchSize ${BATCH}) and end in a \`Sinks.foreachBatch\` sink that counts; the loop reads the same records from a generator and counts the same output.`);
   out.push('', ...results.rows.map((r) => `- **${r.name}**: ${r.note}`));
   out.push('', `Command: \`${cmd}\``);

@@ -79,7 +79,7 @@ describe('logs', () => {
     expect(quiet.stderr).toBe('');
     const pretty = await run(['--import', 'tsx', 'test/observe/fixtures/log-lines.ts'], { SLUICE_LOG_FORMAT: 'pretty' });
     expect(pretty.stderr).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  \[coordinator batch 2000\] resuming after batch 2000 from its checkpoint batch=2000\n$/);
-  });
+  }, 120_000); // five processes, one after another
 
   it('a readable line from a JSON one', () => {
     expect(prettyLine('{"level":40,"time":0,"msg":"slow batch","batch":3,"pid":1}')).toBe('00:00:00.000 WARN  slow batch batch=3\n');
