@@ -15,7 +15,7 @@ import type { Pipeline } from '../dsl/pipeline.js';
 import type { RunOptions, RunResult } from '../runtime.js';
 import { watchJobRuns } from './job-runs.js';
 import { JOB_MODULE_HELP, loadPipeline, oneLine } from './load-job.js';
-import { LOG_LEVELS } from '../observe/log.js';
+import { LOG_LEVELS } from '../observe/log-levels.js';
 import { uiCommand, watch as watchRun, watchOptions, type WatchFlags } from './watch.js';
 
 const debug = (): boolean => !!process.env.SLUICE_DEBUG && process.env.SLUICE_DEBUG !== '0';

@@ -6,11 +6,11 @@
  */
 import { resolve } from 'node:path';
 import type { Pipeline } from '../dsl/pipeline.js';
-import { setLogLevel, type LogLevel } from '../observe/log.js';
+import type { LogLevel } from '../observe/log-levels.js';
 import { readProgressFile } from '../observe/progress-file.js';
 import { StatusLine } from '../observe/status-line.js';
 import type { RunOptions } from '../runtime.js';
-import { serveUi, type UiServer } from '../ui/server.js';
+import type { UiServer } from '../ui/server.js';
 
 /** The watching flags of `sluice run`. */
 export interface WatchFlags {
@@ -29,7 +29,10 @@ export const UI_PORT = 4040;
 
 /** The log level, and the run options for `--progress-file` and `--metrics-port` (they apply to any run of the job). */
 export function watchOptions(flags: WatchFlags, say: (line: string) => void): RunOptions {
-  if (flags.logLevel) setLogLevel(flags.logLevel);
+  if (flags.logLevel) {
+    // The logger (pino) is loaded only when a level is given; workers read the variable.
+    process.env.SLUICE_LOG_LEVEL = flags.logLevel;
+  }
   const opts: RunOptions = {};
   if (flags.progressFile !== undefined) opts.progressFile = resolve(flags.progressFile);
   if (flags.metricsPort !== undefined) {
@@ -48,6 +51,7 @@ export async function watch(pipeline: Pipeline, flags: WatchFlags, runtime: stri
   let ui: UiServer | undefined;
   if (flags.ui !== undefined && flags.ui !== false) {
     const partitions = runtime === 'cluster' ? workers ?? 2 : 1;
+    const { serveUi } = await import('../ui/server.js');
     ui = await serveUi({ plan: pipeline.plan(), partitions, port: flags.ui === true ? UI_PORT : flags.ui });
     say(`web UI at ${ui.url}`);
   }
@@ -83,6 +87,7 @@ function waitForSignal(): Promise<void> {
 /** `sluice ui FILE`: serves the page for a finished run's progress file until SIGINT/SIGTERM. */
 export async function uiCommand(file: string, flags: { port?: number; host?: string }, say: (line: string) => void): Promise<number> {
   const { header, batches } = readProgressFile(resolve(file));
+  const { serveUi } = await import('../ui/server.js');
   const ui = await serveUi({ plan: header.plan, partitions: header.partitions, port: flags.port ?? UI_PORT, host: flags.host });
   for (const b of batches) ui.push(b);
   ui.finish();

@@ -7,9 +7,9 @@
  */
 import { pino, type Logger } from 'pino';
 
-/** The levels, most verbose first. */
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+import { LOG_LEVELS, type LogLevel } from './log-levels.js';
+
+export { LOG_LEVELS, type LogLevel };
 
 const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 const HIDDEN = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'name']);
@@ -43,10 +43,4 @@ let root: Logger | undefined;
 /** The process's sluice logger (created on first use). */
 export function logger(): Logger {
   return (root ??= create());
-}
-
-/** Sets the level of the process's logger and of workers started after this call. */
-export function setLogLevel(level: LogLevel): void {
-  process.env.SLUICE_LOG_LEVEL = level;
-  logger().level = level;
 }
