@@ -59,6 +59,7 @@ interface RunFlags extends WatchFlags {
   runtime?: string;
   workers?: number;
   checkpointDir?: string;
+  overwrite?: boolean;
 }
 
 function summary(pipeline: Pipeline, result: RunResult, ms: number, stopped: boolean): string {
@@ -88,6 +89,7 @@ async function runCommand(job: string, flags: RunFlags, args: readonly string[])
     maxBatchSize: flags.maxBatchSize,
     workers: flags.workers,
     checkpointDir: flags.checkpointDir === undefined ? undefined : resolve(flags.checkpointDir),
+    overwrite: flags.overwrite,
   };
   for (const k of Object.keys(opts) as (keyof RunOptions)[]) if (opts[k] === undefined) delete opts[k];
   Object.assign(opts, watchOptions(flags, say));
@@ -173,6 +175,7 @@ function program(done: (code: number) => void, args: readonly string[]): Command
     .option('--ui [port]', 'serve the web UI on 127.0.0.1 (default port 4040); it stays up after the run until Ctrl-C', integer(0))
     .option('--no-status', 'no status line (on a terminal: a live line; otherwise a line every --status-every seconds)')
     .option('--status-every <s>', 'seconds between status lines when stderr is not a terminal (default 10)', integer(1))
+    .option('--overwrite', 'replace the output an earlier run left in the file sinks\' directories and the dead-letter file (else such a run is refused)')
     .addHelpText('after', `\n${JOB_MODULE_HELP}\n\nPrints the job's sink output; at the end a one-line summary (batches, records read, dead letters,\nlate records) on stderr. SIGINT or SIGTERM stops the run after the current batch (exit code 0).\n\nExamples:\n  sluice run examples/word-count.ts --batches 5\n  sluice run job.ts --runtime cluster --workers 4 -- in.txt   # the job's process.argv.slice(2) is ['in.txt']`)
     .action(async (job: string, flags: RunFlags) => done(await runCommand(job, flags, args)));
 
