@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { RuntimeError } from '../errors.js';
 import type { Plan } from '../ir/plan.js';
 import type { BatchProgress } from '../observe/progress.js';
@@ -35,11 +36,12 @@ export interface UiOptions {
 }
 
 const require = createRequire(import.meta.url);
+/** The page's files sit next to this module: src/ui/page in the repository, dist/src/ui/page (copied by `npm run build`) when installed. */
 const PAGE = new URL('./page/', import.meta.url);
 const STATIC: Record<string, { file: () => string; type: string }> = {
-  '/': { file: () => new URL('index.html', PAGE).pathname, type: 'text/html; charset=utf-8' },
-  '/app.js': { file: () => new URL('app.js', PAGE).pathname, type: 'text/javascript; charset=utf-8' },
-  '/style.css': { file: () => new URL('style.css', PAGE).pathname, type: 'text/css; charset=utf-8' },
+  '/': { file: () => fileURLToPath(new URL('index.html', PAGE)), type: 'text/html; charset=utf-8' },
+  '/app.js': { file: () => fileURLToPath(new URL('app.js', PAGE)), type: 'text/javascript; charset=utf-8' },
+  '/style.css': { file: () => fileURLToPath(new URL('style.css', PAGE)), type: 'text/css; charset=utf-8' },
   '/vendor/uPlot.iife.min.js': { file: () => require.resolve('uplot/dist/uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
   '/vendor/uPlot.min.css': { file: () => require.resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' },
 };

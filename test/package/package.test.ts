@@ -119,10 +119,10 @@ afterAll(() => {
 });
 
 describe.concurrent('the npm package', { timeout: LONG }, () => {
-  it('ships dist (ESM, declarations, source maps), bin and the README; no sources, tests, benchmarks or CI', async () => {
+  it('ships dist (ESM, declarations, source maps, the web UI page), bin and the README; no sources, tests, benchmarks or CI', async () => {
     const { stdout } = await sh('tar', ['-tzf', tarball], dir);
     const files = stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-    for (const f of ['package.json', 'README.md', 'bin/sluice.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/index.js.map', 'dist/src/testing/index.js', 'dist/src/testing/index.d.ts', 'dist/src/cli/main.js']) {
+    for (const f of ['package.json', 'README.md', 'bin/sluice.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/index.js.map', 'dist/src/testing/index.js', 'dist/src/testing/index.d.ts', 'dist/src/cli/main.js', 'dist/src/ui/page/index.html', 'dist/src/ui/page/app.js', 'dist/src/ui/page/style.css']) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => !/^(dist\/|bin\/sluice\.js$|README\.md$|package\.json$)/.test(f))).toEqual([]);
