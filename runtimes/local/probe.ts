@@ -36,7 +36,15 @@ export class BatchProbe {
     });
     this.observer.batchDone({
       time: ctx.time, final: ctx.final, startedAt: this.startedAt, records, times: ctx.times, stateKeys, watermarks,
-      dead, lateRecords: this.metrics.lateRecords - this.late,
+      dead, lateRecords: this.metrics.lateRecords - this.late, lag: consumerLag(this.metrics),
     });
   }
+}
+
+/** Consumer lag by `topic:partition` over the run's Kafka sources (their last batch), or undefined without one. */
+function consumerLag(metrics: RunMetrics): Record<string, number> | undefined {
+  if (!metrics.kafka) return undefined;
+  const lag: Record<string, number> = {};
+  for (const k of Object.values(metrics.kafka)) Object.assign(lag, k.lag);
+  return lag;
 }

@@ -128,7 +128,7 @@ export class JobMetrics {
       this.checkpointBytes.set({ pipeline }, p.checkpoint.bytes);
     }
     for (const [tp, n] of Object.entries(p.lag ?? {})) {
-      const cut = tp.lastIndexOf('/');
+      const cut = tp.lastIndexOf(':');
       this.lag.set({ pipeline, topic: tp.slice(0, cut), partition: tp.slice(cut + 1) }, n);
     }
   }

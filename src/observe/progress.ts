@@ -114,7 +114,7 @@ export interface BatchProgress {
   };
   /** Records that arrived after their event-time window closed. */
   readonly lateRecords: number;
-  /** Consumer lag by `topic/partition` (records), when a source reports it (Kafka). */
+  /** Consumer lag by `topic:partition` (records) after the batch, when a source reports it (Kafka). */
   readonly lag?: Readonly<Record<string, number>>;
   /** Cluster runtime: the batch was run again after a worker crash (its output was already written). */
   readonly replayed?: boolean;
