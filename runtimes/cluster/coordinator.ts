@@ -21,6 +21,7 @@ import type { PhysicalPlan } from '../../src/planner/types.js';
 import type { RunMetrics, RunOptions, RunResult } from '../../src/runtime.js';
 import { codecFor } from './codec.js';
 import { fromWire } from './errors.js';
+import { refuseChangedInputs } from './input-guard.js';
 import { debug, info, siteText } from './log.js';
 import { WorkerPool } from './pool.js';
 import { pacingOf } from '../local/pacing.js';
@@ -73,8 +74,10 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     return { metrics: { batches: 0, records: Object.fromEntries(plan.nodes.map((n) => [n.id, 0])), deadLetters: 0, lateRecords: 0 } };
   }
   if (last?.mode === 'snapshot') {
+    const states = checkpoints!.loadState(plan);
+    refuseChangedInputs(plan, states, checkpoints!.dir);
     // Per-partition state (windows' kept batches) cannot follow a changed partition count: refuse before starting.
-    for (const [node, s] of Object.entries(checkpoints!.loadState(plan))) {
+    for (const [node, s] of Object.entries(states)) {
       const now = physical.nodePartitions[node];
       if (s.local && Object.keys(s.local).length && s.partitions !== now) {
         throw new RuntimeError(

@@ -25,6 +25,7 @@ import { clusterExecutor } from './ops.js';
 import type { FromWorker, StateSegment, ToWorker } from './protocol.js';
 import { ShuffleReader, splitBatch } from './shuffle.js';
 import { Exchange, type PartHeader } from './exchange.js';
+import { fingerprinting } from './input-guard.js';
 import { writeSegment } from './checkpoint.js';
 import { canSnapshot, decodeState, KEEPS_STATE, stateFor, type NodeState } from './state.js';
 
@@ -229,6 +230,7 @@ export class ClusterWorker {
       nodes.push({ ...n, inputs: renamed } as IRNode);
       let ex = clusterExecutor(n, env, local, phys, p);
       if (n.kind === 'source') {
+        ex = fingerprinting(ex as SourceExecutor, n.source);
         if (job.start.wait) ex = prefetching(ex as SourceExecutor);
         sources.push(ex as SourceExecutor);
       }
