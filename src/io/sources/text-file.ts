@@ -1,5 +1,6 @@
 import type { Source } from '../connector.js';
-import { lineFileSource } from './lines.js';
+import { openLineSlice } from './line-slices.js';
+import { lineFileSource, requireExisting } from './lines.js';
 
 /**
  * The lines of a text file (UTF-8), read as a stream: at most `maxBatchSize` lines per
@@ -20,5 +21,13 @@ import { lineFileSource } from './lines.js';
  * @category Connectors
  */
 export function textFile(path: string): Source<string> {
-  return lineFileSource<string>({ type: 'textFile', bounded: true, path }, () => ({ line: (text) => text }));
+  const source = lineFileSource<string>({ type: 'textFile', bounded: true, path }, () => ({ line: (text) => text }));
+  return {
+    ...source,
+    // Read in parallel by the cluster runtime: each partition decodes its slice of every batch.
+    openSlice(_ctx, slice, resumeFrom) {
+      requireExisting('textFile', path);
+      return openLineSlice('textFile', path, slice, resumeFrom);
+    },
+  };
 }
