@@ -66,7 +66,9 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
   }
   const workers = opts.pool?.size ?? opts.workers ?? 2;
   if (!Number.isInteger(workers) || workers < 1) throw new RuntimeError(`workers must be a positive integer, got ${opts.workers}`, {}, 'pass { workers: 2 }');
-  const physical = planPhysical(plan, { partitions: opts.partitions ?? workers });
+  // Sources that can be read in slices are read by every partition of their stage (when it is spread).
+  const sliced = new Set(plan.nodes.filter((n) => n.kind === 'source' && typeof bindings.sources.get(n.id)?.openSlice === 'function').map((n) => n.id));
+  const physical = planPhysical(plan, { partitions: opts.partitions ?? workers, sliced });
   const checkpoints = opts.checkpointDir !== undefined ? Checkpoints.open(resolve(opts.checkpointDir), plan, physical.planHash) : undefined;
   let last: Omit<Commit, 'committedAt'> | undefined = checkpoints?.lastCommit;
   if (last?.complete) {

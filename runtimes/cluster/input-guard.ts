@@ -32,7 +32,9 @@ export function fingerprinting(ex: SourceExecutor, spec: SourceSpec): SourceExec
     snapshot: () => {
       const s = snapshot();
       const input = fingerprintFile(path);
-      return input ? { ...s, local: { ...(s.local as object), input } } : s;
+      if (!input) return s;
+      // Sliced sources keep their position as shared state, the others per partition.
+      return s.shared !== undefined ? { ...s, shared: { ...(s.shared as object), input } } : { ...s, local: { ...(s.local as object), input } };
     },
   };
 }
@@ -44,8 +46,9 @@ export function fingerprinting(ex: SourceExecutor, spec: SourceSpec): SourceExec
 export function refuseChangedInputs(plan: Plan, states: Readonly<Record<string, NodeState>>, dir: string): void {
   for (const n of plan.nodes) {
     if (n.kind !== 'source') continue;
-    const local = states[n.id]?.local;
-    const input = local && (Object.values(local)[0] as { input?: InputFingerprint } | undefined)?.input;
+    const s = states[n.id];
+    const kept = (s?.shared ?? (s?.local && Object.values(s.local)[0])) as { input?: InputFingerprint } | undefined;
+    const input = kept?.input;
     if (!input) continue;
     const why = inputChanged(input);
     if (why) {
