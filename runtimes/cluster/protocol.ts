@@ -110,6 +110,8 @@ export type FromWorker =
       readonly any: boolean;
       /** Whether every source this worker reads is drained. */
       readonly drained: boolean;
+      /** Whether a window of this worker holds data a later batch would emit (a drained run goes on until none does). */
+      readonly holds?: boolean;
       /** With `checkpoint`: the state files this worker wrote (fsynced and renamed) for its partitions after the batch. */
       readonly segments?: StateSegment[];
       /** With `checkpoint`: each source's position after the batch, from the partition that reads it (for `offsets/<t>.json`). */

@@ -324,6 +324,7 @@ export class ClusterWorker {
     const dead = job.dead;
     job.dead = [];
     const drained = job.parts.every((sp) => sp.sources.every((s) => s.done()));
+    const holds = drained && job.parts.some((sp) => sp.execs.some((ex) => ex.holds?.(t)));
     let segments: StateSegment[] | undefined;
     let positions: Record<string, unknown> | undefined;
     if (checkpoint) {
@@ -350,7 +351,7 @@ export class ClusterWorker {
         return;
       }
     }
-    this.send({ type: 'done', job: job.id, t, records: metrics.records, dead, lateRecords: metrics.lateRecords, any, drained, segments, positions });
+    this.send({ type: 'done', job: job.id, t, records: metrics.records, dead, lateRecords: metrics.lateRecords, any, drained, holds, segments, positions });
     // Read the next batch while the coordinator and the other workers finish this one.
     if (!final) {
       job.currentTime = t + job.plan.batchIntervalMs;

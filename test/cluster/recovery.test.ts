@@ -115,7 +115,8 @@ describe('cluster checkpoints', () => {
   it('windows resume with their kept batches and give the local result', async () => {
     const dir = tmp();
     const input = [['a b'], ['b c'], ['a'], ['c c'], ['b']];
-    const expected = await runBatches(input, windowed);
+    // The last run is bounded (no numBatches): it goes on until the 3 s window holding the last batch has fired.
+    const expected = await runBatches(input, windowed, { numBatches: 7 });
     const ref = { module: fixtures, export: 'harnessOf', args: ['windowed', input] };
     const runs: Array<Array<readonly [number, unknown[]]>> = [];
     for (const numBatches of [2, 4, undefined]) {
@@ -123,7 +124,7 @@ describe('cluster checkpoints', () => {
       await pipeline.run({ runtime: 'cluster', workers: 2, worker: ref, checkpointDir: dir, numBatches } as never);
       runs.push(out.batches);
     }
-    expect(runs.map((r) => r.map(([t]) => t))).toEqual([[1000, 2000], [3000, 4000], [5000]]);
+    expect(runs.map((r) => r.map(([t]) => t))).toEqual([[1000, 2000], [3000, 4000], [5000, 6000, 7000]]);
     expect(sorted(runs.flat().map(([, rs]) => rs))).toEqual(sorted(expected));
   });
 

@@ -6,18 +6,23 @@
  * concatenated in slice order, are exactly the batch a whole-file reader returns: same
  * lines, same order, same end of input (a batch with fewer than `max` lines ends it).
  *
- * Lines are as `LineReader` makes them: split at `\n`, a trailing `\r` dropped, a last line
- * without `\n` counted, a UTF-8 byte-order mark at the start dropped. The position is the
- * number of lines of the batches read, the same for every slice and the same as a
- * whole-file reader's.
+ * Lines are as `LineReader` makes them (`LineSplitter` decodes each slice): split at `\n`, a
+ * trailing `\r` dropped, a last line without `\n` counted, a UTF-8 byte-order mark at the
+ * start dropped. A line that is not a record (longer than `maxRecordBytes`, or not valid
+ * UTF-8) is recognised by every reader while scanning, so all agree on which lines make a
+ * batch of `max` records; slice 0 sends it to the dead-letter output as the whole-file
+ * reader does. The position is the number of lines of the batches read, the same for every
+ * slice and the same as a whole-file reader's.
  *
  * @module
  * @internal
  */
+import { isUtf8 } from 'node:buffer';
 import { open, type FileHandle } from 'node:fs/promises';
 import { RuntimeError } from '../../errors.js';
-import type { PollResult, SourceReader } from '../connector.js';
-import { stripCR } from './lines.js';
+import type { PollResult, SourceContext, SourceReader } from '../connector.js';
+import { LineSplitter, type BadLine, type Line } from './line-splitter.js';
+import { deadLine } from './lines.js';
 
 /** Bytes read at a time while scanning for line ends. */
 const CHUNK = 1024 * 1024;
@@ -35,8 +40,8 @@ export interface LineSlice {
  *
  * @example
  * ```ts
- * const r = new LineSliceReader('textFile', 'words.txt', { index: 1, count: 2 });
- * const { records, done } = await r.poll(20_000); // the second half of the first 20 000 lines
+ * const r = new LineSliceReader('textFile', 'words.txt', { index: 1, count: 2 }, 4 * 2 ** 20);
+ * const { records, done } = await r.poll(20_000); // the second half of the first 20 000 records
  * ```
  * @internal
  */
@@ -49,10 +54,24 @@ export class LineSliceReader {
   private at = 0;
   private fileEnd = false;
   private lines = 0;
+  /** Start and end offsets of the records of the batch being cut. */
   private starts = new Float64Array(0);
+  private ends = new Float64Array(0);
+  /** Lines of the batch that are not records: line number and start offset. */
+  private bad: Array<{ lineNo: number; at: number; end: number }> = [];
+  /** Bytes up to this file offset are known to be valid UTF-8. */
+  private validTo = 0;
+  /** Bytes up to this file offset were checked as one block. */
+  private checkedTo = 0;
   private opened = false;
 
-  constructor(private readonly connector: string, private readonly path: string, private readonly slice: LineSlice) {}
+  constructor(
+    private readonly connector: string,
+    private readonly path: string,
+    private readonly slice: LineSlice,
+    private readonly maxRecordBytes: number,
+    private readonly onBad?: (line: BadLine, lineNo: number) => void,
+  ) {}
 
   /** Lines of the batches read so far (every slice reports the same). */
   get position(): number {
@@ -94,7 +113,16 @@ export class LineSliceReader {
     let searchFrom = this.at - this.bufStart;
     for (;;) {
       const i = this.buf.indexOf(10, searchFrom);
-      if (i >= 0) return this.bufStart + i + 1;
+      if (i >= 0) {
+        if (this.bufStart + i >= this.checkedTo) {
+          // One check for every whole line the buffer holds from here (lines end at '\n', a character
+          // boundary); when it fails, isRecord checks those lines one by one.
+          const last = this.buf.lastIndexOf(10);
+          this.checkedTo = this.bufStart + last + 1;
+          if (isUtf8(this.buf.subarray(this.at - this.bufStart, last))) this.validTo = this.checkedTo;
+        }
+        return this.bufStart + i + 1;
+      }
       searchFrom = this.buf.length;
       const before = this.bufStart;
       if (!(await this.more())) {
@@ -117,27 +145,53 @@ export class LineSliceReader {
     return true;
   }
 
-  /** The next batch of up to `max` lines, this reader's slice of it. */
+  /** Whether the line `[from, end)` (with its `\n`) is a record: not longer than maxRecordBytes, valid UTF-8. */
+  private isRecord(from: number, end: number): boolean {
+    let e = end;
+    const at = (o: number) => this.buf[o - this.bufStart];
+    if (e > from && at(e - 1) === 10) e--;
+    if (e > from && at(e - 1) === 13) e--;
+    if (e - from > this.maxRecordBytes) return false;
+    return end <= this.validTo || isUtf8(this.buf.subarray(from - this.bufStart, e - this.bufStart));
+  }
+
+  /** The next batch of up to `max` records, this reader's slice of it. */
   async poll(max: number): Promise<PollResult<string>> {
     if (!this.opened) await this.openFile();
-    if (this.starts.length < max + 1) this.starts = new Float64Array(max + 1);
-    const starts = this.starts;
+    if (this.starts.length < max) { this.starts = new Float64Array(max); this.ends = new Float64Array(max); }
+    const { starts, ends } = this;
+    this.bad = [];
     let n = 0;
     let done = false;
-    starts[0] = this.at;
     while (n < max) {
+      const from = this.at;
       const end = await this.lineEnd();
       if (end < 0) { done = true; break; }
+      this.lines++;
+      // lineEnd may have moved the buffer, but never past `from`.
+      if (this.isRecord(from, end)) { starts[n] = from; ends[n++] = end; } else this.bad.push({ lineNo: this.lines, at: from, end });
       this.at = end;
-      starts[++n] = end;
     }
-    this.lines += n;
     const { index, count } = this.slice;
+    if (index === 0) for (const b of this.bad) await this.reportBad(b);
     const a = Math.floor((index * n) / count);
     const b = Math.floor(((index + 1) * n) / count);
     if (a === b) return { records: [], done };
-    const from = starts[a];
-    const to = starts[b];
+    const records = await this.decode(starts[a], ends[b - 1]);
+    return { records, done };
+  }
+
+  /** Reads `[from, to)` and splits it as the whole-file reader does, keeping the records. */
+  private async decode(from: number, to: number): Promise<string[]> {
+    const bytes = await this.readRange(from, to);
+    const lines: Line[] = [];
+    const splitter = new LineSplitter(this.maxRecordBytes);
+    splitter.push(bytes, lines);
+    splitter.end(lines);
+    return lines.filter((l): l is string => typeof l === 'string');
+  }
+
+  private async readRange(from: number, to: number): Promise<Buffer> {
     const bytes = Buffer.allocUnsafe(to - from);
     let got = 0;
     while (got < bytes.length) {
@@ -145,10 +199,17 @@ export class LineSliceReader {
       if (bytesRead === 0) break;
       got += bytesRead;
     }
-    const records = bytes.toString('utf8', 0, got).split('\n');
-    if (records.length > b - a) records.length = b - a; // the empty text after the slice's last '\n'
-    for (let i = 0; i < records.length; i++) records[i] = stripCR(records[i]);
-    return { records, done };
+    return bytes.subarray(0, got);
+  }
+
+  /** Hands a line that is not a record to the dead-letter output, as the whole-file reader does. */
+  private async reportBad(b: { lineNo: number; at: number; end: number }): Promise<void> {
+    const lines: Line[] = [];
+    const splitter = new LineSplitter(this.maxRecordBytes);
+    splitter.push(await this.readRange(b.at, b.end), lines);
+    splitter.end(lines);
+    const line = lines[0] as BadLine;
+    this.onBad?.({ ...line, offset: line.offset + b.at }, b.lineNo);
   }
 
   async close(): Promise<void> {
@@ -164,13 +225,13 @@ export class LineSliceReader {
  *
  * @example
  * ```ts
- * const r = openLineSlice('textFile', 'words.txt', { index: 0, count: 2 }, 40_000);
+ * const r = openLineSlice(ctx, 'textFile', 'words.txt', { index: 0, count: 2 }, 4 * 2 ** 20, 40_000);
  * ```
  * @internal
  */
-export function openLineSlice(connector: string, path: string, slice: LineSlice, resumeFrom: unknown): SourceReader<string> {
+export function openLineSlice(ctx: SourceContext, connector: string, path: string, slice: LineSlice, maxRecordBytes: number, resumeFrom: unknown): SourceReader<string> {
   const skip = typeof resumeFrom === 'number' ? resumeFrom : 0;
-  const reader = new LineSliceReader(connector, path, slice);
+  const reader = new LineSliceReader(connector, path, slice, maxRecordBytes, (line, lineNo) => deadLine(ctx, path, line, lineNo));
   let started = skip === 0;
   return {
     async poll(max) {
