@@ -10,6 +10,7 @@ import type { Bindings } from '../../src/dsl/graph.js';
 import { RuntimeError } from '../../src/errors.js';
 import type { DeadLetter, SinkWriter } from '../../src/io/connector.js';
 import { defaultDeadLetters } from '../../src/io/dead-letters.js';
+import { claimOutputs } from '../../src/io/claim-outputs.js';
 import type { Plan } from '../../src/ir/plan.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -76,6 +77,7 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
   const sliced = new Set(plan.nodes.filter((n) => n.kind === 'source' && typeof bindings.sources.get(n.id)?.openSlice === 'function').map((n) => n.id));
   const physical = planPhysical(plan, { partitions: opts.partitions ?? workers, sliced });
   const checkpoints = opts.checkpointDir !== undefined ? Checkpoints.open(resolve(opts.checkpointDir), plan, physical.planHash) : undefined;
+  claimOutputs(plan, bindings, { overwrite: opts.overwrite, checkpointDir: checkpoints?.dir });
   let last: Omit<Commit, 'committedAt'> | undefined = checkpoints?.lastCommit;
   if (last?.complete) {
     debug({}, `checkpoint ${checkpoints!.dir}: the job completed at batch ${last.t}; nothing to do`);
