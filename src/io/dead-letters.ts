@@ -1,5 +1,6 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { appendFileSync, mkdirSync, statSync, truncateSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { claimExisting } from './claim.js';
 import type { Plan } from '../ir/plan.js';
 import type { DeadLetter, Sink } from './connector.js';
 
@@ -20,6 +21,13 @@ import type { DeadLetter, Sink } from './connector.js';
 export function deadLetterFile(path: string): Sink<DeadLetter> {
   return {
     spec: { type: 'deadLetterFile', path },
+    claim(ctx) {
+      let size = 0;
+      try { size = statSync(path).size; } catch { /* absent */ }
+      if (size === 0 && ctx.checkpointDir === undefined) return;
+      mkdirSync(dirname(path), { recursive: true });
+      claimExisting(ctx, 'the dead-letter file', path, join(dirname(path), `.${basename(path)}.checkpoint`), size > 0, () => truncateSync(path, 0));
+    },
     open() {
       mkdirSync(dirname(path), { recursive: true });
       return {

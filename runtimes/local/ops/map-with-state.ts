@@ -3,6 +3,7 @@ import { StateCell } from '../../../src/dsl/state.js';
 import type { ExecutorFactory } from '../executor.js';
 import { fail } from '../guard.js';
 import { KeyMap } from '../keys.js';
+import { inOrder } from './keyed-order.js';
 
 interface Entry { state: unknown; touched: number }
 
@@ -56,10 +57,11 @@ export const mapWithState: ExecutorFactory<'mapWithState'> = (node, env) => {
       if (snapshots) ctx.side.set(node.id, [...state.entries()].map(([k, e]) => [k, e.state]));
       return out;
     },
-    snapshot: () => ({ keyed: [...state.entries()].map(([k, e]) => [k, [e.state, e.touched]] as const), shared: { first } }),
+    // Each key's place in the map goes with it, so a restored partition emits its keys in the order an uninterrupted run does.
+    snapshot: () => ({ keyed: [...state.entries()].map(([k, e], i) => [k, [e.state, e.touched, i]] as const), shared: { first } }),
     restore(s) {
       for (const [k] of [...state.entries()]) state.delete(k);
-      for (const [k, [st, touched]] of (s.keyed ?? []) as [unknown, [unknown, number]][]) state.set(k, { state: st, touched });
+      for (const [k, [st, touched]] of inOrder(s.keyed)) state.set(k, { state: st, touched });
       first = (s.shared as { first?: boolean } | undefined)?.first ?? first;
     },
   };

@@ -2,6 +2,7 @@ import * as O from 'fp-ts/lib/Option.js';
 import type { ExecutorFactory } from '../executor.js';
 import { callBatch } from '../guard.js';
 import { KeyMap } from '../keys.js';
+import { inOrder } from './keyed-order.js';
 
 interface Entry { state: unknown; seen: number }
 
@@ -36,10 +37,11 @@ export const updateStateByKey: ExecutorFactory<'updateStateByKey'> = (node, env)
       }
       return [...state.entries()].map(([k, e]) => [k, e.state]);
     },
-    snapshot: () => ({ keyed: [...state.entries()].map(([k, e]) => [k, [e.state, e.seen]] as const) }),
+    // Each key's place in the map goes with it, so a restored partition emits its keys in the order an uninterrupted run does.
+    snapshot: () => ({ keyed: [...state.entries()].map(([k, e], i) => [k, [e.state, e.seen, i]] as const) }),
     restore(s) {
       for (const [k] of [...state.entries()]) state.delete(k);
-      for (const [k, [st, seen]] of (s.keyed ?? []) as [unknown, [unknown, number]][]) state.set(k, { state: st, seen });
+      for (const [k, [st, seen]] of inOrder(s.keyed)) state.set(k, { state: st, seen });
     },
   };
 };
