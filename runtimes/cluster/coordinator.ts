@@ -22,6 +22,7 @@ import type { PhysicalPlan } from '../../src/planner/types.js';
 import type { RunMetrics, RunOptions, RunResult } from '../../src/runtime.js';
 import { codecFor } from './codec.js';
 import { fromWire } from './errors.js';
+import { refuseChangedInputs } from './input-guard.js';
 import { debug, info, siteText } from './log.js';
 import { WorkerPool } from './pool.js';
 import { pacingOf } from '../local/pacing.js';
@@ -73,7 +74,9 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
   }
   const workers = opts.pool?.size ?? opts.workers ?? 2;
   if (!Number.isInteger(workers) || workers < 1) throw new RuntimeError(`workers must be a positive integer, got ${opts.workers}`, {}, 'pass { workers: 2 }');
-  const physical = planPhysical(plan, { partitions: opts.partitions ?? workers });
+  // Sources that can be read in slices are read by every partition of their stage (when it is spread).
+  const sliced = new Set(plan.nodes.filter((n) => n.kind === 'source' && typeof bindings.sources.get(n.id)?.openSlice === 'function').map((n) => n.id));
+  const physical = planPhysical(plan, { partitions: opts.partitions ?? workers, sliced });
   const checkpoints = opts.checkpointDir !== undefined ? Checkpoints.open(resolve(opts.checkpointDir), plan, physical.planHash) : undefined;
   claimOutputs(plan, bindings, { overwrite: opts.overwrite, checkpointDir: checkpoints?.dir });
   let last: Omit<Commit, 'committedAt'> | undefined = checkpoints?.lastCommit;
@@ -82,8 +85,10 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     return { metrics: { batches: 0, records: Object.fromEntries(plan.nodes.map((n) => [n.id, 0])), deadLetters: 0, lateRecords: 0 } };
   }
   if (last?.mode === 'snapshot') {
+    const states = checkpoints!.loadState(plan);
+    refuseChangedInputs(plan, states, checkpoints!.dir);
     // Per-partition state (windows' kept batches) cannot follow a changed partition count: refuse before starting.
-    for (const [node, s] of Object.entries(checkpoints!.loadState(plan))) {
+    for (const [node, s] of Object.entries(states)) {
       const now = physical.nodePartitions[node];
       if (s.local && Object.keys(s.local).length && s.partitions !== now) {
         throw new RuntimeError(
