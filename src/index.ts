@@ -37,5 +37,6 @@ export { planHash, planToJSON, planFromJSON, type Plan } from './ir/plan.js';
 export { explain } from './ir/explain.js';
 export { toDot } from './ir/dot.js';
 export { validatePlan, nodeSlides } from './ir/validate.js';
-export type { Runtime, RunOptions, RunResult, RunMetrics } from './runtime.js';
-export { localRuntime } from '../runtimes/local/index.js';
+export type { Runtime, RunOptions, RunResult, RunMetrics, ClusterShorthand } from './runtime.js';
+export { localRuntime, local } from '../runtimes/local/index.js';
+export { cluster, type ClusterOptions, type ClusterRuntime, type ClusterRunOptions, type PipelineRef } from '../runtimes/cluster/index.js';
