@@ -6,7 +6,8 @@ import type { DeadLetter, Sink } from './connector.js';
 
 /**
  * Dead letters appended as JSON lines to `path`, one object per rejected record with
- * exactly the fields `origin`, `reason`, `raw` (the input as text) and `batchTime`, e.g.
+ * exactly the fields `origin`, `reason`, `raw` (the input as text; for input that is not
+ * valid UTF-8, its bytes in base64, and the reason says so) and `batchTime`, e.g.
  * `{"origin":"data/r.jsonl:3","reason":"invalid JSON: …","raw":"{oops","batchTime":1000}`.
  * Each batch's dead letters are appended in one write.
  *
