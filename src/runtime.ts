@@ -2,6 +2,8 @@ import type { Plan } from './ir/plan.js';
 import type { NodeKind } from './ir/nodes.js';
 import type { Bindings } from './dsl/graph.js';
 import { RuntimeError } from './errors.js';
+import type { BatchProgress } from './observe/progress.js';
+import type { MetricsOptions } from './observe/observer.js';
 
 /**
  * Counters of one run, kept per operator.
@@ -63,6 +65,12 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Number of partitions for partition-aware operators (default 1). */
   partitions?: number;
+  /** Called after every batch with its progress record (same shape on every runtime). */
+  onProgress?: (progress: BatchProgress) => void;
+  /** Write each batch's progress record to this file as a JSON line (the file is replaced). */
+  progressFile?: string;
+  /** Prometheus metrics of the run: `{ port: 9464 }` serves them at `http://127.0.0.1:9464/metrics`. */
+  metrics?: MetricsOptions;
 }
 
 /**
