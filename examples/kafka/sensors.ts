@@ -5,13 +5,13 @@
  * read_committed readers).
  *
  *   npm run kafka:up
- *   node --import tsx examples/kafka-producer.ts
- *   node bin/sluice.js run examples/kafka-sensors.ts --pace realtime
- *   KAFKA_BOUNDED=1 node bin/sluice.js run examples/kafka-sensors.ts    # what is there now, then end
+ *   node --import tsx examples/kafka/producer.ts
+ *   node bin/sluice.js run examples/kafka/sensors.ts --pace realtime
+ *   KAFKA_BOUNDED=1 node bin/sluice.js run examples/kafka/sensors.ts    # what is there now, then end
  */
-import { Pipeline, Sinks, Sources, minutes, seconds, sliding } from '../src/index.js';
-import { bounded, brokers, topic } from './kafka-env.js';
-import { Reading, mean } from './temperature.js';
+import { Pipeline, Sinks, Sources, minutes, seconds, sliding } from '../../src/index.js';
+import { bounded, brokers, topic } from './env.js';
+import { Reading, mean } from '../temperature.js';
 
 export const pipeline = Pipeline.create('kafka-sensors', { batchInterval: seconds(1) });
 
