@@ -14,6 +14,8 @@ export interface BatchContext {
   /** Side outputs of this batch by node id (late records, state snapshots). */
   readonly side: Map<string, unknown[]>;
   readonly metrics: RunMetrics;
+  /** When the run is observed: wall time (ms) spent in each node this batch, added by `runNodes`. */
+  readonly times?: Record<string, number>;
 }
 
 /** What executors may ask of the runtime when they are built. */
@@ -55,6 +57,10 @@ export interface Executor {
   start?(): void | Promise<void>;
   /** What the node keeps across batches, for a checkpoint (cluster runtime); taken between batches. */
   snapshot?(): ExecutorState;
+  /** Keys the node holds in state now (stateful operators; read after a batch when the run is observed). */
+  stateKeys?(): number;
+  /** The node's event-time watermark now (event-time operators; read after a batch when the run is observed). */
+  watermark?(): number;
   /** Puts back what `snapshot` gave (the keyed entries of the keys this partition owns); called before `start`. */
   restore?(state: ExecutorState): void;
 }

@@ -57,6 +57,7 @@ export const mapWithState: ExecutorFactory<'mapWithState'> = (node, env) => {
       if (snapshots) ctx.side.set(node.id, [...state.entries()].map(([k, e]) => [k, e.state]));
       return out;
     },
+    stateKeys: () => state.size,
     // Each key's place in the map goes with it, so a restored partition emits its keys in the order an uninterrupted run does.
     snapshot: () => ({ keyed: [...state.entries()].map(([k, e], i) => [k, [e.state, e.touched, i]] as const), shared: { first } }),
     restore(s) {

@@ -37,6 +37,7 @@ export const updateStateByKey: ExecutorFactory<'updateStateByKey'> = (node, env)
       }
       return [...state.entries()].map(([k, e]) => [k, e.state]);
     },
+    stateKeys: () => state.size,
     // Each key's place in the map goes with it, so a restored partition emits its keys in the order an uninterrupted run does.
     snapshot: () => ({ keyed: [...state.entries()].map(([k, e], i) => [k, [e.state, e.seen, i]] as const) }),
     restore(s) {
