@@ -24,6 +24,11 @@ export interface RunMetrics {
   deadLetters: number;
   /** Records that arrived after their event-time window closed. */
   lateRecords: number;
+  /**
+   * Kafka sources' last batch, by source node id: offset range, records read and consumer
+   * lag per `topic:partition` (local runtime).
+   */
+  kafka?: Record<string, { ranges: Record<string, readonly [number, number]>; records: Record<string, number>; lag: Record<string, number> }>;
 }
 
 /**

@@ -52,6 +52,8 @@ export interface SourceReader<T> {
   poll(max: number, wait: boolean, batchTime?: number): PollResult<T> | Promise<PollResult<T>>;
   /** A JSON-serialisable position after the last polled record, for checkpoints. */
   position?(): unknown;
+  /** What the last poll read, for the run's metrics (the Kafka source: ranges, records and lag per partition). */
+  report?(): { readonly kind: 'kafka'; readonly ranges: Record<string, readonly [number, number]>; readonly records: Record<string, number>; readonly lag: Record<string, number> } | undefined;
   /** Releases the reader's resources (files, sockets); called once when the run ends. */
   close(): void | Promise<void>;
 }

@@ -38,7 +38,14 @@ kafkaDescribe('a broker restarted during a job', () => {
       p.source(Sources.kafka({ brokers, topics: [input], groupId: topicName('g'), value: 'string', startingOffsets: 'earliest' }))
         .map((r) => r.value)
         .to(Sinks.kafka<string>({ brokers, topic: output, value: 'string', transactional: true }));
-      const job = p.run({ pace: 'realtime', signal: ac.signal });
+      // The job reports each retry on stderr: keep those lines.
+      const retries: string[] = [];
+      const write = process.stderr.write.bind(process.stderr);
+      process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+        if (String(chunk).includes('retrying')) retries.push(String(chunk));
+        return write(chunk, ...rest);
+      }) as typeof process.stderr.write;
+      const job = p.run({ pace: 'realtime', signal: ac.signal }).finally(() => { process.stderr.write = write; });
       await new Promise((r) => setTimeout(r, 2000));
       await kafkaScript(state, 'restart', '2000');
       await send(100);
@@ -55,6 +62,8 @@ kafkaDescribe('a broker restarted during a job', () => {
       ac.abort();
       await job;
       await consumer.disconnect();
+      expect(retries.length, 'the job reported retrying while the broker was down').toBeGreaterThan(0);
+      expect(retries[0]).toMatch(new RegExp(`^sluice: (Kafka ${brokers[0]}: .*; retrying with backoff|(source|sink)#\\d+: .* failed \\(.*\\); retrying \\(attempt)`));
       expect(seen.length).toBe(200);
       expect(new Set(seen).size).toBe(200);
     } finally {

@@ -23,6 +23,12 @@ kafkaDescribe('Sources.kafka', () => {
     const r7 = got.find((r) => r.value === 'v7')!;
     expect(r7).toEqual({ topic, partition: 1, offset: 2, timestamp: 1_700_000_000_007, key: 'k2', value: 'v7', headers: { n: '7' } });
     expect(metrics.deadLetters).toBe(0);
+    // The run's metrics: the last batch's ranges, records and lag per partition.
+    expect(metrics.kafka?.['source#0']).toEqual({
+      ranges: { [`${topic}:0`]: [0, 10], [`${topic}:1`]: [0, 10], [`${topic}:2`]: [0, 10] },
+      records: { [`${topic}:0`]: 10, [`${topic}:1`]: 10, [`${topic}:2`]: 10 },
+      lag: { [`${topic}:0`]: 0, [`${topic}:1`]: 0, [`${topic}:2`]: 0 },
+    });
   });
 
   it('fixes an offset range per partition per batch, capped by maxRecordsPerPartition, and resumes from its position', async () => {

@@ -37,6 +37,11 @@ export function sourceExecutor(pacing: SourcePacing): ExecutorFactory<'source'> 
         if (drained || !reader) return [];
         // ctx is absent when the cluster worker polls ahead of the batch.
         const r = await reader.poll(pacing.maxBatchSize, pacing.wait, ctx?.time);
+        const report = reader.report?.();
+        if (report && ctx) {
+          const { kind: _kind, ...rest } = report;
+          (ctx.metrics.kafka ??= {})[node.id] = rest;
+        }
         if (r.done) drained = true;
         return r.records;
       },

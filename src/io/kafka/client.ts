@@ -98,14 +98,16 @@ interface Broker {
 const PRIVATE_CLUSTER = 'private:Kafka:createCluster';
 
 /** The kafkajs client for `conn` (kafkajs's own logging off: sluice reports what matters). */
-export function kafkaClient(conn: KafkaConnection, retry: KafkaConfig['retry'] = { initialRetryTime: 100, maxRetryTime: 5000, retries: 20 }): KafkaClient {
+export function kafkaClient(conn: KafkaConnection, retry: KafkaConfig['retry'] = { initialRetryTime: 100, maxRetryTime: 5000, retries: 20 }, report = true): KafkaClient {
   if (!Array.isArray(conn.brokers) || conn.brokers.length === 0 || conn.brokers.some((b) => typeof b !== 'string' || !/^[^:\s]+:\d+$/.test(b))) {
     throw new RuntimeError(`Kafka: brokers must be a non-empty list of host:port, got ${JSON.stringify(conn.brokers)}`, {}, "pass { brokers: ['127.0.0.1:9092'] }");
   }
   const config: KafkaConfig = {
     brokers: [...conn.brokers],
     clientId: conn.clientId ?? 'sluice',
-    logLevel: logLevel.NOTHING,
+    // kafkajs's own errors (a broker gone, a request failed) as one line each, at most one a second.
+    logLevel: report ? logLevel.ERROR : logLevel.NOTHING,
+    logCreator: () => reportErrors(conn),
     connectionTimeout: conn.connectionTimeout ?? 3000,
     requestTimeout: conn.requestTimeout ?? 30_000,
     // By default a broker restart is retried with backoff for about a minute before a request fails.
@@ -114,6 +116,19 @@ export function kafkaClient(conn: KafkaConnection, retry: KafkaConfig['retry'] =
     ...(conn.sasl !== undefined ? { sasl: conn.sasl } : {}),
   };
   return new Kafka(config);
+}
+
+/** Reports kafkajs errors on stderr, one line each, at most one a second per text: kafkajs retries them with backoff. */
+function reportErrors(conn: KafkaConnection): (entry: { namespace: string; log: { message: string; broker?: string } }) => void {
+  const last = new Map<string, number>();
+  return ({ namespace, log }) => {
+    // Protocol errors kafkajs retries routinely (coordinator not ready yet, a transaction still ending) are not news.
+    if (namespace === 'Connection' && log.message.startsWith('Response ')) return;
+    const now = Date.now();
+    if ((last.get(log.message) ?? 0) > now - 1000) return;
+    last.set(log.message, now);
+    process.stderr.write(`sluice: Kafka ${where(conn)}: ${namespace ? `${namespace}: ` : ''}${log.message}; retrying with backoff\n`);
+  };
 }
 
 /** The address list as people write it, for messages. */
@@ -160,7 +175,7 @@ export class KafkaLink {
     const admin = client.admin();
     const timeout = conn.startupTimeoutMs ?? 15_000;
     // Probe with a client that does not retry on its own, so the wait stays bounded.
-    const probe = kafkaClient({ ...conn, connectionTimeout: Math.min(conn.connectionTimeout ?? 3000, timeout) }, { retries: 0 }).admin();
+    const probe = kafkaClient({ ...conn, connectionTimeout: Math.min(conn.connectionTimeout ?? 3000, timeout) }, { retries: 0 }, false).admin();
     await within(timeout, async () => {
       try {
         await probe.connect();
@@ -237,7 +252,7 @@ export class KafkaLink {
    * not returned). Control records and, under read_committed, aborted transactions are left
    * out, so a range may yield fewer records than `until - from`.
    */
-  async fetchRanges(ranges: ReadonlyArray<TopicPartition & { from: number; until: number }>, isolation: 'read_committed' | 'read_uncommitted'): Promise<Map<string, FetchedRecord[]>> {
+  async fetchRanges(ranges: ReadonlyArray<TopicPartition & { from: number; until: number }>, isolation: 'read_committed' | 'read_uncommitted', skipHoles = false): Promise<Map<string, FetchedRecord[]>> {
     const out = new Map<string, FetchedRecord[]>();
     const next = new Map<string, number>();
     await this.cluster.addMultipleTargetTopics([...new Set(ranges.map((r) => r.topic))]);
@@ -277,7 +292,11 @@ export class KafkaLink {
             const end = until.get(k)!;
             const batch = new Batch(t.topicName, String(from), p);
             const raw = batch.messagesWithinOffset;
-            if (!raw.length) continue;
+            if (!raw.length) {
+              // A compacted topic can have holes the broker answers with nothing: step over them.
+              if (skipHoles && from + 1 < end) { next.set(k, from + 1); progressed = true; } else if (skipHoles) next.delete(k);
+              continue;
+            }
             progressed = true;
             const list = out.get(k)!;
             for (const m of batch.messages) {

@@ -293,6 +293,7 @@ export function kafka<V extends KafkaFormat<any>, K extends KafkaFormat<any> = '
             }
           }
         },
+        report: () => { const r = reports.get(operator); return r && { kind: 'kafka' as const, ...r }; },
         // Before the first poll: the position it was opened with (null: none yet, start at startingOffsets).
         position: () => (positions ? { ...positions } : resumeFrom ?? null),
         async close() {
