@@ -69,4 +69,5 @@ export async function baselineFile(path: string, out: Output): Promise<void> {
   }
   if (partial !== '') line(partial);
   w.endBatch();
+  w.drain();
 }

@@ -1,6 +1,7 @@
 import type { Plan } from './ir/plan.js';
 import type { NodeKind } from './ir/nodes.js';
 import type { Bindings } from './dsl/graph.js';
+import { RuntimeError } from './errors.js';
 import type { BatchProgress } from './observe/progress.js';
 import type { MetricsOptions } from './observe/observer.js';
 
@@ -31,17 +32,24 @@ export interface RunMetrics {
 }
 
 /**
- * How to run a pipeline.
+ * How to run a pipeline: options every runtime takes. Options of one runtime are given to
+ * its factory (`cluster({ workers, checkpointDir })`), so they cannot reach another.
  *
  * @example
  * ```ts
- * await pipeline.run({ runtime: 'local', pace: 'asap' });
+ * import { cluster, local } from 'sluice';
+ * await pipeline.run({ runtime: local(), pace: 'asap' });
+ * await pipeline.run({ runtime: cluster({ workers: 2, checkpointDir: 'ckpt' }), numBatches: 10 });
  * ```
  * @category Runtime
  */
 export interface RunOptions {
-  /** Which runtime: `local` (default, one process, RxJS) or `cluster` (worker processes). */
-  runtime?: 'local' | 'cluster';
+  /**
+   * The runtime: an object from a runtime factory (`local()`, `cluster({...})`), or
+   * `'local'` (the default: one process, RxJS). `'cluster'` is accepted as sugar with
+   * {@link ClusterShorthand}.
+   */
+  runtime?: Runtime | 'local';
   /**
    * `realtime`: a batch every batch interval of wall-clock time (for unbounded sources).
    * `asap`: batches back to back, batch time advancing by the interval each batch (virtual
@@ -62,16 +70,29 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Number of partitions for partition-aware operators (default 1). */
   partitions?: number;
-  /** Cluster runtime: worker process count. */
-  workers?: number;
-  /** Cluster runtime: where checkpoints are kept. */
-  checkpointDir?: string;
   /** Called after every batch with its progress record (same shape on every runtime). */
   onProgress?: (progress: BatchProgress) => void;
   /** Write each batch's progress record to this file as a JSON line (the file is replaced). */
   progressFile?: string;
   /** Prometheus metrics of the run: `{ port: 9464 }` serves them at `http://127.0.0.1:9464/metrics`. */
   metrics?: MetricsOptions;
+}
+
+/**
+ * The string form of the cluster runtime, sugar for `{ runtime: cluster({ workers, checkpointDir }) }`.
+ *
+ * @example
+ * ```ts
+ * await pipeline.run({ runtime: 'cluster', workers: 2, checkpointDir: 'ckpt' });
+ * ```
+ * @category Runtime
+ */
+export interface ClusterShorthand extends Omit<RunOptions, 'runtime'> {
+  runtime: 'cluster';
+  /** Worker process count (default 2). */
+  workers?: number;
+  /** Where checkpoints are kept. */
+  checkpointDir?: string;
 }
 
 /**
@@ -108,4 +129,30 @@ export interface Runtime {
    * ```
    */
   run(plan: Plan, bindings: Bindings, opts: RunOptions): Promise<RunResult>;
+}
+
+/**
+ * The runtime `opts` name: the object itself, or for the string sugar the built-in runtime
+ * of that name, loaded when first asked for (so that the DSL and planner never import a
+ * runtime), with the options to hand its `run`.
+ *
+ * @example
+ * ```ts
+ * const { runtime, options } = await resolveRuntime({ runtime: 'cluster', workers: 2 });
+ * ```
+ * @internal
+ */
+export async function resolveRuntime(opts: RunOptions | ClusterShorthand): Promise<{ runtime: Runtime; options: RunOptions }> {
+  const { runtime = 'local', ...rest } = opts;
+  if (typeof runtime === 'object' && runtime !== null && typeof runtime.run === 'function') return { runtime, options: rest };
+  switch (runtime) {
+    case 'local':
+      return { runtime: (await import('../runtimes/local/index.js')).local(), options: rest };
+    case 'cluster': {
+      // The sugar's cluster options (and, from tests and tools, the cluster runtime's others) go to the factory.
+      return { runtime: (await import('../runtimes/cluster/index.js')).cluster(rest as never), options: rest };
+    }
+    default:
+      throw new RuntimeError(`unknown runtime '${String(runtime)}'`, {}, "pass { runtime: local() } or { runtime: cluster({ workers: 2 }) } (or the strings 'local', 'cluster')");
+  }
 }

@@ -139,6 +139,11 @@ export class Checkpoints {
     if (theirs.keyGroups !== plan.keyGroups) {
       throw refuse(dir, `its state is split into ${theirs.keyGroups} key groups, the pipeline into ${plan.keyGroups}`, `create the pipeline with { keyGroups: ${theirs.keyGroups} }`);
     }
+    const shared = theirs.stateful.find((s, i) => theirs.stateful.findIndex((x) => x.state === s.state) !== i);
+    if (shared) {
+      const owners = theirs.stateful.filter((x) => x.state === shared.state).map((x) => x.node).join(', ');
+      throw refuse(dir, `its operators ${owners} share the state name '${shared.state}', so their state cannot be told apart`, 'start from an empty checkpoint directory (the pipeline now gives each operator its own state name)', shared.node);
+    }
     for (const s of theirs.stateful) {
       const now = mine.stateful.find((x) => x.state === s.state);
       if (!now) throw refuse(dir, `its state '${s.state}' (${s.kind} ${s.node}) is not in the pipeline`, 'keep the operator, give it the same { name }, or start from an empty checkpoint directory', s.node);

@@ -31,11 +31,17 @@ import { writeBatch } from '../local/ops/sink.js';
 import type { FromWorker, PipelineRef, StateSegment } from './protocol.js';
 
 /**
- * Options of a cluster run, beyond {@link RunOptions}.
+ * Options of a cluster run: the options of {@link RunOptions} and those of `cluster({...})`.
  * @category Runtime
  */
-export interface ClusterRunOptions extends RunOptions {
-  /** Workers already started (a pool serves one job at a time); else `workers` are forked for this run and stopped after it. */
+export interface ClusterRunOptions extends Omit<RunOptions, 'runtime'> {
+  /** The runtime named in the run's options (ignored here: this is the cluster runtime). */
+  runtime?: RunOptions['runtime'] | 'cluster';
+  /** Worker process count (default 2, or the pool's size). */
+  workers?: number;
+  /** Where checkpoints are kept; a rerun with the same directory resumes after its last commit. */
+  checkpointDir?: string;
+  /** Workers already started (a pool serves one job at a time); else `workers` are forked for this run and stopped after it. @internal */
   pool?: WorkerPool;
   /** How workers rebuild the pipeline; without it they re-execute this process's entry script. */
   worker?: PipelineRef;

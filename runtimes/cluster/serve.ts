@@ -24,7 +24,7 @@ export function serveWorker(build: WorkerOptions['build']): void {
  * `pipeline.run()` in a re-executed worker process: serves the pipeline the coordinator
  * runs; never resolves (the process exits when the job ends).
  */
-export function serveReexec(pipeline: Pipeline): Promise<never> {
+export function serveReexec(pipeline: Pick<Pipeline, 'plan' | 'bindings'>): Promise<never> {
   serveWorker(() => pipeline);
   return new Promise<never>(() => {});
 }

@@ -124,13 +124,16 @@ function prefetching(ex: SourceExecutor): Prefetching {
 }
 
 
+/** What a worker needs of a pipeline: its plan and bindings. */
+export type BuiltPipeline = Pick<Pipeline, 'plan' | 'bindings'>;
+
 /** Options of {@link ClusterWorker}. */
 export interface WorkerOptions {
   /** This worker's index (0-based). */
   readonly index: number;
   readonly send: (msg: FromWorker) => void;
   /** Builds (or returns) the pipeline of a job. */
-  readonly build: (msg: JobMsg) => Pipeline | Promise<Pipeline>;
+  readonly build: (msg: JobMsg) => BuiltPipeline | Promise<BuiltPipeline>;
   /** Called after the coordinator's `exit`. */
   readonly exit: () => void;
 }
@@ -140,7 +143,7 @@ export interface WorkerOptions {
  */
 export class ClusterWorker {
   private job?: Job;
-  private pipeline?: { id: number; pipeline: Pipeline; plan: Plan };
+  private pipeline?: { id: number; pipeline: BuiltPipeline; plan: Plan };
   /** Control messages are handled one at a time, in order; batches queue on their job; shuffle parts are taken at once. */
   private queue: Promise<void> = Promise.resolve();
 

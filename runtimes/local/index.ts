@@ -74,3 +74,17 @@ export const localRuntime: Runtime = {
   supports: new Set(NODE_KINDS),
   run: (plan, bindings, opts) => runLocal(plan, bindings, opts),
 };
+
+/**
+ * The local runtime, for `run({ runtime: local() })`: every node kind, in this process.
+ *
+ * @example
+ * ```ts
+ * import { local } from 'sluice';
+ * await pipeline.run({ runtime: local(), pace: 'asap' });
+ * ```
+ * @category Runtime
+ */
+export function local(): Runtime {
+  return localRuntime;
+}

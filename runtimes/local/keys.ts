@@ -1,24 +1,6 @@
-/**
- * Keys are compared by value, as Spark compares them with equals/hashCode: primitives as
- * themselves, anything else (tuples, records) by its canonical JSON text.
- */
-export type KeyId = string | number | boolean | bigint | symbol | null | undefined;
+import { keyId, type KeyId } from '../../src/planner/key-groups.js';
 
-/** JSON with object keys sorted, so that equal values give equal text. */
-export function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => {
-    if (x && typeof x === 'object' && !Array.isArray(x)) {
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(x).sort()) out[k] = (x as Record<string, unknown>)[k];
-      return out;
-    }
-    return typeof x === 'bigint' ? `${x}n` : x;
-  });
-}
-
-export function keyId(k: unknown): KeyId {
-  return k !== null && typeof k === 'object' ? '\u0000' + canonical(k) : (k as KeyId);
-}
+export { canonical, keyId, type KeyId } from '../../src/planner/key-groups.js';
 
 /** A Map keyed by value that remembers the original key, in first-insertion order. */
 export class KeyMap<V> {

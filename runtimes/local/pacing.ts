@@ -14,7 +14,7 @@ export interface Pacing {
  * every source is bounded, else `realtime` (zero time the wall clock rounded down to the
  * interval).
  */
-export function pacingOf(bindings: Bindings, opts: RunOptions, intervalMs: number, now: number): Pacing {
+export function pacingOf(bindings: Bindings, opts: Omit<RunOptions, 'runtime'>, intervalMs: number, now: number): Pacing {
   if (opts.numBatches !== undefined && (!Number.isInteger(opts.numBatches) || opts.numBatches < 0)) {
     throw new RuntimeError(`numBatches must be a non-negative integer, got ${opts.numBatches}`);
   }

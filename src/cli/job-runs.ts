@@ -6,7 +6,7 @@
  * for it instead of running the pipeline a second time. Under `explain` nothing runs.
  */
 import { Pipeline } from '../dsl/pipeline.js';
-import type { RunOptions, RunResult } from '../runtime.js';
+import type { ClusterShorthand, RunOptions, RunResult } from '../runtime.js';
 
 /** A run the job module started, and how it ended. */
 export interface JobRun {
@@ -17,7 +17,7 @@ export interface JobRun {
 /** What the wrapper does with a run the job starts. */
 export type RunPolicy =
   /** Run it with the command line's options over the job's own, and the CLI's stop signal. */
-  | { readonly mode: 'run'; readonly options: RunOptions; readonly signal: AbortSignal }
+  | { readonly mode: 'run'; readonly options: RunOptions | ClusterShorthand; readonly signal: AbortSignal }
   /** Do not run it (`explain`): it resolves at once with empty metrics. */
   | { readonly mode: 'explain' };
 
@@ -32,7 +32,7 @@ export function watchJobRuns(policy: RunPolicy, beforeRun: () => void = () => {}
   const original = Object.getOwnPropertyDescriptor(Pipeline.prototype, 'run');
   const run = Pipeline.prototype.run;
   const runs: JobRun[] = [];
-  Pipeline.prototype.run = function (this: Pipeline, opts: RunOptions = {}): Promise<RunResult> {
+  Pipeline.prototype.run = function (this: Pipeline, opts: RunOptions | ClusterShorthand = {}): Promise<RunResult> {
     beforeRun();
     let result: Promise<RunResult>;
     if (policy.mode === 'explain') result = Promise.resolve(notRun());

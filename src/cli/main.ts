@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { inspect } from 'node:util';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Pipeline } from '../dsl/pipeline.js';
-import type { RunOptions, RunResult } from '../runtime.js';
+import type { ClusterShorthand, RunOptions, RunResult } from '../runtime.js';
 import { watchJobRuns } from './job-runs.js';
 import { JOB_MODULE_HELP, loadPipeline, oneLine } from './load-job.js';
 import { LOG_LEVELS } from '../observe/log-levels.js';
@@ -82,16 +82,17 @@ function needs(flag: string, given: boolean, what: string, ok: boolean): void {
 async function runCommand(job: string, flags: RunFlags, args: readonly string[]): Promise<number> {
   needs('--workers', flags.workers !== undefined, "applies to the cluster runtime only: add --runtime cluster", flags.runtime === 'cluster');
   needs('--checkpoint-dir', flags.checkpointDir !== undefined, "applies to the cluster runtime only: add --runtime cluster", flags.runtime === 'cluster');
-  const opts: RunOptions = {
-    runtime: flags.runtime as RunOptions['runtime'],
+  // The cluster's options go with the string form of the runtime (sugar for cluster({ workers, checkpointDir })).
+  const opts: RunOptions | ClusterShorthand = {
+    runtime: flags.runtime as 'local',
     pace: flags.pace,
     numBatches: flags.batches,
     maxBatchSize: flags.maxBatchSize,
     workers: flags.workers,
     checkpointDir: flags.checkpointDir === undefined ? undefined : resolve(flags.checkpointDir),
     overwrite: flags.overwrite,
-  };
-  for (const k of Object.keys(opts) as (keyof RunOptions)[]) if (opts[k] === undefined) delete opts[k];
+  } as RunOptions | ClusterShorthand;
+  for (const k of Object.keys(opts) as (keyof typeof opts)[]) if (opts[k] === undefined) delete opts[k];
   Object.assign(opts, watchOptions(flags, say));
 
   const abort = new AbortController();

@@ -6,7 +6,7 @@ import { IR_VERSION } from '../ir/nodes.js';
 import { planHash, planToJSON, type Plan } from '../ir/plan.js';
 import { validatePlan } from '../ir/validate.js';
 import type { DeadLetter, Sink, Source } from '../io/connector.js';
-import type { RunOptions, RunResult, Runtime } from '../runtime.js';
+import { resolveRuntime, type ClusterShorthand, type RunOptions, type RunResult } from '../runtime.js';
 import type { Duration } from '../time/duration.js';
 import { Graph, type Bindings } from './graph.js';
 import { Stream } from './stream.js';
@@ -149,40 +149,18 @@ export class Pipeline {
    * were run, or `signal` aborted); rejects with a typed error naming the operator.
    * @example
    * ```ts
-   * const { metrics } = await p.run({ runtime: 'local' });
+   * import { cluster } from 'sluice';
+   * const { metrics } = await p.run(); // the local runtime
+   * await p.run({ runtime: cluster({ workers: 2, checkpointDir: 'ckpt' }) });
    * ```
    */
-  async run(opts: RunOptions = {}): Promise<RunResult> {
+  async run(opts: RunOptions | ClusterShorthand = {}): Promise<RunResult> {
     const plan = this.plan();
-    const runtime = await loadRuntime(opts.runtime ?? 'local');
-    // Cluster worker mode: in a worker process re-executed from the entry script, running
-    // the coordinator's pipeline makes this process serve it instead (see docs/CLUSTER.md).
-    if (opts.runtime === 'cluster' && process.env.SLUICE_WORKER_MODE === 'reexec') {
-      const wanted = process.env.SLUICE_PIPELINE;
-      if (wanted !== plan.name) {
-        throw new RuntimeError(
-          `worker ${process.env.SLUICE_WORKER} was started for pipeline '${wanted}' but this process ran pipeline '${plan.name}' on the cluster`,
-          {},
-          'run one cluster pipeline per entry script, or give the workers a module reference',
-        );
-      }
-      return (await import('../../runtimes/cluster/index.js')).serveReexec(this);
-    }
+    const { runtime, options } = await resolveRuntime(opts);
     const missing = plan.nodes.filter((n) => !runtime.supports.has(n.kind));
     if (missing.length) {
       throw new RuntimeError(`runtime '${runtime.name}' does not support ${missing.map((n) => n.id).join(', ')}`, { operator: missing[0].id }, "run these operators on the 'local' runtime");
     }
-    return runtime.run(plan, this.bindings(), opts);
-  }
-}
-
-async function loadRuntime(name: string): Promise<Runtime> {
-  switch (name) {
-    case 'local':
-      return (await import('../../runtimes/local/index.js')).localRuntime;
-    case 'cluster':
-      return (await import('../../runtimes/cluster/index.js')).clusterRuntime;
-    default:
-      throw new RuntimeError(`unknown runtime '${name}'`, {}, "use runtime: 'local' or 'cluster'");
+    return runtime.run(plan, this.bindings(), options);
   }
 }

@@ -11,6 +11,9 @@ import { Registry } from 'prom-client';
 import type { DeadLetter } from '../io/connector.js';
 import type { Plan } from '../ir/plan.js';
 import type { RunOptions } from '../runtime.js';
+
+/** The run options an observer reads (a cluster run's also carry its worker count). */
+type ObservedOptions = Omit<RunOptions, 'runtime'> & { readonly workers?: number };
 import { JobMetrics } from './metrics.js';
 import { serveMetrics, type MetricsEndpoint } from './metrics-server.js';
 import { progressHeader } from './progress-file.js';
@@ -67,13 +70,13 @@ export class Observer {
   /** Batch i runs at zeroTime + i × interval (set by the runtime once it knows it: a resumed cluster job keeps its first zero time). */
   zeroTime = 0;
 
-  private constructor(private readonly plan: Plan, private readonly opts: RunOptions, private readonly runtime: string, private readonly realtime: boolean) {
+  private constructor(private readonly plan: Plan, private readonly opts: ObservedOptions, private readonly runtime: string, private readonly realtime: boolean) {
     this.sources = plan.nodes.filter((n) => n.kind === 'source').map((n) => n.id);
     if (opts.metrics) this.metrics = new JobMetrics(opts.metrics.registry ?? new Registry(), plan);
   }
 
   /** The observer of a run, or undefined when the run asks for no progress, file or metrics. */
-  static async open(plan: Plan, opts: RunOptions, runtime: string, pace: 'asap' | 'realtime'): Promise<Observer | undefined> {
+  static async open(plan: Plan, opts: ObservedOptions, runtime: string, pace: 'asap' | 'realtime'): Promise<Observer | undefined> {
     if (!opts.onProgress && opts.progressFile === undefined && !opts.metrics) return undefined;
     const o = new Observer(plan, opts, runtime, pace === 'realtime');
     try {

@@ -1,4 +1,27 @@
-import { keyId } from '../../runtimes/local/keys.js';
+/**
+ * A key's identity: keys are compared by value, as Spark compares them with
+ * equals/hashCode — primitives as themselves, anything else (tuples, records) by its
+ * canonical JSON text.
+ * @category Planner
+ */
+export type KeyId = string | number | boolean | bigint | symbol | null | undefined;
+
+/** JSON with object keys sorted, so that equal values give equal text. @category Planner */
+export function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => {
+    if (x && typeof x === 'object' && !Array.isArray(x)) {
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(x).sort()) out[k] = (x as Record<string, unknown>)[k];
+      return out;
+    }
+    return typeof x === 'bigint' ? `${x}n` : x;
+  });
+}
+
+/** The identity of a key: primitives as themselves, records and tuples by their canonical JSON. @category Planner */
+export function keyId(k: unknown): KeyId {
+  return k !== null && typeof k === 'object' ? '\u0000' + canonical(k) : (k as KeyId);
+}
 
 /**
  * A key as text that is equal for equal keys in every process: a type tag and the value

@@ -3,7 +3,7 @@
  * it: stopped and resumed from a checkpoint directory, the output must be the
  * uninterrupted run's.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,20 @@ describe('issue 6 §3 on the cluster runtime', () => {
     expect(first.map(([t]) => t)).toEqual([1000, 2000]);
     expect(second.map(([t]) => t)).toEqual([3000, 4000]);
     expect([...first, ...second].map(([, rs]) => rs)).toEqual(expected);
+  });
+
+  it('a checkpoint whose operators share a state name (taken before names were unique) is refused, naming both', async () => {
+    const input = [['a'], ['a'], ['a'], ['a']];
+    const dir = tmp();
+    await runs('twoStates', twoStates, input, dir, [2]);
+    const meta = JSON.parse(readFileSync(join(dir, 'metadata.json'), 'utf8')) as { stateful: Array<{ node: string; state: string }> };
+    expect(meta.stateful).toHaveLength(2);
+    expect(meta.stateful[0].state).not.toBe(meta.stateful[1].state);
+    meta.stateful[1].state = meta.stateful[0].state;
+    writeFileSync(join(dir, 'metadata.json'), JSON.stringify(meta));
+    await expect(runs('twoStates', twoStates, input, dir, [4])).rejects.toThrow(
+      new RegExp(`refused: its operators ${meta.stateful[0].node}, ${meta.stateful[1].node} share the state name '${meta.stateful[0].state}'`),
+    );
   });
 
   it('a job stopped by numBatches after its input ran out is not complete: the resumed run emits [0] at t4–t6', async () => {

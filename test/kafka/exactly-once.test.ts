@@ -48,12 +48,12 @@ function runJob(env: Record<string, string>, dir: string, killAfterMs?: number):
 kafkaDescribe('exactly-once Kafka -> Kafka', () => {
   it('cluster runtime: SIGKILL of the whole job at 20 random points, restarted from its checkpoint: read_committed readers see each input record exactly once', async () => {
     const input = await freshTopic(2);
-    const records = Array.from({ length: 1200 }, (_, i) => ({ value: `r${i}`, partition: i % 2 }));
+    const records = Array.from({ length: 3000 }, (_, i) => ({ value: `r${i}`, partition: i % 2 }));
     await produce(input, records);
     const expected = records.map((r, i) => `${r.partition}:${Math.floor(i / 2)}:R${i}`).sort();
 
     const out = await freshTopic(1);
-    const env = { EOS_BROKERS: bootstrap, EOS_IN: input, EOS_OUT: out, EOS_PIPELINE: topicName('eos'), EOS_CAP: '10' };
+    const env = { EOS_BROKERS: bootstrap, EOS_IN: input, EOS_OUT: out, EOS_PIPELINE: topicName('eos'), EOS_CAP: '5' };
     const dir = mkdtempSync(join(tmpdir(), 'sluice-eos-'));
     const seed = Number(process.env.EOS_SEED ?? Date.now() % 100_000);
     let state = seed;
@@ -62,6 +62,8 @@ kafkaDescribe('exactly-once Kafka -> Kafka', () => {
     const kills: number[] = [];
     try {
       let finished: Run | undefined;
+      // 300 batches of 5 records per partition: on a quiet machine a run gets through a few
+      // batches between its first commit and its kill, so the job outlasts the 20 kills.
       for (let k = 0; k < 20 && !finished; k++) {
         const at = Math.round(random() * 400);
         const r = await runJob(env, dir, at);

@@ -12,11 +12,11 @@ kafkaDescribe('the Kafka examples', () => {
     const prefix = `${topicName('ex')}-`;
     const env = { ...process.env, KAFKA_BROKERS: bootstrap, KAFKA_TOPIC_PREFIX: prefix, KAFKA_BOUNDED: '1' };
     const opts = { cwd: root, env, timeout: 120_000 };
-    const fed = await run(process.execPath, ['--import', 'tsx', 'examples/kafka-producer.ts'], opts);
+    const fed = await run(process.execPath, ['--import', 'tsx', 'examples/kafka/producer.ts'], opts);
     expect(fed.stderr).toMatch(/wrote 1808 readings \(\d+ malformed\) to .*sensor-readings and 7 lines/);
     const malformed = Number(/\((\d+) malformed\)/.exec(fed.stderr)![1]);
 
-    const wc = await run(process.execPath, ['bin/sluice.js', 'run', 'examples/kafka-word-count.ts'], opts);
+    const wc = await run(process.execPath, ['bin/sluice.js', 'run', 'examples/kafka/word-count.ts'], opts);
     expect(wc.stderr).toMatch(/kafka-word-count done: \d+ batch(es)?, 7 records read, 0 dead letters/);
     const totals = new Map<string, number>();
     for (const v of await readValues(`${prefix}word-counts`)) {
@@ -27,7 +27,7 @@ kafkaDescribe('the Kafka examples', () => {
     expect(totals.get('the')).toBe(words.filter((w) => w === 'the').length);
     expect([...totals.values()].reduce((a, b) => a + b, 0)).toBe(words.length);
 
-    const sensors = await run(process.execPath, ['bin/sluice.js', 'run', 'examples/kafka-sensors.ts'], opts);
+    const sensors = await run(process.execPath, ['bin/sluice.js', 'run', 'examples/kafka/sensors.ts'], opts);
     expect(sensors.stderr).toContain(`${1808 - malformed} records read`);
     // The malformed readings are dead letters naming topic, partition and offset.
     expect(sensors.stderr.match(/dead letter from kafka:\S+sensor-readings\/\d+@\d+ at batch \d+: not Avro binary of schema Reading/g)).toHaveLength(malformed);

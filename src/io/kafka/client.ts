@@ -252,7 +252,7 @@ export class KafkaLink {
    * not returned). Control records and, under read_committed, aborted transactions are left
    * out, so a range may yield fewer records than `until - from`.
    */
-  async fetchRanges(ranges: ReadonlyArray<TopicPartition & { from: number; until: number }>, isolation: 'read_committed' | 'read_uncommitted'): Promise<Map<string, FetchedRecord[]>> {
+  async fetchRanges(ranges: ReadonlyArray<TopicPartition & { from: number; until: number }>, isolation: 'read_committed' | 'read_uncommitted', skipHoles = false): Promise<Map<string, FetchedRecord[]>> {
     const out = new Map<string, FetchedRecord[]>();
     const next = new Map<string, number>();
     await this.cluster.addMultipleTargetTopics([...new Set(ranges.map((r) => r.topic))]);
@@ -292,7 +292,11 @@ export class KafkaLink {
             const end = until.get(k)!;
             const batch = new Batch(t.topicName, String(from), p);
             const raw = batch.messagesWithinOffset;
-            if (!raw.length) continue;
+            if (!raw.length) {
+              // A compacted topic can have holes the broker answers with nothing: step over them.
+              if (skipHoles && from + 1 < end) { next.set(k, from + 1); progressed = true; } else if (skipHoles) next.delete(k);
+              continue;
+            }
             progressed = true;
             const list = out.get(k)!;
             for (const m of batch.messages) {

@@ -14,7 +14,7 @@ import { tpKey, type KafkaLink, type TopicPartition } from './client.js';
 /** The topic of the range log. */
 export const RANGE_TOPIC = '_sluice_source_ranges';
 /** Entries kept per source: enough for any replay since the last checkpoint. */
-const KEEP = 500;
+const KEEP = 100;
 
 type Range = TopicPartition & { from: number; until: number };
 interface Entry { readonly t: number; readonly ranges: Record<string, [number, number]> }
@@ -51,7 +51,7 @@ export async function readLatest(link: KafkaLink, topic: string, keep: (key: str
   let hi = (await link.offsets(p, 'latest')).get(k0)!;
   if (settle) {
     const hw = (await link.offsets(p, 'latest', true)).get(k0)!;
-    const raw = (await link.fetchRanges([{ topic, partition: 0, from: lo, until: hw }], 'read_uncommitted')).get(k0) ?? [];
+    const raw = (await link.fetchRanges([{ topic, partition: 0, from: lo, until: hw }], 'read_uncommitted', true)).get(k0) ?? [];
     const mine = raw.filter((m) => m.key !== null && keep(m.key.toString('utf8')));
     const last = mine.length ? mine[mine.length - 1].offset : -1;
     for (let i = 0; hi <= last; i++) {
@@ -60,7 +60,7 @@ export async function readLatest(link: KafkaLink, topic: string, keep: (key: str
       hi = (await link.offsets(p, 'latest')).get(k0)!;
     }
   }
-  const got = await link.fetchRanges([{ topic, partition: 0, from: lo, until: hi }], 'read_committed');
+  const got = await link.fetchRanges([{ topic, partition: 0, from: lo, until: hi }], 'read_committed', true);
   const out = new Map<string, Buffer | null>();
   for (const m of got.get(tpKey(topic, 0)) ?? []) {
     const k = m.key?.toString('utf8');

@@ -4,11 +4,11 @@
  * `transactional: true` to the sink for exactly-once).
  *
  *   npm run kafka:up
- *   node --import tsx examples/kafka-producer.ts
- *   node bin/sluice.js run examples/kafka-word-count.ts --pace realtime
+ *   node --import tsx examples/kafka/producer.ts
+ *   node bin/sluice.js run examples/kafka/word-count.ts --pace realtime
  */
-import { Pipeline, Sinks, Sources, pair, seconds } from '../src/index.js';
-import { bounded, brokers, topic } from './kafka-env.js';
+import { Pipeline, Sinks, Sources, pair, seconds } from '../../src/index.js';
+import { bounded, brokers, topic } from './env.js';
 
 export const pipeline = Pipeline.create('kafka-word-count', { batchInterval: seconds(1) });
 

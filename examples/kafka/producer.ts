@@ -4,15 +4,15 @@
  * `sensor-readings` and the sample text, line by line, to `lines`.
  *
  *   npm run kafka:up
- *   node --import tsx examples/kafka-producer.ts
+ *   node --import tsx examples/kafka/producer.ts
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
-import { Reading } from './temperature.js';
-import { brokers, topic } from './kafka-env.js';
+import { Reading } from '../temperature.js';
+import { brokers, topic } from './env.js';
 
-const data = (f: string) => fileURLToPath(new URL(`./data/${f}`, import.meta.url));
+const data = (f: string) => fileURLToPath(new URL(`../data/${f}`, import.meta.url));
 const kafka = new kafkajs.Kafka({ brokers: brokers(), clientId: 'sluice-example-producer', logLevel: kafkajs.logLevel.NOTHING });
 const admin = kafka.admin();
 await admin.connect();

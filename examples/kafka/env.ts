@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const stateFile = fileURLToPath(new URL('../.tmp/kafka/broker.json', import.meta.url));
+const stateFile = fileURLToPath(new URL('../../.tmp/kafka/broker.json', import.meta.url));
 
 /** The bootstrap brokers. */
 export function brokers(): string[] {
