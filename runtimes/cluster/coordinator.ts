@@ -12,8 +12,7 @@ import type { DeadLetter, SinkWriter } from '../../src/io/connector.js';
 import { defaultDeadLetters } from '../../src/io/dead-letters.js';
 import type { Plan } from '../../src/ir/plan.js';
 import { resolve } from 'node:path';
-import { Checkpoints, type Commit } from './checkpoint.js';
-import { encodeState } from './state.js';
+import { Checkpoints, type Commit, type RestorePoint } from './checkpoint.js';
 import { planPhysical } from '../../src/planner/index.js';
 import type { PhysicalPlan } from '../../src/planner/types.js';
 import type { RunMetrics, RunOptions, RunResult } from '../../src/runtime.js';
@@ -70,24 +69,13 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     debug({}, `checkpoint ${checkpoints!.dir}: the job completed at batch ${last.t}; nothing to do`);
     return { metrics: { batches: 0, records: Object.fromEntries(plan.nodes.map((n) => [n.id, 0])), deadLetters: 0, lateRecords: 0 } };
   }
-  if (last?.mode === 'snapshot') {
-    // Per-partition state (windows' kept batches) cannot follow a changed partition count: refuse before starting.
-    for (const [node, s] of Object.entries(checkpoints!.loadState(plan))) {
-      const now = physical.nodePartitions[node];
-      if (s.local && Object.keys(s.local).length && s.partitions !== now) {
-        throw new RuntimeError(
-          `checkpoint directory ${checkpoints!.dir} refused: ${node} keeps its state per partition and it was taken with ${s.partitions} partition(s), this run has ${now}`,
-          { operator: node, location: checkpoints!.dir },
-          `resume with { partitions: ${s.partitions} } (or as many workers), or start from an empty checkpoint directory`,
-        );
-      }
-    }
-  }
+  // Refuses missing or corrupt state files and per-partition state on another partition count before starting.
+  if (last?.mode === 'snapshot') checkpoints!.restorePoint(plan, physical.nodePartitions);
   const output: Output = {
     writers: new Map(),
     checkpointing: checkpoints !== undefined,
     last: () => last,
-    states: () => encodeState(checkpoints!.loadState(plan)),
+    states: () => checkpoints!.restorePoint(plan, physical.nodePartitions)!,
     dir: checkpoints?.dir,
     commit: (c, positions) => { checkpoints?.commit(c, plan, positions); last = c; },
   };
@@ -141,8 +129,8 @@ interface Output {
   readonly dir?: string;
   /** The last commit (by this run or, with a checkpoint directory, an earlier one). */
   last(): Omit<Commit, 'committedAt'> | undefined;
-  /** The encoded state of the last commit (snapshot mode). */
-  states(): Uint8Array;
+  /** The state segments of the last commit (snapshot mode), which each worker reads itself. */
+  states(): RestorePoint;
   /** The last batch whose sinks this process wrote (a batch after the last commit may have been written before a worker crash). */
   written?: number;
   /** The zero time of this process's first attempt (kept for a restart before the first commit). */

@@ -24,8 +24,8 @@ import { debug } from './log.js';
 import { clusterExecutor } from './ops.js';
 import type { FromWorker, StateSegment, ToWorker } from './protocol.js';
 import { ShuffleReader, splitBatch } from './shuffle.js';
-import { writeSegment } from './checkpoint.js';
-import { canSnapshot, decodeState, KEEPS_STATE, stateFor, type NodeState } from './state.js';
+import { restorePartition, StateWriter, type RestorePoint } from './checkpoint.js';
+import { canSnapshot, KEEPS_STATE } from './state.js';
 
 type StartMsg = Extract<ToWorker, { type: 'start' }>;
 type JobMsg = Extract<ToWorker, { type: 'job' }>;
@@ -64,6 +64,8 @@ class Job {
   failed = false;
   /** Batches run one after the other; control messages do not wait for them. */
   batches: Promise<void> = Promise.resolve();
+  /** Writes this job's state segments (full, then deltas). */
+  stateWriter?: StateWriter;
 
   constructor(
     readonly id: number,
@@ -242,15 +244,16 @@ export class ClusterWorker {
     return { stage, partition: p, nodes, execs, sources, shuffleIn, forwardIn, shuffleOut, combiners, sinks };
   }
 
-  /** Puts the last commit's state into this worker's executors (before they start). */
-  private restore(job: Job, bytes: Uint8Array): void {
-    const states = decodeState<Record<string, NodeState>>(bytes);
+  /** Puts the last commit's state into this worker's executors (before they start): each partition reads its own key groups' sections of the segment files. */
+  private restore(job: Job, point: RestorePoint): void {
     const phys = job.start.physical;
+    const dir = job.start.checkpointDir!;
     for (const sp of job.parts) {
       sp.nodes.forEach((n, i) => {
-        const s = states[n.id];
         const ex = sp.execs[i];
-        if (s && ex.restore) ex.restore(stateFor(n.id, s, sp.partition, phys.nodePartitions[n.id], phys.keyGroups));
+        if (!ex.restore) return;
+        const s = restorePartition(dir, job.plan, point, n.id, sp.partition, phys.nodePartitions[n.id]);
+        if (s) ex.restore(s);
       });
     }
   }
@@ -330,9 +333,10 @@ export class ClusterWorker {
             const n = sp.nodes[i];
             const ex = sp.execs[i];
             if (!KEEPS_STATE.has(n.kind) || !ex.snapshot) continue;
-            const s = ex.snapshot();
+            const w = (job.stateWriter ??= new StateWriter(dir, job.plan));
+            const s = ex.snapshot(w.mode(n.id, sp.partition));
             if (n.kind === 'source' && sp.partition === 0) positions[n.id] = (s.local as { position?: unknown } | undefined)?.position;
-            segments.push(writeSegment(dir, job.plan, t, n.id, sp.partition, phys.nodePartitions[n.id], s));
+            segments.push(...w.write(t, n.id, sp.partition, phys.nodePartitions[n.id], s));
           }
         }
       } catch (e) {
