@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PipelineError } from '../errors.js';
-import type { IRNode, Input, NodeKind, StateSpec } from '../ir/nodes.js';
+import type { AvroSchemaJson, IRNode, Input, NodeKind, StateSpec } from '../ir/nodes.js';
 import type { DeadLetter, Sink, Source } from '../io/connector.js';
 import type { StaticTable } from './table.js';
 
@@ -51,15 +51,16 @@ export class Graph {
   }
 
   /** A name for a stateful operator: the user's, or one derived from its content and lineage. */
-  stateSpec(kind: NodeKind, inputs: readonly Input[], detail: unknown, opts: { name?: string; ttl?: number }): StateSpec {
+  stateSpec(kind: NodeKind, inputs: readonly Input[], detail: unknown, opts: { name?: string; ttl?: number; state?: { readonly avro: AvroSchemaJson } }): StateSpec {
+    const schema = opts.state?.avro;
     if (opts.name !== undefined) {
       if (!/^[A-Za-z0-9_.-]+$/.test(opts.name)) {
         throw new PipelineError(`${kind}: state name '${opts.name}' may hold only letters, digits, '_', '.' and '-'`, { operator: kind }, 'rename the state');
       }
-      return { name: opts.name, named: true, ttlMs: opts.ttl };
+      return { name: opts.name, named: true, ttlMs: opts.ttl, ...(schema !== undefined ? { schema } : {}) };
     }
     const h = createHash('sha256').update(JSON.stringify([kind, detail, inputs.map((i) => this.lineage(i.from))])).digest('hex');
-    return { name: `${kind}-${h.slice(0, 10)}`, named: false, ttlMs: opts.ttl };
+    return { name: `${kind}-${h.slice(0, 10)}`, named: false, ttlMs: opts.ttl, ...(schema !== undefined ? { schema } : {}) };
   }
 
   /** The kinds and specs upstream of a node, without ids: stable when unrelated branches change. */
