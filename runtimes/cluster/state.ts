@@ -146,6 +146,9 @@ export function encodeSegment(
   return Buffer.concat([MAGIC, u32(h.length), h, ...body]);
 }
 
+/** A key removed by a delta. */
+const REMOVED = Symbol('removed');
+
 /** A segment file that cannot be read. */
 export class CorruptSegment extends Error {
   constructor(readonly path: string, why: string) {
@@ -226,7 +229,10 @@ export class SegmentFile {
  */
 export function restoreState(node: string, chains: ReadonlyArray<readonly SegmentFile[]>, partition: number, partitions: number, keyGroups: number, schema?: AvroSchemaJson): ExecutorState {
   const want = (g: number) => partitionOfKeyGroup(g, keyGroups, partitions) === partition;
-  const byGroup = new Map<number, KeyMap<KeyedEntry>>();
+  // Per key group: the full segment's entries, and the deltas after it folded into one net
+  // change per key (in order), applied in one pass over the full entries.
+  const base = new Map<number, KeyedEntry[]>();
+  const net = new Map<number, KeyMap<KeyedEntry | typeof REMOVED>>();
   let shared: unknown;
   let local: unknown;
   for (const chain of chains) {
@@ -241,12 +247,15 @@ export function restoreState(node: string, chains: ReadonlyArray<readonly Segmen
       let part: ReturnType<SegmentFile['load']>;
       try { part = f.load(codecs, want); } catch (e) { throw new CorruptSegment(f.path, (e as Error).message); }
       for (const [g, { entries, removed }] of part.groups) {
-        let m = byGroup.get(g);
-        if (!m) byGroup.set(g, (m = new KeyMap<KeyedEntry>()));
-        for (const k of removed) m.delete(k);
+        if (!h.delta) { base.set(g, entries); continue; }
+        let m = net.get(g);
+        if (!m) net.set(g, (m = new KeyMap()));
+        for (const k of removed) m.set(k, REMOVED);
         for (const e of entries) {
+          const before = m.get(e[0]);
           if (e[3]) m.delete(e[0]);
-          m.set(e[0], e);
+          // An update of a key inserted by an earlier delta is still an insertion (appended).
+          m.set(e[0], !e[3] && before !== undefined && before !== REMOVED && before[3] ? [e[0], e[1], e[2], true] : e);
         }
       }
       if (h.partition === 0) shared = part.shared;
@@ -254,8 +263,16 @@ export function restoreState(node: string, chains: ReadonlyArray<readonly Segmen
     }
   }
   const keyed: KeyedEntry[] = [];
-  for (const g of [...byGroup.keys()].sort((a, b) => a - b)) {
-    for (const e of byGroup.get(g)!.values()) keyed.push(e.value.length > 3 ? [e.value[0], e.value[1], e.value[2]] : e.value);
+  for (const g of [...new Set([...base.keys(), ...net.keys()])].sort((a, b) => a - b)) {
+    const m = net.get(g);
+    const entries = base.get(g) ?? [];
+    if (!m) { for (const e of entries) keyed.push(e); continue; }
+    for (const e of entries) {
+      const c = m.get(e[0]);
+      if (c === undefined) keyed.push(e);
+      else if (c !== REMOVED && !c[3]) { keyed.push(c); m.delete(e[0]); }
+    }
+    for (const { value: c } of m.values()) if (c !== REMOVED && c[3]) keyed.push(c);
   }
   return { keyed, shared, local };
 }
