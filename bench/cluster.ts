@@ -8,6 +8,7 @@
  *                           that the workers (re-executing this script) are profiled too
  *   cluster.ts checkpoint   ms per batch of a mapWithState job over 10 k and 1 M keys, with and without checkpointDir;
  *                           then, in-process, the state segments of 1 M keys: a full write, a 1 % delta, a restore
+ *   cluster.ts segments     only that in-process part
  *   cluster.ts recovery     a worker SIGKILLed mid-batch: time until the batch is written after all
  *
  * The pipelines are in cluster-jobs.ts, which the workers import (module references), except
@@ -373,7 +374,11 @@ export interface SegmentTimes {
   readonly deltaBytes: number;
   /** Restore of every key from the full segment and the delta: read, check, decode, apply the delta, rebuild the store (best of 3). */
   readonly restore: number;
+  /** CPU ms (user + system) of this process during the full write, the delta and the best restore: on a loaded machine, wall time is also waiting for a core. */
+  readonly cpu: { readonly full: number; readonly delta: number; readonly restore: number };
 }
+
+const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
 /** Keys of the in-process segment benchmark. */
 export const SEGMENT_KEYS = 1_000_000;
@@ -387,25 +392,32 @@ function segmentTimes(dir: string): SegmentTimes {
   for (let i = 0; i < SEGMENT_KEYS; i++) store.set(`k${i}`, { state: i, touched: 1000 });
   const writer = new StateWriter(dir, plan);
   gc();
+  let c0 = cpuMs();
   let t0 = performance.now();
   const [full] = writer.write(1000, node, 0, 1, snapshotOf(store, writer.mode(node, 0)));
   const fullMs = performance.now() - t0;
+  const fullCpu = cpuMs() - c0;
   for (let i = 0; i < SEGMENT_KEYS / 100; i++) { const k = `k${i * 100}`; store.entry(k, () => ({ state: 0, touched: 0 })).value.state += 1; store.changed(k); }
   gc();
+  c0 = cpuMs();
   t0 = performance.now();
   const chain = writer.write(2000, node, 0, 1, snapshotOf(store, writer.mode(node, 0)));
   const deltaMs = performance.now() - t0;
+  const deltaCpu = cpuMs() - c0;
   let restore = Infinity;
+  let restoreCpu = Infinity;
   for (let r = 0; r < 3; r++) {
     gc();
+    c0 = cpuMs();
     t0 = performance.now();
     const s = restorePartition(dir, plan, { t: 2000, segments: chain }, node, 0, 1)!;
     const back = new KeyedStateStore<{ state: number; touched: number }>((e) => [e.state, e.touched]);
     for (const [k, st, touched] of s.keyed ?? []) back.set(k, { state: st as number, touched: touched as number });
     restore = Math.min(restore, performance.now() - t0);
+    restoreCpu = Math.min(restoreCpu, cpuMs() - c0);
     if (back.size !== SEGMENT_KEYS || back.get('k100')?.state !== 101) throw new Error('segment restore: wrong state');
   }
-  return { keys: SEGMENT_KEYS, full: fullMs, fullBytes: full.bytes, delta: deltaMs, deltaBytes: chain[1].bytes, restore };
+  return { keys: SEGMENT_KEYS, full: fullMs, fullBytes: full.bytes, delta: deltaMs, deltaBytes: chain[1].bytes, restore, cpu: { full: fullCpu, delta: deltaCpu, restore: restoreCpu } };
 }
 
 export interface RecoveryCase {
@@ -493,7 +505,11 @@ async function main(what: string | undefined): Promise<unknown> {
     case 'profile': return profile();
     case 'checkpoint': return checkpoint();
     case 'recovery': return recovery();
-    default: throw new Error(`cluster.ts: unknown benchmark ${what} (wordcount, codec, profile, checkpoint, recovery)`);
+    case 'segments': {
+      const tmp = mkdtempSync(join(os.tmpdir(), 'sluice-bench-seg-'));
+      try { return segmentTimes(tmp); } finally { rmSync(tmp, { recursive: true, force: true }); }
+    }
+    default: throw new Error(`cluster.ts: unknown benchmark ${what} (wordcount, codec, profile, checkpoint, recovery, segments)`);
   }
 }
 
