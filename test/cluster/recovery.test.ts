@@ -7,7 +7,7 @@ import { RuntimeError } from '../../src/errors.js';
 import { harnessPipeline, runBatches } from '../../src/testing/index.js';
 import { seconds } from '../../src/time/duration.js';
 import type { Stream } from '../../src/dsl/stream.js';
-import { crashLines, crashingTotals, lines, runningTotals, sessions, windowed } from './fixtures/pipelines.js';
+import { crashLines, crashingTotals, declaredAsString, declaredTotals, lines, runningTotals, sessions, windowed } from './fixtures/pipelines.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/pipelines.ts', import.meta.url));
 const sorted = (batches: unknown[][]) => batches.map((b) => [...b].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))));
@@ -208,5 +208,28 @@ describe('cluster checkpoints written by the workers', () => {
     expect(out.batches.map(([t]) => t)).toEqual([1000, 2000, 3000, 4000]);
     expect(sorted(out.batches.map(([, rs]) => rs))).toEqual(sorted(expected));
     expect(metrics.records['source#0']).toBe(6); // the attempt that finished read every line from batch 1: nothing was committed before the crash in batch 2
+  });
+});
+
+describe('cluster checkpoints with a declared state schema', () => {
+  it('resumes from Avro segments written under the declared schema; refuses a resume whose declared schema cannot read them, naming the operator', async () => {
+    const dir = tmp();
+    const expected = await runBatches(lines, declaredTotals);
+    const build = (f: (s: Stream<string>) => Stream<unknown>, name: string) => ({
+      ...harnessPipeline([lines], f as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) }),
+      ref: { module: fixtures, export: 'harness', args: [name] },
+    });
+    const first = build(declaredTotals, 'declaredTotals');
+    await first.pipeline.run({ runtime: 'cluster', workers: 2, worker: first.ref, checkpointDir: dir, numBatches: 2 } as never);
+    const node = first.pipeline.plan().nodes.find((n) => n.kind === 'updateStateByKey')!.id;
+    const asString = build(declaredAsString, 'declaredAsString');
+    await expect(asString.pipeline.run({ runtime: 'cluster', workers: 2, worker: asString.ref, checkpointDir: dir } as never)).rejects.toThrow(
+      new RegExp(`refused: the declared state schema of 'totals' \\(updateStateByKey ${node}\\) cannot read its stored state, written as "long"`),
+    );
+    expect(asString.out.batches).toEqual([]);
+    const second = build(declaredTotals, 'declaredTotals');
+    await second.pipeline.run({ runtime: 'cluster', workers: 3, worker: second.ref, checkpointDir: dir } as never);
+    expect(second.out.batches.map(([t]) => t)).toEqual([3000, 4000]);
+    expect(sorted([...first.out.batches, ...second.out.batches].map(([, rs]) => rs))).toEqual(sorted(expected));
   });
 });
