@@ -304,7 +304,7 @@ export interface CheckpointCase {
   readonly wall: { without: number; with: number };
   /** CPU seconds of each whole run: the coordinator, and the workers together. */
   readonly cpu: { without: { coordinator: number; workers: number }; with: { coordinator: number; workers: number } };
-  /** Bytes of the state files of the last commit, and commits written. */
+  /** Bytes of the first commit's state files (full segments of every partition). */
   readonly stateBytes: number;
 }
 
@@ -350,10 +350,9 @@ async function checkpoint(): Promise<CheckpointReport> {
       const dir = join(tmp, String(keys));
       const b = await runState(pool, keys, batches, dir, hot);
       if (a.records !== b.records || a.hash !== b.hash) throw new Error(`state job (${keys} keys): output with checkpoints differs`);
-      // The last batch before the final pass (whose delta is empty).
-      const times = readdirSync(join(dir, 'state')).map(Number).sort((x, y) => y - x);
-      const last = times[Math.min(1, times.length - 1)];
-      out.push({ keys, batches, hot, without: perBatch(a.marks), with: perBatch(b.marks), wall: { without: a.wall, with: b.wall }, cpu: { without: a.cpu, with: b.cpu }, stateBytes: dirBytes(join(dir, 'state', String(last))) });
+      // The first checkpoint's directory: full segments (its deltas are pruned with their commits; their size is in segmentTimes).
+      const first = Math.min(...readdirSync(join(dir, 'state')).map(Number));
+      out.push({ keys, batches, hot, without: perBatch(a.marks), with: perBatch(b.marks), wall: { without: a.wall, with: b.wall }, cpu: { without: a.cpu, with: b.cpu }, stateBytes: dirBytes(join(dir, 'state', String(first))) });
       rmSync(dir, { recursive: true, force: true });
     }
     return { cases: out, segments: segmentTimes(join(tmp, 'segments')) };
