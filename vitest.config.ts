@@ -1,9 +1,14 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     // The CLI tests spawn `node bin/sluice.js`; on a loaded CI machine one spawn can take seconds.
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    projects: [
+      { extends: true, test: { name: 'unit', exclude: [...configDefaults.exclude, 'test/kafka/**'] } },
+      // Tests against a real Kafka broker: the global setup starts one per run (test/kafka/global-setup.ts).
+      { extends: true, test: { name: 'kafka', include: ['test/kafka/**/*.test.ts'], globalSetup: ['test/kafka/global-setup.ts'], hookTimeout: 120_000, testTimeout: 120_000 } },
+    ],
   },
 });

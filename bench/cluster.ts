@@ -106,8 +106,8 @@ function relayCounter(pool: WorkerPool): { reset(): void; read(): WordCountRun['
   let c = { messages: 0, bytes: 0, sinkBytes: 0 };
   for (const w of pool.workers) {
     w.child.on('message', (m: FromWorker) => {
-      if (m.type === 'shuffle') { c.messages++; c.bytes += m.data?.byteLength ?? 0; }
-      else if (m.type === 'sink') c.sinkBytes += m.data?.byteLength ?? 0;
+      // Shuffle parts go worker to worker (exchange.ts): the coordinator sees only sink batches.
+      if (m.type === 'sink') c.sinkBytes += m.data?.byteLength ?? 0;
     });
   }
   return { reset: () => { c = { messages: 0, bytes: 0, sinkBytes: 0 }; }, read: () => c };
@@ -442,8 +442,8 @@ async function recovery(): Promise<RecoveryCase[]> {
       const clean = await runState(pool, keys, batches, join(tmp, `clean-${keys}`));
       const intervals = clean.marks.slice(1).map((m, i) => m.at - clean.marks[i].at).sort((x, y) => x - y);
       const killT = killIn * 1000;
-      // Kill worker 1 (SIGKILL, by pid) when the coordinator receives worker 0's shuffle part of
-      // batch `killIn` for partition 1: the batch is running and worker 1 cannot have finished it.
+      // Kill worker 1 (SIGKILL, by pid) when worker 0 reports its first finished stage partition
+      // of batch `killIn` (shuffle parts go worker to worker, the coordinator does not see them).
       let killAt = 0;
       const at: Partial<RecoveryCase['marks']> = {};
       const seen = { hello: 0, ready: 0 };
@@ -451,7 +451,7 @@ async function recovery(): Promise<RecoveryCase[]> {
       const victim = pool.workers[1].child;
       const listening: Array<() => void> = [];
       const onMessage = (m: FromWorker) => {
-        if (killAt || m.type !== 'shuffle' || m.t !== killT || m.to !== 1) return;
+        if (killAt || m.type !== 'stage' || m.t !== killT) return;
         killAt = performance.now();
         process.kill(victim.pid!, 'SIGKILL');
       };

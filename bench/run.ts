@@ -7,6 +7,7 @@
  *   npm run bench                  everything (a few minutes), writes RESULTS.md
  *   npm run bench -- stateless window   only those in-memory cases; RESULTS.md untouched
  *   npm run bench -- cluster       only the cluster runtime's benchmarks (cluster-report.ts); RESULTS.md untouched
+ *   npm run bench -- longline      only the long-line benchmark (long-line.ts); RESULTS.md untouched
  *
  * @module
  */
@@ -18,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { CASES, WINDOW_BATCHES } from './cases.js';
 import { FILE_KEYS, writeKeyedLines } from './file.js';
 import { renderCluster, runClusterBenches, type ClusterResults } from './cluster-report.js';
+import { renderLongLine, runLongLine } from './long-line.js';
 import { BATCH, type Row } from './harness.js';
 import type { ProcessReport } from './worker.js';
 
@@ -161,8 +163,8 @@ function render(results: Results, cmd: string): string {
 
 async function main(argv: string[]): Promise<void> {
   const only = argv.filter((a) => !a.startsWith('-'));
-  for (const id of only) if (!CASES[id] && id !== 'file' && id !== 'cluster') throw new Error(`no benchmark ${id} (benchmarks: ${[...Object.keys(CASES), 'file', 'cluster'].join(', ')})`);
-  const local = only.filter((id) => id !== 'cluster');
+  for (const id of only) if (!CASES[id] && id !== 'file' && id !== 'cluster' && id !== 'longline') throw new Error(`no benchmark ${id} (benchmarks: ${[...Object.keys(CASES), 'file', 'cluster', 'longline'].join(', ')})`);
+  const local = only.filter((id) => id !== 'cluster' && id !== 'longline');
   const started = new Date();
   const load = os.loadavg()[0];
   const t0 = performance.now();
@@ -186,6 +188,11 @@ async function main(argv: string[]): Promise<void> {
     clusterBody = renderCluster(cluster, cmd);
     console.log(`\n${clusterBody}\n\n(${cluster.seconds.toFixed(0)} s)`);
   }
+  let longLineBody = '';
+  if (!only.length || only.includes('longline')) {
+    longLineBody = renderLongLine(await runLongLine(), cmd);
+    console.log(`\n${longLineBody}\n`);
+  }
   if (only.length) return;
   const md = [
     '# Local runtime benchmarks',
@@ -199,6 +206,10 @@ async function main(argv: string[]): Promise<void> {
     `${cluster!.started} · the same machine and run · load average ${cluster!.load.toFixed(2)} at the start of this section · ${cluster!.seconds.toFixed(0)} s`,
     '',
     clusterBody,
+    '',
+    '# Reading a file with one 50 MB line',
+    '',
+    longLineBody,
     '',
   ].join('\n');
   writeFileSync(RESULTS, md);

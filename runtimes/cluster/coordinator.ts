@@ -1,7 +1,7 @@
 /**
  * The coordinator of the cluster runtime: plans the pipeline, starts (or borrows) the
- * workers, checks that each built the same plan, drives the batches, relays shuffles and
- * writes every sink batch itself, so the sinks and `collect` / `foreachBatch` callbacks run
+ * workers, checks that each built the same plan, drives the batches (shuffles go worker to
+ * worker, `exchange.ts`) and writes every sink batch itself, so the sinks and `collect` / `foreachBatch` callbacks run
  * in the process that called `run()`.
  *
  * @module
@@ -11,14 +11,16 @@ import { RuntimeError } from '../../src/errors.js';
 import type { DeadLetter, SinkWriter } from '../../src/io/connector.js';
 import { defaultDeadLetters } from '../../src/io/dead-letters.js';
 import type { Plan } from '../../src/ir/plan.js';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Checkpoints, type Commit, type RestorePoint } from './checkpoint.js';
 import { planPhysical } from '../../src/planner/index.js';
 import type { PhysicalPlan } from '../../src/planner/types.js';
 import type { RunMetrics, RunOptions, RunResult } from '../../src/runtime.js';
 import { codecFor } from './codec.js';
 import { fromWire } from './errors.js';
-import { debug, siteText } from './log.js';
+import { debug, info, siteText } from './log.js';
 import { WorkerPool } from './pool.js';
 import { pacingOf } from '../local/pacing.js';
 import { writeBatch } from '../local/ops/sink.js';
@@ -50,6 +52,12 @@ export interface ClusterRunOptions extends RunOptions {
    * already wrote).
    */
   checkpointInterval?: number;
+  /**
+   * With `numBatches` and a `checkpointDir`: the last batch ends the job as drained input
+   * does (final pass, committed complete) instead of pausing it. The test harness sets it:
+   * its explicit batches are the whole job.
+   */
+  endsJob?: boolean;
 }
 
 let jobs = 0;
@@ -77,6 +85,8 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     last: () => last,
     states: () => checkpoints!.restorePoint(plan, physical.nodePartitions)!,
     dir: checkpoints?.dir,
+    metrics: { batches: 0, records: Object.fromEntries(plan.nodes.map((n) => [n.id, 0])), deadLetters: 0, lateRecords: 0 },
+    exchangeDir: mkdtempSync(join(tmpdir(), 'sluice-x-')),
     commit: (c, positions) => { checkpoints?.commit(c, plan, positions); last = c; },
   };
   const pool = opts.pool ?? WorkerPool.start({ workers, mode: opts.worker ? 'module' : 'reexec', pipeline: plan.name });
@@ -103,7 +113,8 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
             'see the workers\' stderr above; SLUICE_LOG=debug logs every stage partition',
           );
         }
-        debug({}, `${e.message}: restarting the workers, resuming after batch ${last?.t ?? 'none'} (attempt ${n + 1})`);
+        const from = last?.mode === 'snapshot' ? `resuming after batch ${last.t} from its checkpoint` : 'replaying from the first batch';
+        info({}, `${e.detail}${key === 'start' ? '' : ` in batch ${key}`}: restarting the workers (attempt ${n + 1} of ${key === 'start' ? 'the start' : `batch ${key}`}), ${from}`);
         await pool.restart();
       }
     }
@@ -112,6 +123,7 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     for (const w of output.writers.values()) { try { await w.close(); } catch (e) { errors.push(e); } }
     try { await output.deadWriter?.close(); } catch (e) { errors.push(e); }
     if (!opts.pool) await pool.close();
+    rmSync(output.exchangeDir, { recursive: true, force: true });
     if (errors.length) throw errors[0];
   }
 }
@@ -127,10 +139,14 @@ interface Output {
   readonly checkpointing: boolean;
   /** The checkpoint directory (absolute), where workers write their state files. */
   readonly dir?: string;
+  /** A private temporary directory for the workers' exchange sockets (removed after the run). */
+  readonly exchangeDir: string;
   /** The last commit (by this run or, with a checkpoint directory, an earlier one). */
   last(): Omit<Commit, 'committedAt'> | undefined;
   /** The state segments of the last commit (snapshot mode), which each worker reads itself. */
   states(): RestorePoint;
+  /** What the run summary counts: every batch once, over every attempt (a batch run again after a recovery is not counted again). */
+  readonly metrics: RunMetrics;
   /** The last batch whose sinks this process wrote (a batch after the last commit may have been written before a worker crash). */
   written?: number;
   /** The zero time of this process's first attempt (kept for a restart before the first commit). */
@@ -161,6 +177,8 @@ interface BatchState {
   lateRecords: number;
   any: boolean;
   drained: boolean;
+  /** Some window still holds data a later batch would emit. */
+  holds: boolean;
   /** Stage partitions finished, as `stage/p`. */
   readonly stages: Set<string>;
   /** State files the workers wrote for this batch (checkpointing). */
@@ -174,7 +192,6 @@ class CoordinatorJob {
   private phase?: Phase;
   private failure?: Error;
   private batch?: BatchState;
-  private readonly metrics: RunMetrics = { batches: 0, records: {}, deadLetters: 0, lateRecords: 0 };
   private readonly n: number;
   private readonly sinkNodes: string[];
   private readonly codecs = new Map<string, ReturnType<typeof codecFor>>();
@@ -195,7 +212,6 @@ class CoordinatorJob {
   ) {
     this.n = pool.size;
     this.sinkNodes = plan.nodes.filter((x) => x.kind === 'sink').map((x) => x.id);
-    for (const x of plan.nodes) this.metrics.records[x.id] = 0;
   }
 
   async run(): Promise<RunResult> {
@@ -221,7 +237,7 @@ class CoordinatorJob {
             type: 'start', job: this.job, physical: this.physical, workers: this.n, zeroTime,
             maxBatchSize: opts.maxBatchSize ?? 100_000, wait: pace === 'asap',
             sourcePartitions: opts.sourcePartitions ?? opts.partitions ?? 1, restore,
-            checkpointDir: this.output.dir,
+            checkpointDir: this.output.dir, exchangeDir: this.output.exchangeDir,
           });
         }
       });
@@ -231,6 +247,7 @@ class CoordinatorJob {
       const first = resume ? Math.round((resume.t - zeroTime) / interval) + 1 : 1;
       let last = { time: resume?.t ?? zeroTime, end: false };
       let drained = false;
+      let holds = false;
       if (opts.numBatches !== 0 && !opts.signal?.aborted && !(opts.numBatches !== undefined && first > opts.numBatches)) {
         for (let index = first; ; index++) {
           const time = zeroTime + index * interval;
@@ -239,19 +256,26 @@ class CoordinatorJob {
           const checkpoint = every === 1 || index % every === 0 || (opts.numBatches !== undefined && index >= opts.numBatches) || !!opts.signal?.aborted;
           const b = await this.runBatch(time, false, true, checkpoint);
           drained = b.drained;
-          const end = opts.numBatches !== undefined ? index >= opts.numBatches : drained;
+          holds = b.holds;
+          // A bounded run goes on with empty batches until every window holding data has fired.
+          const end = opts.numBatches !== undefined ? index >= opts.numBatches : drained && !b.holds;
           last = { time, end };
           if (end || opts.signal?.aborted) break;
         }
       }
-      // The final pass flushes event-time windows as the local runtime does; it is committed
-      // only when the sources are drained (a run stopped by numBatches resumes at the next batch).
-      if (last.end || (opts.numBatches === undefined && drained)) await this.runBatch(last.time + interval, true, drained);
+      // The final pass flushes event-time windows as the local runtime does, and is committed
+      // (complete) only when the job has ended: its sources drained and its windows fired. With a
+      // checkpoint directory, a run stopped by numBatches is a pause: no final pass, nothing
+      // marked complete, and a rerun with more batches resumes at the next batch exactly as an
+      // uninterrupted run would have gone on.
+      const ended = drained && !holds && (opts.numBatches === undefined || !!opts.endsJob);
+      const pause = opts.numBatches !== undefined && this.output.checkpointing && !opts.endsJob;
+      if ((last.end || ended) && !pause) await this.runBatch(last.time + interval, true, ended);
     } finally {
       await this.end();
       this.pool.listen(undefined);
     }
-    return { metrics: this.metrics };
+    return { metrics: this.output.metrics };
   }
 
   /** Tells the workers the job is over and waits for them (not after a worker died: the pool is then killed by its owner). */
@@ -270,7 +294,7 @@ class CoordinatorJob {
    * two checkpoints of `checkpointInterval`).
    */
   private async runBatch(t: number, final: boolean, commit = true, checkpoint = true): Promise<BatchState> {
-    const b: BatchState = { t, final, sinks: new Map(), records: {}, dead: [], lateRecords: 0, any: false, drained: true, stages: new Set(), segments: [], positions: {} };
+    const b: BatchState = { t, final, sinks: new Map(), records: {}, dead: [], lateRecords: 0, any: false, drained: true, holds: false, stages: new Set(), segments: [], positions: {} };
     for (const id of this.sinkNodes) b.sinks.set(id, new Array(this.physical.nodePartitions[id]).fill(undefined));
     this.batch = b;
     debug({ batch: t }, final ? 'final pass' : 'start');
@@ -292,11 +316,14 @@ class CoordinatorJob {
       const segments = this.snapshots ? b.segments.sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0)) : undefined;
       this.output.commit({ t, mode, zeroTime, complete: final, ...(segments ? { segments } : {}) }, this.snapshots ? b.positions : undefined);
     }
-    else if (replayed) debug({ batch: t }, 'replayed: its output was committed before');
-    for (const [id, n] of Object.entries(b.records)) this.metrics.records[id] = (this.metrics.records[id] ?? 0) + n;
-    this.metrics.lateRecords += b.lateRecords;
-    this.metrics.deadLetters += b.dead.length;
-    if (!final || b.any) this.metrics.batches++;
+    else if (replayed) info({ batch: t }, 'replayed after a recovery: its sinks and dead letters were written before and are not written again');
+    if (!replayed) {
+      const m = this.output.metrics;
+      for (const [id, n] of Object.entries(b.records)) m.records[id] = (m.records[id] ?? 0) + n;
+      m.lateRecords += b.lateRecords;
+      m.deadLetters += b.dead.length;
+      if (!final || b.any) m.batches++;
+    }
     this.batch = undefined;
     return b;
   }
@@ -337,9 +364,6 @@ class CoordinatorJob {
   private onMessage(w: number, m: FromWorker): void {
     if (m.job !== this.job) return;
     switch (m.type) {
-      case 'shuffle':
-        this.pool.send(m.to % this.n, m);
-        return;
       case 'sink': {
         const b = this.batch;
         if (!b || b.t !== m.t) return;
@@ -368,6 +392,7 @@ class CoordinatorJob {
           b.lateRecords += m.lateRecords;
           b.any ||= m.any;
           b.drained &&= m.drained;
+          b.holds ||= m.holds ?? false;
           if (m.segments) b.segments.push(...m.segments);
           if (m.positions) Object.assign(b.positions, m.positions);
         }

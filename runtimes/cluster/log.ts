@@ -1,5 +1,7 @@
 /**
- * Logs of the cluster runtime, to stderr when `SLUICE_LOG=debug`. Each line names where it
+ * Logs of the cluster runtime, to stderr: `info` lines (recoveries: a restarted worker, a
+ * replayed batch) unless `SLUICE_LOG` is `warn`, `error` or `silent`; `debug` lines only
+ * with `SLUICE_LOG=debug`. Each line names where it
  * comes from: `[worker 1 stage-2/p1 batch 3000] …` or `[coordinator batch 3000] …`.
  * @module
  */
@@ -26,4 +28,12 @@ const enabled = (): boolean => process.env.SLUICE_LOG === 'debug';
 export function debug(site: LogSite, message: string | (() => string)): void {
   if (!enabled()) return;
   process.stderr.write(`${siteText(site)} ${typeof message === 'function' ? message() : message}\n`);
+}
+
+const QUIET = new Set(['warn', 'error', 'silent']);
+
+/** Writes an info line (recoveries), unless `SLUICE_LOG` is `warn`, `error` or `silent`. */
+export function info(site: LogSite, message: string): void {
+  if (QUIET.has(process.env.SLUICE_LOG ?? '')) return;
+  process.stderr.write(`${siteText(site)} ${message}\n`);
 }

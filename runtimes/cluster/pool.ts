@@ -108,7 +108,8 @@ export class WorkerPool {
       env.SLUICE_PIPELINE = this.opts.pipeline ?? '';
       child = fork(entry, process.argv.slice(2), { env, execArgv: withWorkerFlags(process.execArgv), ...FORK });
     } else {
-      const main = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
+      // From sources (tests, a clone) this module is pool.ts; from the package, the compiled pool.js.
+      const main = fileURLToPath(new URL(`./worker-main${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
       child = fork(main, [], { env, execArgv: withWorkerFlags(['--import', tsxImport()]), ...FORK });
     }
     const h: WorkerHandle = { index, child, exited: false };

@@ -35,7 +35,7 @@ export interface WireError {
   readonly stack?: string;
 }
 
-/** One partition's batch on a shuffle edge (or to a sink): `defined` false when the producer produced nothing at this time. */
+/** One partition's batch to a sink: `defined` false when the producer produced nothing at this time. */
 export interface BatchPart {
   readonly job: number;
   readonly t: number;
@@ -71,6 +71,8 @@ export type ToWorker =
       readonly restore?: { readonly t: number; readonly segments: readonly StateSegment[] };
       /** The checkpoint directory (absolute): with `checkpoint` batches, each worker writes its partitions' state files there itself. */
       readonly checkpointDir?: string;
+      /** Directory of the workers' exchange sockets (`exchange.ts`): shuffle parts go worker to worker. */
+      readonly exchangeDir?: string;
     }
   | {
       readonly type: 'batch';
@@ -80,7 +82,6 @@ export type ToWorker =
       /** Write the partitions' state snapshots to `state/<t>/` of the checkpoint directory and list them in `done`. */
       readonly checkpoint?: boolean;
     }
-  | (BatchPart & { readonly type: 'shuffle'; readonly edge: string; readonly from: number; readonly to: number })
   | { readonly type: 'end'; readonly job: number }
   | { readonly type: 'exit' };
 
@@ -95,7 +96,6 @@ export type FromWorker =
       /** What cannot, for the log. */
       readonly cannot?: string;
     }
-  | (BatchPart & { readonly type: 'shuffle'; readonly edge: string; readonly from: number; readonly to: number })
   | (BatchPart & { readonly type: 'sink'; readonly node: string; readonly partition: number })
   | { readonly type: 'stage'; readonly job: number; readonly t: number; readonly stage: string; readonly partition: number }
   | {
@@ -110,6 +110,8 @@ export type FromWorker =
       readonly any: boolean;
       /** Whether every source this worker reads is drained. */
       readonly drained: boolean;
+      /** Whether a window of this worker holds data a later batch would emit (a drained run goes on until none does). */
+      readonly holds?: boolean;
       /** With `checkpoint`: the state files this worker wrote (fsynced and renamed) for its partitions after the batch. */
       readonly segments?: StateSegment[];
       /** With `checkpoint`: each source's position after the batch, from the partition that reads it (for `offsets/<t>.json`). */

@@ -24,6 +24,7 @@ import { debug } from './log.js';
 import { clusterExecutor } from './ops.js';
 import type { FromWorker, StateSegment, ToWorker } from './protocol.js';
 import { ShuffleReader, splitBatch } from './shuffle.js';
+import { Exchange, type PartHeader } from './exchange.js';
 import { restorePartition, StateWriter, type RestorePoint } from './checkpoint.js';
 import { canSnapshot, KEEPS_STATE } from './state.js';
 
@@ -62,6 +63,8 @@ class Job {
   dead: DeadLetter[] = [];
   currentTime = 0;
   failed = false;
+  /** Where parts for partitions of other workers go (direct sockets); none with one worker. */
+  exchange?: Exchange;
   /** Batches run one after the other; control messages do not wait for them. */
   batches: Promise<void> = Promise.resolve();
   /** Writes this job's state segments (full, then deltas). */
@@ -145,7 +148,6 @@ export class ClusterWorker {
 
   handle(msg: ToWorker): void {
     switch (msg.type) {
-      case 'shuffle': return this.onShuffle(msg);
       case 'batch': {
         const job = this.job;
         if (!job || job.id !== msg.job) return;
@@ -200,6 +202,9 @@ export class ClusterWorker {
       for (let p = this.opts.index; p < stage.partitions; p += msg.workers) {
         job.parts.push(this.buildPartition(job, stage, p, byId, local));
       }
+    }
+    if (msg.exchangeDir !== undefined && msg.workers > 1) {
+      job.exchange = await Exchange.listen(msg.exchangeDir, job.id, this.opts.index, (h, data) => this.onPart(job, h, data), (e) => this.fail(job, job.currentTime, undefined, e));
     }
     if (msg.restore) this.restore(job, msg.restore);
     for (const sp of job.parts) for (const ex of sp.execs) await ex.start?.();
@@ -277,19 +282,19 @@ export class ClusterWorker {
     };
   }
 
-  private onShuffle(msg: Extract<ToWorker, { type: 'shuffle' }>): void {
-    const job = this.job;
-    if (!job || job.id !== msg.job) return;
+  /** A part another worker sent this one directly. */
+  private onPart(job: Job, h: PartHeader, data: Uint8Array | undefined): void {
+    if (this.job !== job) return;
     let part: unknown[] | undefined;
-    if (msg.defined) {
+    if (data) {
       try {
-        part = job.codec(msg.edge).decode(msg.data!);
+        part = job.codec(h.edge).decode(data);
       } catch (e) {
-        this.fail(job, msg.t, undefined, new Error(`decoding ${msg.edge} from partition ${msg.from} failed: ${(e as Error).message}`));
+        this.fail(job, h.t, undefined, new Error(`decoding ${h.edge} from partition ${h.from} failed: ${(e as Error).message}`));
         return;
       }
     }
-    job.reader.put(msg.edge, msg.t, msg.from, msg.to, part);
+    job.reader.put(h.edge, h.t, h.from, h.to, part);
   }
 
   private fail(job: Job, t: number | undefined, sp: StagePartition | undefined, e: unknown): void {
@@ -317,6 +322,7 @@ export class ClusterWorker {
     const dead = job.dead;
     job.dead = [];
     const drained = job.parts.every((sp) => sp.sources.every((s) => s.done()));
+    const holds = drained && job.parts.some((sp) => sp.execs.some((ex) => ex.holds?.(t)));
     let segments: StateSegment[] | undefined;
     let positions: Record<string, unknown> | undefined;
     if (checkpoint) {
@@ -344,7 +350,7 @@ export class ClusterWorker {
         return;
       }
     }
-    this.send({ type: 'done', job: job.id, t, records: metrics.records, dead, lateRecords: metrics.lateRecords, any, drained, segments, positions });
+    this.send({ type: 'done', job: job.id, t, records: metrics.records, dead, lateRecords: metrics.lateRecords, any, drained, holds, segments, positions });
     // Read the next batch while the coordinator and the other workers finish this one.
     if (!final) {
       job.currentTime = t + job.plan.batchIntervalMs;
@@ -375,11 +381,12 @@ export class ClusterWorker {
       deadLetter: (origin, reason, raw) => { job.dead.push({ origin, reason, raw: rawText(raw), batchTime: t }); },
     };
     const any = await runNodes(sp.nodes, sp.execs, outputs, ctx);
+    const sending: Promise<void>[] = [];
     for (const e of sp.shuffleOut) {
       let records = outputs.get(e.from);
       const combiner = sp.combiners.get(e.id);
       if (records && combiner) records = (await combiner.process([records], ctx))!;
-      this.writeShuffle(job, e, sp.partition, records, ctx);
+      sending.push(...this.writeShuffle(job, e, sp.partition, records, ctx));
     }
     for (const s of sp.sinks) {
       const records = outputs.get(s.input);
@@ -387,28 +394,34 @@ export class ClusterWorker {
       this.send({ type: 'sink', job: job.id, t, node: s.id, partition: sp.partition, defined: records !== undefined, data: records && job.codec(s.id).encode(records, 'coordinator') });
     }
     this.send({ type: 'stage', job: job.id, t, stage: sp.stage.id, partition: sp.partition });
+    await Promise.all(sending); // backpressure: the task ends when the sockets took its parts
     debug(site, () => `done: ${sp.nodes.map((n) => `${n.id}=${outputs.get(n.id)?.length ?? '-'}`).join(' ')}`);
     return { outputs, any };
   }
 
-  private writeShuffle(job: Job, e: ShuffleEdge, from: number, records: unknown[] | undefined, ctx: BatchContext): void {
+  /** Hands each consumer partition its part; returns the sends still waiting for a full socket to drain. */
+  private writeShuffle(job: Job, e: ShuffleEdge, from: number, records: unknown[] | undefined, ctx: BatchContext): Promise<void>[] {
     const workers = job.start.workers;
     const parts = records ? splitBatch(e, job.start.physical.keyGroups, from, records) : undefined;
     const codec = job.codec(e.id);
+    const sending: Promise<void>[] = [];
     for (let q = 0; q < e.toPartitions; q++) {
       const chunk = parts?.[q];
       const data = chunk && codec.encode(chunk, q);
       if (q % workers === job.worker) {
-        // Same process: no trip through the coordinator, but through the codec all the same.
+        // Same process: no socket, but through the codec all the same.
         job.reader.put(e.id, ctx.time, from, q, data ? codec.decode(data) : undefined);
       } else {
-        this.send({ type: 'shuffle', job: job.id, t: ctx.time, edge: e.id, from, to: q, defined: chunk !== undefined, data });
+        // Straight to the worker that runs partition q; queued on its socket in encode order.
+        sending.push(job.exchange!.send(q % workers, { t: ctx.time, edge: e.id, from, to: q, defined: chunk !== undefined }, data));
       }
     }
+    return sending;
   }
 
   private async close(job: Job): Promise<void> {
     const errors: unknown[] = [];
+    try { await job.exchange?.close(); } catch (e) { errors.push(e); }
     for (const sp of job.parts) for (const ex of sp.execs) {
       try { await ex.close?.(); } catch (e) { errors.push(e); }
     }

@@ -50,13 +50,22 @@ export class Engine {
       this.metrics.records[n.id] = 0;
       return ex;
     });
+    this.holders = this.execs.filter((ex) => ex.holds !== undefined);
     // Operator fusion (fuse.ts): the same results, computed with fewer passes. SLUICE_FUSE=0 turns it off.
     this.execs = fuse(plan.nodes, this.execs, env);
   }
 
+  /** The executors that can hold data for later batches (windows). */
+  private readonly holders: Executor[];
+
   /** True when every source is bounded and drained. */
   get drained(): boolean {
     return this.sources.every((s) => s.done());
+  }
+
+  /** Whether a batch after `time` would still emit data a window holds. */
+  holds(time: number): boolean {
+    return this.holders.some((ex) => ex.holds!(time));
   }
 
   async start(): Promise<void> {

@@ -43,6 +43,11 @@ export interface Env {
  */
 export interface Executor {
   process(inputs: ReadonlyArray<unknown[] | undefined>, ctx: BatchContext): unknown[] | undefined | Promise<unknown[] | undefined>;
+  /**
+   * Whether a batch after `time` would still emit data the node holds (a window's kept
+   * batches): a bounded run goes on with empty batches until no node holds any.
+   */
+  holds?(time: number): boolean;
   /** Called once, after the last batch of a bounded run: what the node still holds (event-time windows). */
   finish?(ctx: BatchContext): unknown[] | undefined;
   /** Called once when the run ends. */

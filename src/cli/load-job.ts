@@ -12,7 +12,12 @@ import { SluiceError } from '../errors.js';
 export const JOB_MODULE_HELP = `A job module exports its pipeline as \`export default\` or as \`export const pipeline\`
 (the default export wins when both exist). The export may be a Pipeline, a promise of
 one, or a function taking no arguments that returns a Pipeline or a promise of one.
-The module builds the pipeline; it must not run it: the CLI does.`;
+The module builds the pipeline and the CLI runs it. A module that runs its pipeline
+itself (\`await pipeline.run()\`, to work under plain node too) is run once: the CLI
+waits for that run, gives it the command line's options, and under explain skips it.
+
+Arguments after \`--\` go to the job: while its module loads, process.argv is
+[node, <job path>, ...arguments], so process.argv.slice(2) are the arguments.`;
 
 /** An error the CLI reports as one line (`sluice: <message>`), exit code 1. */
 export class CliError extends Error {
@@ -43,21 +48,39 @@ export function oneLine(e: unknown): string {
  * pipeline. Errors name `file` as the user typed it; a {@link SluiceError} thrown while the
  * module builds its pipeline passes through unchanged.
  */
-export async function loadPipeline(file: string): Promise<Pipeline> {
+export async function loadPipeline(file: string): Promise<Pipeline>;
+/**
+ * With options: `args` are the job's arguments (`process.argv` while the module loads and
+ * builds its pipeline). Once `ranItself()` is true, a module that exports no pipeline gives
+ * `undefined` instead of an error, and an error while it loads (its run failed) passes
+ * through unchanged.
+ */
+export async function loadPipeline(file: string, opts: { readonly args?: readonly string[]; readonly ranItself?: () => boolean }): Promise<Pipeline | undefined>;
+export async function loadPipeline(file: string, opts: { readonly args?: readonly string[]; readonly ranItself?: () => boolean } = {}): Promise<Pipeline | undefined> {
   const path = resolve(file);
   const info = await stat(path).catch(() => undefined);
   if (!info) throw new CliError(`${file}: no such file`);
   if (!info.isFile()) throw new CliError(`${file}: not a file`);
+  const argv = process.argv;
+  process.argv = [argv[0], path, ...(opts.args ?? [])];
+  try {
+    return await build(file, path, opts.ranItself ?? (() => false));
+  } finally {
+    process.argv = argv;
+  }
+}
 
+async function build(file: string, path: string, ranItself: () => boolean): Promise<Pipeline | undefined> {
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (e) {
-    if (e instanceof SluiceError) throw e;
+    if (e instanceof SluiceError || ranItself()) throw e;
     throw new CliError(`${file}: cannot load: ${oneLine(e)}`, { cause: e });
   }
 
   const name = mod.default !== undefined ? 'default' : mod.pipeline !== undefined ? 'pipeline' : undefined;
+  if (!name && ranItself()) return undefined;
   if (!name) throw new CliError(`${file} exports no pipeline (export default a Pipeline, or export const pipeline)`);
   let value = mod[name];
   try {

@@ -13,6 +13,7 @@ import { inspect } from 'node:util';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Pipeline } from '../dsl/pipeline.js';
 import type { RunOptions, RunResult } from '../runtime.js';
+import { watchJobRuns } from './job-runs.js';
 import { JOB_MODULE_HELP, loadPipeline, oneLine } from './load-job.js';
 
 const debug = (): boolean => !!process.env.SLUICE_DEBUG && process.env.SLUICE_DEBUG !== '0';
@@ -36,13 +37,17 @@ function integer(min: number): (value: string) => number {
   };
 }
 
+/** The package's version: package.json is two levels up from src/cli/, three from the package's dist/src/cli/. */
 function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
+  for (const path of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'sluice' && pkg.version) return pkg.version;
+    } catch {
+      // not there: try the next
+    }
   }
+  return '0.0.0';
 }
 
 interface RunFlags {
@@ -62,8 +67,18 @@ function summary(pipeline: Pipeline, result: RunResult, ms: number, stopped: boo
   return `${pipeline.name} ${stopped ? 'stopped' : 'done'}: ${plural(batches, 'batch', 'batches')}, ${plural(read, 'record')} read, ${plural(deadLetters, 'dead letter')}, ${plural(lateRecords, 'late record')} (${ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`})`;
 }
 
-async function runCommand(job: string, flags: RunFlags): Promise<number> {
-  const pipeline = await loadPipeline(job);
+/** A flag that applies only with another one: a usage error (exit code 2) naming both. */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+function needs(flag: string, given: boolean, what: string, ok: boolean): void {
+  if (given && !ok) throw new UsageError(`${flag} ${what}`);
+}
+
+async function runCommand(job: string, flags: RunFlags, args: readonly string[]): Promise<number> {
+  needs('--workers', flags.workers !== undefined, "applies to the cluster runtime only: add --runtime cluster", flags.runtime === 'cluster');
+  needs('--checkpoint-dir', flags.checkpointDir !== undefined, "applies to the cluster runtime only: add --runtime cluster", flags.runtime === 'cluster');
   const opts: RunOptions = {
     runtime: flags.runtime as RunOptions['runtime'],
     pace: flags.pace,
@@ -85,25 +100,43 @@ async function runCommand(job: string, flags: RunFlags): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const start = performance.now();
+  // A run the job module starts itself (while it loads) is the run; the CLI does not start another.
+  const argv = process.argv;
+  const watch = watchJobRuns({ mode: 'run', options: opts, signal: abort.signal }, () => { process.argv = argv; });
+  let start = performance.now();
   try {
-    const result = await pipeline.run({ ...opts, signal: abort.signal });
+    const pipeline = await loadPipeline(job, { args, ranItself: () => watch.runs.length > 0 });
+    if (watch.runs.length > 0 || !pipeline) {
+      for (const { pipeline: p, result } of watch.runs) say(summary(p, await result, performance.now() - start, abort.signal.aborted));
+      return 0;
+    }
+    start = performance.now();
+    const result = await watch.run.call(pipeline, { ...opts, signal: abort.signal });
     say(summary(pipeline, result, performance.now() - start, abort.signal.aborted));
     return 0;
   } finally {
+    watch.restore();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
 }
 
-async function explainCommand(job: string, flags: { json?: boolean; dot?: boolean; physical?: boolean; partitions?: number }): Promise<number> {
-  const pipeline = await loadPipeline(job);
-  const text = flags.json ? pipeline.toJSON() : flags.dot ? pipeline.toDot() : pipeline.explain({ physical: flags.physical, partitions: flags.partitions });
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-  return 0;
+async function explainCommand(job: string, flags: { json?: boolean; dot?: boolean; physical?: boolean; partitions?: number }, args: readonly string[]): Promise<number> {
+  needs('--partitions', flags.partitions !== undefined, 'applies to the physical plan only: add --physical', flags.physical === true);
+  const watch = watchJobRuns({ mode: 'explain' });
+  try {
+    const exported = await loadPipeline(job, { args, ranItself: () => watch.runs.length > 0 });
+    for (const pipeline of exported ? [exported] : watch.runs.map((r) => r.pipeline)) {
+      const text = flags.json ? pipeline.toJSON() : flags.dot ? pipeline.toDot() : pipeline.explain({ physical: flags.physical, partitions: flags.partitions });
+      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    }
+    return 0;
+  } finally {
+    watch.restore();
+  }
 }
 
-function program(done: (code: number) => void): Command {
+function program(done: (code: number) => void, args: readonly string[]): Command {
   const cli = new Command('sluice')
     .description('Run and inspect sluice stream-processing jobs.')
     .version(version(), '-V, --version', 'print the version')
@@ -115,6 +148,7 @@ function program(done: (code: number) => void): Command {
 
   cli
     .command('run')
+    .usage('[options] <job> [-- args...]')
     .description('Run a job on a runtime (default: local) until its bounded sources are drained, --batches were run, or SIGINT/SIGTERM.')
     .argument('<job>', 'job module (.ts or .js), relative to the working directory')
     .addOption(new Option('--pace <pace>', 'asap: batches back to back in virtual time (default when every source is bounded); realtime: one batch per batch interval of wall-clock time').choices(['asap', 'realtime']))
@@ -123,11 +157,12 @@ function program(done: (code: number) => void): Command {
     .option('--runtime <name>', "runtime to run on: 'local' (default) or 'cluster'")
     .option('--workers <n>', 'cluster runtime: number of worker processes', integer(1))
     .option('--checkpoint-dir <dir>', 'cluster runtime: where checkpoints are kept')
-    .addHelpText('after', `\n${JOB_MODULE_HELP}\n\nPrints the job's sink output; at the end a one-line summary (batches, records read, dead letters,\nlate records) on stderr. SIGINT or SIGTERM stops the run after the current batch (exit code 0).\n\nExample:\n  sluice run examples/word-count.ts --batches 5`)
-    .action(async (job: string, flags: RunFlags) => done(await runCommand(job, flags)));
+    .addHelpText('after', `\n${JOB_MODULE_HELP}\n\nPrints the job's sink output; at the end a one-line summary (batches, records read, dead letters,\nlate records) on stderr. SIGINT or SIGTERM stops the run after the current batch (exit code 0).\n\nExamples:\n  sluice run examples/word-count.ts --batches 5\n  sluice run job.ts --runtime cluster --workers 4 -- in.txt   # the job's process.argv.slice(2) is ['in.txt']`)
+    .action(async (job: string, flags: RunFlags) => done(await runCommand(job, flags, args)));
 
   cli
     .command('explain')
+    .usage('[options] <job> [-- args...]')
     .description("Print a job's plan: operators, their inputs and options.")
     .argument('<job>', 'job module (.ts or .js), relative to the working directory')
     .addOption(new Option('--json', 'print the plan as JSON (the IR)').conflicts('dot'))
@@ -135,7 +170,7 @@ function program(done: (code: number) => void): Command {
     .addOption(new Option('--physical', 'print the physical plan: stages, partitions, shuffles and edge schemas').conflicts(['json', 'dot']))
     .addOption(new Option('--partitions <n>', 'partitions for --physical (default 1)').argParser(integer(1)))
     .addHelpText('after', `\n${JOB_MODULE_HELP}\n\nExample:\n  sluice explain examples/word-count.ts --dot | dot -Tsvg > plan.svg`)
-    .action(async (job: string, flags: { json?: boolean; dot?: boolean; physical?: boolean; partitions?: number }) => done(await explainCommand(job, flags)));
+    .action(async (job: string, flags: { json?: boolean; dot?: boolean; physical?: boolean; partitions?: number }) => done(await explainCommand(job, flags, args)));
 
   return cli;
 }
@@ -145,11 +180,23 @@ function program(done: (code: number) => void): Command {
  */
 export async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
+  // What follows the first `--` is the job's, untouched by sluice's own option parsing.
+  const split = argv.indexOf('--');
+  const own = split < 0 ? argv : argv.slice(0, split);
+  const args = split < 0 ? [] : argv.slice(split + 1);
   try {
-    await program((c) => { code = c; }).parseAsync([...argv], { from: 'user' });
+    await program((c) => { code = c; }, args).parseAsync([...own], { from: 'user' });
     return code;
   } catch (e) {
+    if (e instanceof UsageError) {
+      say(`${e.message} (see sluice ${argv[0]} --help)`);
+      return 2;
+    }
     if (e instanceof CommanderError) {
+      if (e.code === 'commander.excessArguments') {
+        say(`${oneLine(e).replace(/^error: /, '').replace(/\.$/, '')}: arguments for the job go after -- (see sluice ${argv[0]} --help)`);
+        return 2;
+      }
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
       // No command given: commander has printed the help to stderr.
       if (e.code === 'commander.help' || e.code === 'commander.executeSubCommandAsync') return 2;

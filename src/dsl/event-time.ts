@@ -155,14 +155,18 @@ export class WindowedStream<K, T> {
   }
 
   /**
-   * Names the window state (stable across code changes) and sets its TTL.
+   * Names the window state (stable across code changes). Window state needs no TTL: it is
+   * dropped when the window closes (after the allowed lateness).
    * @example
    * ```ts
    * windowed.named('avg-temperature');
    * ```
    */
-  named(name: string, opts: { ttl?: Duration } = {}): WindowedStream<K, T> {
-    return new WindowedStream<K, T>(this.graph, this.keyById, this.spec, this.latenessMs, { ...this.stateOpts, name, ttl: opts.ttl });
+  named(name: string): WindowedStream<K, T> {
+    // An untyped caller's `ttl` is passed on so that plan validation refuses it rather than ignoring it.
+    // eslint-disable-next-line prefer-rest-params
+    const ttl = (arguments[1] as { ttl?: Duration } | undefined)?.ttl;
+    return new WindowedStream<K, T>(this.graph, this.keyById, this.spec, this.latenessMs, { ...this.stateOpts, name, ...(ttl !== undefined ? { ttl } : {}) });
   }
 
   /**

@@ -50,18 +50,32 @@ export class Graph {
     return n;
   }
 
-  /** A name for a stateful operator: the user's, or one derived from its content and lineage. */
+  /**
+   * A name for a stateful operator: the user's, or one derived from its kind, settings and
+   * lineage. Operators that derive the same name (two of one kind on one stream) are told
+   * apart by their occurrence among those siblings: `-2`, `-3`… in the order the program
+   * builds them, so the same program derives the same names on every run and in every
+   * process. (Not the functions' source text: it differs between loaders — tsx, vitest —
+   * of the same file.) Reordering such siblings needs explicit names.
+   */
   stateSpec(kind: NodeKind, inputs: readonly Input[], detail: unknown, opts: { name?: string; ttl?: number; state?: { readonly avro: AvroSchemaJson } }): StateSpec {
-    const schema = opts.state?.avro;
+    const ttl = opts.ttl !== undefined ? { ttlMs: opts.ttl } : {};
+    const schema = opts.state?.avro !== undefined ? { schema: opts.state.avro } : {};
     if (opts.name !== undefined) {
       if (!/^[A-Za-z0-9_.-]+$/.test(opts.name)) {
         throw new PipelineError(`${kind}: state name '${opts.name}' may hold only letters, digits, '_', '.' and '-'`, { operator: kind }, 'rename the state');
       }
-      return { name: opts.name, named: true, ttlMs: opts.ttl, ...(schema !== undefined ? { schema } : {}) };
+      return { name: opts.name, named: true, ...ttl, ...schema };
     }
     const h = createHash('sha256').update(JSON.stringify([kind, detail, inputs.map((i) => this.lineage(i.from))])).digest('hex');
-    return { name: `${kind}-${h.slice(0, 10)}`, named: false, ttlMs: opts.ttl, ...(schema !== undefined ? { schema } : {}) };
+    const base = `${kind}-${h.slice(0, 10)}`;
+    const siblings = this.derivedNames.get(base) ?? 0;
+    this.derivedNames.set(base, siblings + 1);
+    return { name: siblings === 0 ? base : `${base}-${siblings + 1}`, named: false, ...ttl, ...schema };
   }
+
+  /** How many operators derived each base state name so far. */
+  private readonly derivedNames = new Map<string, number>();
 
   /** The kinds and specs upstream of a node, without ids: stable when unrelated branches change. */
   private lineage(id: string): unknown {

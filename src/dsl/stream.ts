@@ -94,7 +94,7 @@ function checkFn(op: string, f: unknown, what = 'function'): void {
  * @category DSL
  */
 export class Stream<T> {
-  /** Phantom: makes `Stream` covariant in `T`, so a `Stream<string>` is not a pair stream. @internal */
+  /** Phantom: makes `Stream` covariant in `T`, so a `Stream<string>` is not a pair stream. Kept in the declarations (not `@internal`): it decides assignability. @hidden */
   declare readonly _type: T;
 
   /** @internal */
@@ -456,7 +456,7 @@ export class Stream<T> {
     f: (a: V, b: V) => V,
     windowDuration: Duration,
     slideDuration?: Duration,
-    opts: StateOptions & { inverse?: (a: V, b: V) => V; filter?: (kv: readonly [K, V]) => boolean } = {},
+    opts: Omit<StateOptions, 'ttl'> & { inverse?: (a: V, b: V) => V; filter?: (kv: readonly [K, V]) => boolean } = {},
   ): Stream<readonly [K, V]> {
     checkFn('reduceByKeyAndWindow', f);
     checkDuration('reduceByKeyAndWindow', 'window duration', windowDuration);

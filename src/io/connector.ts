@@ -45,9 +45,11 @@ export interface SourceReader<T> {
    * Returns up to `max` records. With `wait` true the reader waits until it has `max`
    * records or the source ends (batch mode over historical data); with `wait` false it
    * returns what has arrived so far (real-time mode). A reader built from explicit
-   * batches returns one batch per poll whatever `max` is.
+   * batches returns one batch per poll whatever `max` is. `batchTime`, when the runtime
+   * knows it, is the time of the batch the records are for (a source that fixes what each
+   * batch reads, such as Kafka's, keys its write-ahead log by it).
    */
-  poll(max: number, wait: boolean): PollResult<T> | Promise<PollResult<T>>;
+  poll(max: number, wait: boolean, batchTime?: number): PollResult<T> | Promise<PollResult<T>>;
   /** A JSON-serialisable position after the last polled record, for checkpoints. */
   position?(): unknown;
   /** Releases the reader's resources (files, sockets); called once when the run ends. */
@@ -84,14 +86,22 @@ export interface SinkContext {
  * @category Connectors
  */
 export interface SinkWriter<T> {
-  /** Writes one whole batch; the batch completes when the returned promise settles. */
-  write(records: readonly T[], batchTime: number): void | Promise<void>;
+  /**
+   * Writes one whole batch; the batch completes when the returned promise settles.
+   * (A function-valued property, not a method: that makes sinks contravariant in `T`.)
+   */
+  readonly write: (records: readonly T[], batchTime: number) => void | Promise<void>;
   /** Flushes and releases the writer; called once when the run ends. */
   close(): void | Promise<void>;
 }
 
 /**
  * A sink connector: a serialisable spec plus the code that writes it.
+ *
+ * A sink is contravariant in `T`: a sink of a wider type (`Sink<unknown>`, a union, fewer
+ * record fields) takes a narrower stream, but a sink that needs fields or members a stream's
+ * records lack is a type error, e.g. a `Sink<{ id: number; name: string }>` on a
+ * `Stream<{ id: number }>`.
  *
  * @example
  * ```ts
@@ -100,9 +110,13 @@ export interface SinkWriter<T> {
  * ```
  * @category Connectors
  */
-export interface Sink<T> {
+export interface Sink<in T> {
   readonly spec: SinkSpec;
-  readonly schema?: Schema<T>;
+  /** The schema records are written with, if any: only its parts that take a `T`, so that it keeps the sink contravariant. */
+  readonly schema?: Pick<Schema<unknown>, 'avro' | 'check'> & {
+    /** Encodes a record to Avro binary. */
+    readonly encode: (value: T) => Buffer;
+  };
   /** Opens the sink for one run. */
   open(ctx: SinkContext): SinkWriter<T>;
 }

@@ -66,6 +66,7 @@ export function validatePlan(plan: Plan): void {
     throw new PipelineError(`pipeline ${plan.name}: batch interval ${plan.batchIntervalMs} ms must be positive`, {}, 'pass { batchInterval: seconds(1) } to Pipeline.create');
   }
   for (const n of plan.nodes) checkNode(plan, n);
+  checkStateNames(plan);
   const consumed = new Set(plan.nodes.flatMap((n) => n.inputs.map((i) => i.from)));
   const dangling = plan.nodes.filter((n) => n.kind !== 'sink' && !consumed.has(n.id));
   if (!plan.nodes.some((n) => n.kind === 'sink')) {
@@ -85,6 +86,19 @@ export function validatePlan(plan: Plan): void {
     );
   }
   nodeSlides(plan);
+}
+
+/** Two stateful operators never share a state name: a checkpoint keys state by it. */
+function checkStateNames(plan: Plan): void {
+  const owners = new Map<string, string>();
+  for (const n of plan.nodes) {
+    if (!('state' in n)) continue;
+    const other = owners.get(n.state.name);
+    if (other !== undefined) {
+      invalid(n, `its state name '${n.state.name}' is also the state name of ${other}; a checkpoint would restore one operator's state into the other`, 'give each stateful operator its own { name }');
+    }
+    owners.set(n.state.name, n.id);
+  }
 }
 
 /** How many inputs each kind takes: [min, max]. */
@@ -145,5 +159,12 @@ function checkNode(plan: Plan, n: IRNode): void {
     }
     default:
       break;
+  }
+  if ((n.kind === 'eventWindow' || n.kind === 'reduceByKeyAndWindow') && n.state.ttlMs !== undefined) {
+    invalid(
+      n,
+      `ttl ${f(n.state.ttlMs)} cannot apply to window state: a window's state is dropped when the window closes${n.kind === 'eventWindow' ? ' (after its allowed lateness)' : ''}`,
+      n.kind === 'eventWindow' ? 'remove ttl; bound how long windows stay open with allowedLateness()' : 'remove ttl; the window duration already bounds the state',
+    );
   }
 }

@@ -13,4 +13,4 @@ export {
   string, int, long, double, float, boolean, bytes, timestampMillis, date, uuid, optional, nullable, array, map,
   enumOf, record, fromAvroSchema as fromAvro, infer,
 } from './schema.js';
-export type { Schema, Infer, FieldSchema } from './schema.js';
+export type { Schema, Infer, FieldSchema, FloatOptions } from './schema.js';

@@ -32,7 +32,7 @@ export interface Schema<T> {
   decode(buf: Buffer): T;
 }
 
-/** A field of a record schema: a schema plus whether the field may be absent. @internal */
+/** A field of a record schema: a schema plus whether the field may be absent. @hidden */
 export interface FieldSchema<T> extends Schema<T> {
   readonly optional?: boolean;
 }
@@ -50,6 +50,7 @@ export type Infer<S> = S extends Schema<infer T> ? T : never;
 
 function describe(v: unknown): string {
   if (v === undefined) return 'nothing';
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v); // JSON would show Infinity and NaN as null
   try { return JSON.stringify(v) ?? String(v); } catch { return String(v); }
 }
 
@@ -129,18 +130,73 @@ function prim<T>(avroName: string, test: (v: unknown) => v is T, what: string): 
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647;
 const isLong = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
-const isNum = (v: unknown): v is number => typeof v === 'number' && !Number.isNaN(v);
+/** Largest finite single-precision float. */
+const FLOAT_MAX = 3.4028234663852886e38;
+
+/** Why number `v` is not an integer of the given range, for a message: `""`, ` (not an integer)` or ` (out of range)`. */
+function integerWhy(v: unknown, min: number, max: number): string {
+  if (typeof v !== 'number') return '';
+  if (!Number.isInteger(v)) return Number.isFinite(v) ? ' (not an integer)' : ' (not a finite number)';
+  return v < min || v > max ? ` (out of range ${min}..${max})` : '';
+}
+
+function integer(avroName: 'int' | 'long', what: string, min: number, max: number): FieldSchema<number> {
+  const test = avroName === 'int' ? isInt : isLong;
+  return make<number>({
+    avro: avroName,
+    conv: (v) => { if (!test(v)) throw new PathError([], `expected ${what}, got ${describe(v)}${integerWhy(v, min, max)}`); return v; },
+  });
+}
+
+/**
+ * Options of {@link double} and {@link float}.
+ * @example
+ * ```ts
+ * const ratio = S.double({ nonFinite: true }); // NaN and ±Infinity allowed
+ * ```
+ * @category Schemas
+ */
+export interface FloatOptions {
+  /** Allow `NaN`, `Infinity` and `-Infinity` (default false: they are refused, as JSON cannot hold them). */
+  readonly nonFinite?: boolean;
+}
+
+function floating(avroName: 'float' | 'double', opts: FloatOptions, limit: number): FieldSchema<number> {
+  const nonFinite = opts.nonFinite === true;
+  return make<number>({
+    avro: avroName,
+    conv: (v) => {
+      if (typeof v !== 'number') throw new PathError([], `expected ${avroName}, got ${describe(v)}`);
+      if (!Number.isFinite(v)) {
+        if (nonFinite) return v;
+        throw new PathError([], `expected ${avroName}, got ${describe(v)} (not a finite number; declare S.${avroName}({ nonFinite: true }) to allow NaN and ±Infinity)`);
+      }
+      if (Math.abs(v) > limit) throw new PathError([], `expected ${avroName}, got ${describe(v)} (out of range: a ${avroName} holds at most ±${limit})`);
+      return v;
+    },
+  });
+}
 
 /** `string`. @example `S.string()` @category Schemas */
 export const string = (): FieldSchema<string> => prim('string', (v): v is string => typeof v === 'string', 'string');
-/** 32-bit integer. @example `S.int()` @category Schemas */
-export const int = (): FieldSchema<number> => prim('int', isInt, 'int (32-bit integer)');
-/** 64-bit integer within JavaScript's safe range. @example `S.long()` @category Schemas */
-export const long = (): FieldSchema<number> => prim('long', isLong, 'long (safe integer)');
-/** Double-precision float. @example `S.double()` @category Schemas */
-export const double = (): FieldSchema<number> => prim('double', isNum, 'double');
-/** Single-precision float. @example `S.float()` @category Schemas */
-export const float = (): FieldSchema<number> => prim('float', isNum, 'float');
+/** 32-bit integer; refuses non-integers and values outside -2^31..2^31-1. @example `S.int()` @category Schemas */
+export const int = (): FieldSchema<number> => integer('int', 'int (32-bit integer)', -2147483648, 2147483647);
+/** 64-bit integer within JavaScript's safe range (±(2^53-1)); refuses non-integers and values beyond it. @example `S.long()` @category Schemas */
+export const long = (): FieldSchema<number> => integer('long', 'long (safe integer)', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+/**
+ * Double-precision float. Refuses `NaN` and `±Infinity` (e.g. JSON `1e400`) unless declared
+ * with `{ nonFinite: true }`.
+ * @example `S.double()`
+ * @category Schemas
+ */
+export const double = (opts: FloatOptions = {}): FieldSchema<number> => floating('double', opts, Number.MAX_VALUE);
+/**
+ * Single-precision float. Refuses values beyond its range (±3.4e38), and `NaN` and
+ * `±Infinity` unless declared with `{ nonFinite: true }`.
+ * @example `S.float()`
+ * @category Schemas
+ */
+export const float = (opts: FloatOptions = {}): FieldSchema<number> => floating('float', opts, FLOAT_MAX);
 /** `boolean`. @example `S.boolean()` @category Schemas */
 export const boolean = (): FieldSchema<boolean> => prim('boolean', (v): v is boolean => typeof v === 'boolean', 'boolean');
 /** Raw bytes (`Buffer`). @example `S.bytes()` @category Schemas */

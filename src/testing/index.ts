@@ -84,7 +84,7 @@ async function run<U>(
     throw new RuntimeError('runBatches on the cluster runtime needs { worker: { module, export } }: worker processes cannot see this build function', {}, 'export a function returning harnessPipeline(...).pipeline and pass its module path and name');
   }
   const cluster = runtime === 'cluster'
-    ? { workers: opts.workers, partitions: opts.clusterPartitions, sourcePartitions: opts.partitions ?? 1, worker: opts.worker, pool: opts.pool, checkpointDir: opts.checkpointDir }
+    ? { workers: opts.workers, partitions: opts.clusterPartitions, sourcePartitions: opts.partitions ?? 1, worker: opts.worker, pool: opts.pool, checkpointDir: opts.checkpointDir, endsJob: true }
     : { partitions: opts.partitions };
   const { metrics } = await p.run({ runtime, pace: 'asap', numBatches, ...cluster } as RunOptions);
   opts.inspect?.({ deadLetters: dead.records(), metrics });

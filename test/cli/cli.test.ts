@@ -1,6 +1,6 @@
 // Spawns the real CLI (`node bin/sluice.js …`) on the jobs under fixtures/.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,6 +116,73 @@ describe.concurrent('sluice run', () => {
   });
 });
 
+describe.concurrent('job arguments, flags that cannot apply, jobs that run themselves', () => {
+  it('arguments after -- reach the job as process.argv.slice(2), options among them included', async () => {
+    const r = await sluice(['run', fixture('args.ts'), '--max-batch-size', '10', '--', 'in.txt', '--batches', '7', '--']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(batch(1000, '1s', ['script=args.ts', 'in.txt', '--batches', '7', '--']) + '\n');
+    expect(r.stderr).toContain('args done: 1 batch, 5 records read');
+  });
+
+  it('explain passes them too', async () => {
+    const r = await sluice(['explain', fixture('args.ts'), '--json', '--', 'x']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ name: 'args' });
+  });
+
+  it('an argument without -- is a usage error that says where job arguments go', async () => {
+    const r = await sluice(['run', fixture('args.ts'), 'in.txt']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe("sluice: too many arguments for 'run'. Expected 1 argument but got 2: arguments for the job go after -- (see sluice run --help)\n");
+  });
+
+  it('--workers without --runtime cluster is a usage error naming the flag', async () => {
+    const r = await sluice(['run', fixture('word-count.ts'), '--workers', '2']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('sluice: --workers applies to the cluster runtime only: add --runtime cluster (see sluice run --help)\n');
+  });
+
+  it('--checkpoint-dir without --runtime cluster is a usage error, and nothing is written', async () => {
+    const dir = join(tmpdir(), `sluice-cli-ckpt-${process.pid}`);
+    const r = await sluice(['run', fixture('word-count.ts'), '--checkpoint-dir', dir, '--runtime', 'local']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('sluice: --checkpoint-dir applies to the cluster runtime only: add --runtime cluster (see sluice run --help)\n');
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('explain --partitions without --physical is a usage error naming the flag', async () => {
+    const r = await sluice(['explain', fixture('word-count.ts'), '--partitions', '2']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('sluice: --partitions applies to the physical plan only: add --physical (see sluice explain --help)\n');
+  });
+
+  it('a module that runs its exported pipeline itself runs once, with the command line options', async () => {
+    const r = await sluice(['run', fixture('runs-itself.ts'), '--batches', '2'], { env: { SLUICE_FIXTURE_SAY: '1' } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(batch(1000, '1s', ['a']) + '\n' + batch(2000, '2s', ['b']) + '\n');
+    expect(lines(r.stderr)).toEqual(['ran 2 batches', expect.stringMatching(/^sluice: self done: 2 batches, 2 records read, 0 dead letters, 0 late records/)]);
+  });
+
+  it('a module that starts a run and exports nothing runs once', async () => {
+    const r = await sluice(['run', fixture('runs-itself-no-export.ts')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(batch(1000, '1s', ['a']) + '\n' + batch(2000, '2s', ['b']) + '\n' + batch(3000, '3s', ['c']) + '\n');
+    expect(lines(r.stderr)).toEqual([expect.stringMatching(/^sluice: self-no-export done: 3 batches, 3 records read/)]);
+  });
+
+  it('explain does not run a module that runs itself, and prints its plan', async () => {
+    const r = await sluice(['explain', fixture('runs-itself-no-export.ts')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^Pipeline self-no-export \(batch 1s,/);
+    expect(r.stdout).not.toContain('Time:');
+  });
+});
+
 describe.concurrent('sluice explain', () => {
   it('prints the plan', async () => {
     const r = await sluice(['explain', fixture('word-count.ts')]);
@@ -170,6 +237,8 @@ describe.concurrent('--help', () => {
     expect(r.code).toBe(0);
     for (const o of ['--pace <pace>', '--batches <n>', '--max-batch-size <n>', '--runtime <name>', '--workers <n>', '--checkpoint-dir <dir>']) expect(r.stdout).toContain(o);
     expect(r.stdout).toContain('export default');
+    expect(r.stdout).toContain('Usage: sluice run [options] <job> [-- args...]');
+    expect(r.stdout).toContain('process.argv.slice(2) are the arguments');
   });
 
   it('sluice explain --help lists its options', async () => {

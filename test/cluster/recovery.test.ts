@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RuntimeError } from '../../src/errors.js';
 import { harnessPipeline, runBatches } from '../../src/testing/index.js';
 import { seconds } from '../../src/time/duration.js';
@@ -24,6 +24,29 @@ describe('cluster recovery', () => {
     expect(readdirSync(markers)).toHaveLength(1);
     expect(out.batches.map(([t]) => t)).toEqual([1000, 2000, 3000, 4000]);
     expect(sorted(out.batches.map(([, rs]) => rs))).toEqual(sorted(expected));
+  });
+
+  it('after a worker SIGKILL the run summary counts every batch and record once, as a clean run; the restart and the replayed batch are logged at info', async () => {
+    const markers = tmp();
+    const clean = harnessPipeline([crashLines], crashingTotals(markers, 0) as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
+    const { metrics: expected } = await clean.pipeline.run({ runtime: 'cluster', workers: 2, worker: { module: fixtures, export: 'crashingHarness', args: [markers, 0] } } as never);
+    expect(expected.batches).toBe(4);
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      lines.push(String(chunk));
+      return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+    });
+    try {
+      const { pipeline } = harnessPipeline([crashLines], crashingTotals(markers, 1) as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
+      const { metrics } = await pipeline.run({ runtime: 'cluster', workers: 2, worker: { module: fixtures, export: 'crashingHarness', args: [markers, 1] } } as never);
+      expect(readdirSync(markers)).toHaveLength(1);
+      expect(metrics).toEqual(expected);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines.join('')).toMatch(/\[coordinator\] worker [01] crashed \(killed by SIGKILL\) while running .* in batch 2000: restarting the workers \(attempt 2 of batch 2000\), replaying from the first batch\n/);
+    expect(lines.join('')).toMatch(/\[coordinator batch 1000\] replayed after a recovery: its sinks and dead letters were written before and are not written again\n/);
   });
 
   it('a batch that crashes its worker every time stops the job after 3 attempts, naming the batch, worker and operators', async () => {
@@ -86,13 +109,14 @@ describe('cluster checkpoints', () => {
     expect(readdirSync(markers)).toHaveLength(1);
     expect(out.batches.map(([t]) => t)).toEqual([1000, 2000, 3000, 4000]);
     expect(sorted(out.batches.map(([, rs]) => rs))).toEqual(sorted(expected));
-    expect(metrics.records['source#0']).toBe(4); // batches 2–4 only: batch 1 was committed before the crash
+    expect(metrics.records['source#0']).toBe(6); // every batch's records once, batch 1 (committed before the crash) included
   });
 
   it('windows resume with their kept batches and give the local result', async () => {
     const dir = tmp();
     const input = [['a b'], ['b c'], ['a'], ['c c'], ['b']];
-    const expected = await runBatches(input, windowed);
+    // The last run is bounded (no numBatches): it goes on until the 3 s window holding the last batch has fired.
+    const expected = await runBatches(input, windowed, { numBatches: 7 });
     const ref = { module: fixtures, export: 'harnessOf', args: ['windowed', input] };
     const runs: Array<Array<readonly [number, unknown[]]>> = [];
     for (const numBatches of [2, 4, undefined]) {
@@ -100,7 +124,7 @@ describe('cluster checkpoints', () => {
       await pipeline.run({ runtime: 'cluster', workers: 2, worker: ref, checkpointDir: dir, numBatches } as never);
       runs.push(out.batches);
     }
-    expect(runs.map((r) => r.map(([t]) => t))).toEqual([[1000, 2000], [3000, 4000], [5000]]);
+    expect(runs.map((r) => r.map(([t]) => t))).toEqual([[1000, 2000], [3000, 4000], [5000, 6000, 7000]]);
     expect(sorted(runs.flat().map(([, rs]) => rs))).toEqual(sorted(expected));
   });
 

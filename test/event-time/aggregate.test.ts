@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { millis, minutes, Pipeline, seconds, sliding, Sinks, Sources, tumbling, type Aggregator } from '../../src/index.js';
+import { millis, minutes, Pipeline, PipelineError, seconds, sliding, Sinks, Sources, tumbling, type Aggregator } from '../../src/index.js';
 import { ev, keyed, row, runReported, runWindows, type Ev } from './helpers.js';
 
 interface Reading {
@@ -127,12 +127,22 @@ describe('event time: aggregations', () => {
       .keyBy((r) => r.sensor)
       .window(sliding(minutes(5), seconds(30)))
       .allowedLateness(minutes(1))
-      .named('avg-temperature', { ttl: minutes(30) })
+      .named('avg-temperature')
       .aggregate(mean)
       .to(Sinks.collect());
     const text = p.explain();
-    expect(text).toMatch(/eventWindow#3 .*sliding\(5m, 30s\) aggregate allowedLateness=1m state="avg-temperature" ttl=30m/);
-    expect(p.plan().nodes.find((n) => n.kind === 'eventWindow')).toMatchObject({ state: { name: 'avg-temperature', named: true, ttlMs: 1_800_000 } });
+    expect(text).toMatch(/eventWindow#3 .*sliding\(5m, 30s\) aggregate allowedLateness=1m state="avg-temperature"\)$/m);
+    expect(p.plan().nodes.find((n) => n.kind === 'eventWindow')).toMatchObject({ state: { name: 'avg-temperature', named: true } });
+  });
+
+  it('refuses a ttl on window state when the plan is validated, instead of ignoring it', async () => {
+    const p = Pipeline.create('temperatures', { batchInterval: seconds(1) });
+    const windowed = p.source(Sources.batches<Reading>([])).withEventTime((r) => r.ts, { watermarkDelay: seconds(0) }).keyBy((r) => r.sensor).window(tumbling(minutes(1)));
+    // An untyped (JavaScript) caller can still pass it.
+    (windowed.named as (name: string, opts: { ttl: number }) => typeof windowed)('avg', { ttl: minutes(30) }).count().to(Sinks.collect());
+    expect(() => p.plan()).toThrow(PipelineError);
+    expect(() => p.plan()).toThrow(/eventWindow#3: ttl 30m cannot apply to window state: a window's state is dropped when the window closes/);
+    await expect(p.run()).rejects.toThrow(/ttl 30m cannot apply/);
   });
 
   it('derives a stable state name when none is given', () => {

@@ -16,9 +16,16 @@ describe('event time: session windows', () => {
     expect(out).toEqual([[], [['a', 0, 15, 2]], [['a', 40, 50, 1]]]);
   });
 
-  it('a record exactly gap after the last one starts a new session (windows are half-open)', async () => {
+  it('a record exactly gap after the last one joins its session (touching sessions merge, as in Spark, Flink and Kafka Streams)', async () => {
     const { out } = await runWindows([[ev('a', 0), ev('a', 10)]], (s) => keyed(s).window(gap10).count());
-    expect(out).toEqual([[['a', 0, 10, 1]], [['a', 10, 20, 1]]]);
+    expect(out).toEqual([[], [['a', 0, 20, 2]]]);
+  });
+
+  it('a record exactly gap after a session in a later batch extends it; one more millisecond starts a new one', async () => {
+    const touching = await runWindows([[ev('a', 0)], [ev('a', 10)], [ev('b', 100)]], (s) => keyed(s, 5).window(gap10).count());
+    expect(touching.out.flat()).toEqual([['a', 0, 20, 2], ['b', 100, 110, 1]]);
+    const apart = await runWindows([[ev('a', 0)], [ev('a', 11)], [ev('b', 100)]], (s) => keyed(s, 5).window(gap10).count());
+    expect(apart.out.flat()).toEqual([['a', 0, 10, 1], ['a', 11, 21, 1], ['b', 100, 110, 1]]);
   });
 
   it('merges two sessions when a record bridges them', async () => {

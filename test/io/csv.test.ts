@@ -15,7 +15,7 @@ const file = (text: string) => tempFile('trades.csv', text);
 const run = (path: string, opts: { header?: boolean; delimiter?: string } = {}, maxBatchSize = 2) => runSource(Sources.csv(path, Trade, opts), { maxBatchSize });
 
 describe('Sources.csv', () => {
-  it('parses quoted fields, "" escapes, delimiters and line breaks in quotes, and converts by field type', async () => {
+  it('parses quoted fields, "" escapes, delimiters and line breaks in quotes (kept as in the file), and converts by field type', async () => {
     const f = file([
       'symbol,price,qty,ts,settled,note',
       'ACME,12.5,100,1000,true,',
@@ -33,7 +33,7 @@ describe('Sources.csv', () => {
         { symbol: 'BIG, Inc', price: 0.25, qty: -3, ts: 2000, settled: false, note: 'said "hi"' },
       ]],
       [2000, [
-        { symbol: 'Q', price: 1000, qty: 7, ts: 3000, settled: false, note: 'two\nlines, really' },
+        { symbol: 'Q', price: 1000, qty: 7, ts: 3000, settled: false, note: 'two\r\nlines, really' },
         { symbol: 'Z', price: 0.5, qty: 0, ts: 4000, settled: true, note: ' spaced ' },
       ]],
       [3000, []],
@@ -77,16 +77,16 @@ describe('Sources.csv', () => {
     ];
     const f = file(lines.join('\n') + '\n');
     const { records, dead } = await run(f, {}, 100);
-    expect(records.map((t) => t.symbol)).toEqual(['OK1', 'OK2']);
+    expect(records.map((t) => t.symbol)).toEqual(['OK1', 'OK2', 'OK3']);
     expect(dead).toEqual([
       { origin: `${f}:3`, reason: 'expected 6 columns (as in the header), got 3', raw: lines[2], batchTime: 1000 },
       { origin: `${f}:4`, reason: 'does not match schema Trade: field price: expected double, got "cheap"', raw: lines[3], batchTime: 1000 },
-      { origin: `${f}:5`, reason: 'does not match schema Trade: field qty: expected int (32-bit integer), got 1.5', raw: lines[4], batchTime: 1000 },
+      { origin: `${f}:5`, reason: 'does not match schema Trade: field qty: expected int (32-bit integer), got 1.5 (not an integer)', raw: lines[4], batchTime: 1000 },
       { origin: `${f}:6`, reason: 'does not match schema Trade: field settled: expected boolean, got "yes"', raw: lines[5], batchTime: 1000 },
       { origin: `${f}:7`, reason: 'malformed CSV: unexpected "x" after the closing quote of column 2', raw: lines[6], batchTime: 1000 },
       { origin: `${f}:8`, reason: 'does not match schema Trade: field price: expected double, got ""', raw: lines[7], batchTime: 1000 },
-      // The open quote swallows the rest of the file, so the last line is part of it.
-      { origin: `${f}:10`, reason: 'malformed CSV: unterminated quoted field at end of file', raw: `${lines[9]}\n${lines[10]}`, batchTime: 1000 },
+      // The quote never closes: its line is given up on and the lines after it are read again.
+      { origin: `${f}:10`, reason: 'malformed CSV: the quoted field opened on line 10 is not closed by the end of the file; reading goes on at line 11', raw: lines[9], batchTime: 1000 },
     ]);
   });
 

@@ -94,4 +94,15 @@ describe('types: event time', () => {
     expect(() => keyed.window(session(seconds(30))).aggregate(noMerge)).toThrow(/needs merge\(a, b\)/);
     expect(() => keyed.window(tumbling(millis(10))).aggregate(noMerge)).not.toThrow();
   });
+
+  it('window state takes a name but no ttl (a window drops its state when it closes)', () => {
+    const windowed = clicks().withEventTime((c) => c.ts, { watermarkDelay: seconds(0) }).keyBy((c) => c.user).window(tumbling(seconds(10)));
+    expectTypeOf(windowed.named('clicks')).toEqualTypeOf<WindowedStream<string, Click>>();
+    // @ts-expect-error ttl does not apply to window state
+    windowed.named('clicks', { ttl: seconds(60) });
+    const pairs = clicks().map((c) => [c.user, 1] as [string, number]);
+    // @ts-expect-error ttl does not apply to window state
+    pairs.reduceByKeyAndWindow((a, b) => a + b, seconds(10), seconds(10), { ttl: seconds(60) });
+    pairs.reduceByKeyAndWindow((a, b) => a + b, seconds(10), seconds(10), { name: 'per-user' });
+  });
 });

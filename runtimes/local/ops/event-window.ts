@@ -189,7 +189,8 @@ export const eventWindow: ExecutorFactory<'eventWindow'> = (node, env) => {
     let end = t + w.gapMs;
     const existing = slots.get(key);
     const overlapping: Win[] = [];
-    if (existing) for (const x of existing.wins.values()) if (x.start < end && start < x.end) overlapping.push(x);
+    // Sessions that overlap or touch (a record exactly one gap after a session's last one) merge, as in Flink, Spark and Kafka Streams.
+    if (existing) for (const x of existing.wins.values()) if (x.start <= end && start <= x.end) overlapping.push(x);
     if (overlapping.length === 0) {
       if (expired(end)) return false;
       open(slotOf(key), start, end, agg.add(agg.create(), r), false);

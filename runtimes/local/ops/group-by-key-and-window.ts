@@ -1,5 +1,6 @@
 import type { ExecutorFactory } from '../executor.js';
 import { KeyMap } from '../keys.js';
+import { windowHoldsAfter } from './window-tail.js';
 
 /** groupByKeyAndWindow: the values of each key over the window, oldest batch first. */
 export const groupByKeyAndWindow: ExecutorFactory<'groupByKeyAndWindow'> = (node, env) => {
@@ -13,6 +14,7 @@ export const groupByKeyAndWindow: ExecutorFactory<'groupByKeyAndWindow'> = (node
       for (const b of kept) for (const [k, v] of b.records) m.entry(k, () => []).value.push(v);
       return [...m.entries()];
     },
+    holds: (time) => windowHoldsAfter(kept.map((b) => ({ time: b.time, size: b.records.length })), time, env.zeroTime, node.windowMs, node.slideMs),
     snapshot: () => ({ local: kept }),
     restore(s) { kept.splice(0, kept.length, ...((s.local ?? []) as typeof kept)); },
   };

@@ -1,5 +1,6 @@
 import type { ExecutorFactory } from '../executor.js';
 import { KeyMap } from '../keys.js';
+import { windowHoldsAfter } from './window-tail.js';
 
 type Reduce = (a: unknown, b: unknown) => unknown;
 
@@ -77,6 +78,7 @@ export const reduceByKeyAndWindow: ExecutorFactory<'reduceByKeyAndWindow'> = (no
       lastEmit = t;
       return out;
     },
+    holds: (time) => windowHoldsAfter(batches.map((b) => ({ time: b.time, size: b.m.size })), time, env.zeroTime, node.windowMs, node.slideMs),
     snapshot: () => ({
       local: { batches: batches.map((b) => [b.time, [...b.m.entries()]]), previous: previous && [...previous.entries()], lastEmit },
     }),

@@ -33,9 +33,10 @@ export function sourceExecutor(pacing: SourcePacing): ExecutorFactory<'source'> 
         resumeFrom = l?.position;
         drained = l?.drained ?? false;
       },
-      async process() {
+      async process(_inputs, ctx) {
         if (drained || !reader) return [];
-        const r = await reader.poll(pacing.maxBatchSize, pacing.wait);
+        // ctx is absent when the cluster worker polls ahead of the batch.
+        const r = await reader.poll(pacing.maxBatchSize, pacing.wait, ctx?.time);
         if (r.done) drained = true;
         return r.records;
       },

@@ -1,4 +1,5 @@
 import type { ExecutorFactory } from '../executor.js';
+import { windowHoldsAfter } from './window-tail.js';
 
 /**
  * window(w, s): keeps the parent's batches of the last `w`; at every multiple of `s`
@@ -15,6 +16,7 @@ export const window: ExecutorFactory<'window'> = (node, env) => {
       for (const b of kept) for (let i = 0; i < b.records.length; i++) out.push(b.records[i]);
       return out;
     },
+    holds: (time) => windowHoldsAfter(kept.map((b) => ({ time: b.time, size: b.records.length })), time, env.zeroTime, node.windowMs, node.slideMs),
     snapshot: () => ({ local: kept }),
     restore(s) { kept.splice(0, kept.length, ...((s.local ?? []) as typeof kept)); },
   };

@@ -15,3 +15,4 @@ export { console } from './console.js';
 export { deadLetterFile, deadLetterStderr } from '../dead-letters.js';
 export { foreachBatch } from './foreach-batch.js';
 export { jsonLines, readJsonLinesDir } from './json-lines.js';
+export { kafka } from '../kafka/sink.js';

@@ -2,7 +2,9 @@ import { PipelineError, RuntimeError } from '../../errors.js';
 import type { AvroSchemaJson } from '../../ir/nodes.js';
 import { avroName, type Schema } from '../../schema/schema.js';
 import type { Source, SourceContext } from '../connector.js';
-import { lineFileSource, NONE, schemaFitter, type LineFormat } from './lines.js';
+import { recordLimit } from './line-splitter.js';
+import { deadLine, lineFileSource, NONE, schemaFitter, type LineFormat } from './lines.js';
+import { limitSpec, type ReadOptions } from './text-file.js';
 
 /** How one CSV cell becomes a JSON-like value for `schema.fromJSON`. */
 type CellConverter = (cell: string) => unknown;
@@ -49,14 +51,17 @@ function columnsOf(schema: Schema<unknown>, path: string): Column[] {
 }
 
 /**
- * Splits CSV lines into cells (RFC 4180): fields separated by the delimiter, a field in
- * double quotes may hold the delimiter, `""` for a quote, and line breaks (then the record
- * goes on over several lines). A quote inside an unquoted field is kept as is.
+ * Splits CSV lines into cells (RFC 4180, as csv-parse does): fields separated by the
+ * delimiter, a field in double quotes may hold the delimiter, `""` for a quote, and line
+ * breaks, kept as they are (`\r\n` or `\n`; then the record goes on over several lines).
+ * A quote inside an unquoted field is kept as is.
  */
 class CsvSplitter {
   private cells: string[] = [];
   private cell = '';
   private quoted = false;
+  /** The line break that ended the line a quoted field goes on from: part of the field. */
+  private eol = '\n';
 
   constructor(private readonly delimiter: string) {}
 
@@ -65,15 +70,17 @@ class CsvSplitter {
     return this.quoted;
   }
 
-  /** Feeds one line: the row's cells when it is complete, `undefined` when a quoted field goes on. Throws on malformed input. */
-  feed(line: string): string[] | undefined {
+  /** Feeds one line (with its `\r`, if any): the row's cells when it is complete, `undefined` when a quoted field goes on. Throws on malformed input. */
+  feed(text: string): string[] | undefined {
     const d = this.delimiter;
+    const crlf = text.charCodeAt(text.length - 1) === 13;
+    const line = crlf ? text.slice(0, -1) : text;
     let i = 0;
-    if (this.quoted) this.cell += '\n';
+    if (this.quoted) this.cell += this.eol;
     for (;;) {
       if (this.quoted) {
         const q = line.indexOf('"', i);
-        if (q < 0) { this.cell += line.slice(i); return undefined; }
+        if (q < 0) { this.cell += line.slice(i); this.eol = crlf ? '\r\n' : '\n'; return undefined; }
         this.cell += line.slice(i, q);
         if (line[q + 1] === '"') { this.cell += '"'; i = q + 2; continue; }
         this.quoted = false;
@@ -111,15 +118,26 @@ class CsvSplitter {
   }
 }
 
-function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, columns: Column[], header: boolean, delimiter: string): LineFormat<T> {
+/** A line read again after the record it was part of was given up on. */
+interface Replayed {
+  readonly text: string;
+  readonly lineNo: number;
+}
+
+function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, columns: Column[], header: boolean, delimiter: string, maxRecordBytes: number): LineFormat<T> {
   const split = new CsvSplitter(delimiter);
   const fit = schemaFitter(ctx, schema);
   const name = avroName(schema.avro);
   /** Column index of each schema field (-1: not in the file), set from the header or by position. */
   let index: number[] | undefined = header ? undefined : columns.map((_, i) => i);
   let width = columns.length;
+  /** Lines of the record being read, from line `start`; `bytes` of them while a quoted field goes on. */
   let raw: string[] = [];
   let start = 0;
+  let bytes = 0;
+  /** Lines to read again (`queue[qi]` next): those after a quote that never closed. */
+  let queue: Replayed[] = [];
+  let qi = 0;
 
   const readHeader = (cells: string[], lineNo: number) => {
     const names = cells.map((c) => c.trim());
@@ -135,21 +153,41 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
     width = names.length;
   };
 
+  /**
+   * Gives up on a quoted field that does not close (within maxRecordBytes, or by the end of
+   * the file): its first line goes to the dead-letter output and the lines after it are
+   * read again as new records, so one stray quote costs one line, not the rest of the file.
+   */
+  const unclosed = (why: string) => {
+    const lines = raw;
+    split.reset();
+    raw = [];
+    ctx.deadLetter(`${path}:${start}`, `malformed CSV: the quoted field opened on line ${start} ${why}; reading goes on at line ${start + 1}`, lines[0]);
+    queue = [...lines.slice(1).map((text, i) => ({ text, lineNo: start + 1 + i })), ...queue.slice(qi)];
+    qi = 0;
+  };
+
   const row = (text: string, lineNo: number): T | typeof NONE => {
     if (!split.open) {
       if (text.trim() === '') return NONE;
       raw = [];
       start = lineNo;
+      bytes = 0;
     }
     raw.push(text);
     let cells: string[] | undefined;
     try {
       cells = split.feed(text);
     } catch (e) {
-      ctx.deadLetter(`${path}:${start}`, `malformed CSV: ${(e as Error).message}`, raw.join('\n'));
+      if (raw.length > 1) unclosed(`is closed on line ${lineNo} by a quote followed by something else: ${(e as Error).message}`);
+      else ctx.deadLetter(`${path}:${start}`, `malformed CSV: ${(e as Error).message}`, text);
       return NONE;
     }
-    if (!cells) return NONE;
+    if (!cells) {
+      bytes += Buffer.byteLength(text) + 1;
+      if (bytes > maxRecordBytes) unclosed(`is not closed within maxRecordBytes (${maxRecordBytes} bytes)`);
+      return NONE;
+    }
     if (!index) { readHeader(cells, start); return NONE; }
     const rawText = raw.join('\n');
     if (cells.length !== width) {
@@ -166,17 +204,23 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
 
   return {
     line: row,
+    bad(line, lineNo) {
+      if (split.open) {
+        split.reset();
+        ctx.deadLetter(`${path}:${start}`, `malformed CSV: the record that starts on line ${start} is cut by line ${lineNo}, which cannot be read (see its dead letter)`, raw.join('\n'));
+        raw = [];
+      }
+      deadLine(ctx, path, line, lineNo);
+    },
+    replay: () => (qi < queue.length ? queue[qi++] : undefined),
     skipped(text, lineNo) {
       if (!index) row(text, lineNo);
     },
     end() {
-      if (split.open) {
-        split.reset();
-        ctx.deadLetter(`${path}:${start}`, 'malformed CSV: unterminated quoted field at end of file', raw.join('\n'));
-      }
+      if (split.open) unclosed('is not closed by the end of the file');
       return NONE;
     },
-    pending: () => (split.open ? raw.length : 0),
+    pending: () => (split.open ? raw.length : 0) + queue.length - qi,
   };
 }
 
@@ -194,7 +238,13 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
  *
  * A row with the wrong number of cells, malformed quoting or a value that does not fit the
  * schema goes to the dead-letter output with origin `<path>:<line>`, the reason and the
- * raw line(s); the job goes on. `position()` is the number of lines consumed.
+ * raw line(s); the job goes on. A quoted field that goes on over lines but is not closed
+ * within `maxRecordBytes` (default 4 MiB) or by the end of the file, or whose closing quote
+ * is followed by something other than a delimiter, is reported at the line where it opened
+ * (that line goes to the dead-letter output) and the lines after it are read again as new
+ * rows, so a stray quote costs one line, not the rest of the file. A line that is too long or not
+ * valid UTF-8 goes to the dead-letter output as in `Sources.textFile`. `position()` is the
+ * number of lines consumed.
  *
  * @example
  * ```ts
@@ -206,12 +256,13 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
  * ```
  * @category Connectors
  */
-export function csv<T>(path: string, schema: Schema<T>, opts: { header?: boolean; delimiter?: string } = {}): Source<T> {
+export function csv<T>(path: string, schema: Schema<T>, opts: { header?: boolean; delimiter?: string } & ReadOptions = {}): Source<T> {
   const header = opts.header ?? true;
   const delimiter = opts.delimiter ?? ',';
   if (typeof delimiter !== 'string' || delimiter.length === 0 || /["\r\n]/.test(delimiter)) {
     throw new PipelineError(`csv ${path}: delimiter must be a non-empty string without quotes or line breaks, got ${JSON.stringify(delimiter)}`, { location: path });
   }
+  const max = recordLimit(`csv ${path}`, opts.maxRecordBytes);
   const columns = columnsOf(schema as Schema<unknown>, path);
-  return lineFileSource<T>({ type: 'csv', bounded: true, path, header, delimiter }, (ctx) => csvFormat(ctx, path, schema, columns, header, delimiter), schema);
+  return lineFileSource<T>({ type: 'csv', bounded: true, path, header, delimiter, ...limitSpec(opts) }, { maxRecordBytes: max, keepCR: true }, (ctx) => csvFormat(ctx, path, schema, columns, header, delimiter, max), schema);
 }

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { PipelineError, RuntimeError } from '../../errors.js';
 import type { Schema } from '../../schema/schema.js';
 import type { Source, SourceContext, SourceReader } from '../connector.js';
-import { jsonLineFormat, LineReader, linesDone, readRecords, requireExisting, skipLines, type LineFormat } from './lines.js';
+import { recordLimit } from './line-splitter.js';
+import { jsonLineFormat, LineReader, linesDone, readRecords, requireExisting, skipLines, textLineFormat, type LineFormat } from './lines.js';
+import { limitSpec, type ReadOptions } from './text-file.js';
 
 /**
  * Where a {@link directory} source is: the files it is done with (read, or present at the
@@ -36,8 +38,8 @@ interface Current<T> {
  * @category Connectors
  */
 export type DirectoryOptions<T> =
-  | { format: 'text'; pattern?: RegExp; includeExisting?: boolean }
-  | { format: 'jsonl'; schema?: Schema<T>; pattern?: RegExp; includeExisting?: boolean };
+  | ({ format: 'text'; pattern?: RegExp; includeExisting?: boolean } & ReadOptions)
+  | ({ format: 'jsonl'; schema?: Schema<T>; pattern?: RegExp; includeExisting?: boolean } & ReadOptions);
 
 /**
  * Watches a directory for new files, as Spark's `textFileStream`: each poll picks up the
@@ -52,6 +54,8 @@ export type DirectoryOptions<T> =
  * files, markers) are skipped, as are names not matching `pattern` and subdirectories.
  * A batch holds at most `maxBatchSize` records; a file larger than that is read over
  * several batches, streamed. A poll returns what is there now, never waiting for files.
+ * A line longer than `maxRecordBytes` (default 4 MiB) or not valid UTF-8 goes to the
+ * dead-letter output with origin `<file>:<line>` (see `Sources.textFile`).
  *
  * `position()` is a `DirectoryPosition` (`{ files, current? }`); opening with it skips the files named there
  * (and the consumed lines of the current one) and reads every other file in the directory,
@@ -67,19 +71,20 @@ export type DirectoryOptions<T> =
  * ```
  * @category Connectors
  */
-export function directory(dir: string, opts: { format: 'text'; pattern?: RegExp; includeExisting?: boolean }): Source<string>;
-export function directory<T = unknown>(dir: string, opts: { format: 'jsonl'; schema?: Schema<T>; pattern?: RegExp; includeExisting?: boolean }): Source<T>;
+export function directory(dir: string, opts: { format: 'text'; pattern?: RegExp; includeExisting?: boolean } & ReadOptions): Source<string>;
+export function directory<T = unknown>(dir: string, opts: { format: 'jsonl'; schema?: Schema<T>; pattern?: RegExp; includeExisting?: boolean } & ReadOptions): Source<T>;
 export function directory<T>(dir: string, opts: DirectoryOptions<T>): Source<T> {
   if (opts?.format !== 'text' && opts?.format !== 'jsonl') {
     throw new PipelineError(`directory ${dir}: format must be 'text' or 'jsonl', got ${JSON.stringify((opts as { format?: unknown } | undefined)?.format)}`, { location: dir });
   }
   const schema = opts.format === 'jsonl' ? opts.schema : undefined;
   const pattern = opts.pattern;
+  const max = recordLimit(`directory ${dir}`, opts.maxRecordBytes);
   const formatFor = (ctx: SourceContext, path: string): LineFormat<T> =>
-    opts.format === 'text' ? { line: (text) => text as T } : jsonLineFormat<T>(ctx, path, schema);
+    opts.format === 'text' ? (textLineFormat(ctx, path) as LineFormat<unknown> as LineFormat<T>) : jsonLineFormat<T>(ctx, path, schema);
 
   return {
-    spec: { type: 'directory', bounded: false, path: dir, format: opts.format, ...(pattern ? { pattern: pattern.source } : {}), includeExisting: !!opts.includeExisting },
+    spec: { type: 'directory', bounded: false, path: dir, format: opts.format, ...(pattern ? { pattern: pattern.source } : {}), includeExisting: !!opts.includeExisting, ...limitSpec(opts) },
     ...(schema ? { schema } : {}),
     open(ctx, resumeFrom): SourceReader<T> {
       requireExisting('directory', dir, 'directory');
@@ -101,7 +106,7 @@ export function directory<T>(dir: string, opts: DirectoryOptions<T>): Source<T> 
 
       const openFile = (name: string): Current<T> => {
         const path = join(dir, name);
-        return (current = { name, reader: new LineReader('directory', path), format: formatFor(ctx, path) });
+        return (current = { name, reader: new LineReader('directory', path, max), format: formatFor(ctx, path) });
       };
 
       const openNext = async (): Promise<boolean> => {

@@ -1,6 +1,8 @@
 import type { Schema } from '../../schema/schema.js';
 import type { Source } from '../connector.js';
+import { recordLimit } from './line-splitter.js';
 import { jsonLineFormat, lineFileSource } from './lines.js';
+import { limitSpec, type ReadOptions } from './text-file.js';
 
 /**
  * A file of JSON values, one per line (JSON Lines), read as a stream. Bounded.
@@ -10,7 +12,9 @@ import { jsonLineFormat, lineFileSource } from './lines.js';
  * and a reason such as `does not match schema Reading: field celsius: expected double,
  * got "hot"`; the job goes on with the next line. With a schema, records are converted by
  * `schema.fromJSON` (ISO-8601 text becomes epoch millis for timestamp fields, and so on).
- * `position()` is the number of lines consumed.
+ * `position()` is the number of lines consumed. A line longer than `maxRecordBytes`
+ * (default 4 MiB) or not valid UTF-8 goes to the dead-letter output too (see
+ * `Sources.textFile`); a number a schema field cannot hold (`1e400` for a double) is a misfit.
  *
  * @example
  * ```ts
@@ -22,6 +26,7 @@ import { jsonLineFormat, lineFileSource } from './lines.js';
  * ```
  * @category Connectors
  */
-export function jsonLines<T = unknown>(path: string, schema?: Schema<T>): Source<T> {
-  return lineFileSource<T>({ type: 'jsonLines', bounded: true, path }, (ctx) => jsonLineFormat(ctx, path, schema), schema);
+export function jsonLines<T = unknown>(path: string, schema?: Schema<T>, opts: ReadOptions = {}): Source<T> {
+  const max = recordLimit(`jsonLines ${path}`, opts.maxRecordBytes);
+  return lineFileSource<T>({ type: 'jsonLines', bounded: true, path, ...limitSpec(opts) }, { maxRecordBytes: max }, (ctx) => jsonLineFormat(ctx, path, schema), schema);
 }

@@ -11,6 +11,7 @@ import { RuntimeError } from '../../errors.js';
 import type { SourceSpec } from '../../ir/nodes.js';
 import { avroName, type Schema } from '../../schema/schema.js';
 import type { PollResult, Source, SourceContext, SourceReader } from '../connector.js';
+import { DEFAULT_MAX_RECORD_BYTES, LineSplitter, type BadLine, type Line } from './line-splitter.js';
 
 /** Bytes read from a file at a time; also about the most a reader buffers beyond what was asked for. */
 const CHUNK = 64 * 1024;
@@ -40,10 +41,12 @@ export function requireExisting(connector: string, path: string, kind: 'file' | 
 }
 
 /**
- * Reads a text file (UTF-8) line by line as a stream: never more than one chunk (64 KiB)
- * of lines is held beyond what the caller has taken. Lines end at `\n`; a trailing `\r`
- * is dropped; a last line without a newline still counts; a byte-order mark at the start
- * of the file is dropped.
+ * Reads a text file (UTF-8) line by line as a stream, in time linear in the file whatever
+ * its line lengths: never more than one chunk (64 KiB) of lines is held beyond what the
+ * caller has taken, plus at most `maxRecordBytes` of a line that goes on over chunks. Lines
+ * end at `\n`; a trailing `\r` is dropped (unless `keepCR`); a last line without a newline still counts; a
+ * byte-order mark at the start of the file is dropped. A line longer than `maxRecordBytes`
+ * or not valid UTF-8 comes out as a {@link BadLine}.
  *
  * @example
  * ```ts
@@ -57,17 +60,18 @@ export class LineReader {
   /** Lines handed out by {@link LineReader.shift} so far. */
   lineNumber = 0;
   private stream?: ReadStream;
-  private chunks?: AsyncIterator<string>;
-  private lines: string[] = [];
+  private chunks?: AsyncIterator<Buffer>;
+  private lines: Line[] = [];
   private at = 0;
-  private partial = '';
   private eof = false;
-  private first = true;
+  private readonly splitter: LineSplitter;
 
-  constructor(private readonly connector: string, readonly path: string) {}
+  constructor(private readonly connector: string, readonly path: string, maxRecordBytes = DEFAULT_MAX_RECORD_BYTES, keepCR = false) {
+    this.splitter = new LineSplitter(maxRecordBytes, true, keepCR);
+  }
 
   /** The next buffered line, or `undefined` when the buffer is empty (then call {@link LineReader.fill}). */
-  shift(): string | undefined {
+  shift(): Line | undefined {
     if (this.at >= this.lines.length) return undefined;
     const line = this.lines[this.at++];
     this.lineNumber++;
@@ -81,10 +85,10 @@ export class LineReader {
       this.lines = [];
       this.at = 0;
       if (!this.chunks) {
-        this.stream = createReadStream(this.path, { encoding: 'utf8', highWaterMark: CHUNK });
-        this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<string>;
+        this.stream = createReadStream(this.path, { highWaterMark: CHUNK });
+        this.chunks = this.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
       }
-      let n: IteratorResult<string>;
+      let n: IteratorResult<Buffer>;
       try {
         n = await this.chunks.next();
       } catch (e) {
@@ -92,18 +96,9 @@ export class LineReader {
       }
       if (n.done) {
         this.eof = true;
-        if (this.partial !== '') this.lines.push(stripCR(this.partial));
-        this.partial = '';
+        this.splitter.end(this.lines);
       } else {
-        let text = n.value;
-        if (this.first) {
-          this.first = false;
-          if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 byte-order mark (spreadsheet exports)
-        }
-        const parts = (this.partial + text).split('\n');
-        this.partial = parts.pop()!;
-        for (let i = 0; i < parts.length; i++) parts[i] = stripCR(parts[i]);
-        this.lines = parts;
+        this.splitter.push(n.value, this.lines);
       }
     }
     return true;
@@ -115,11 +110,6 @@ export class LineReader {
     this.lines = [];
     this.stream?.destroy();
   }
-}
-
-/** A line without its trailing `\r` (CRLF line ends). @example `stripCR('a\r') // 'a'` @internal */
-export function stripCR(s: string): string {
-  return s.endsWith('\r') ? s.slice(0, -1) : s;
 }
 
 /**
@@ -138,11 +128,15 @@ export interface LineFormat<T> {
    * blank, sent to the dead-letter output, a header, or part of a record that goes on.
    */
   line(text: string, lineNo: number): T | typeof NONE;
+  /** Line `lineNo` could not be read as text (too long, invalid UTF-8): usually a dead letter ({@link deadLine}). */
+  bad(line: BadLine, lineNo: number): void;
+  /** A line read earlier to hand to {@link LineFormat.line} again before the next new line (a CSV record given up on). */
+  replay?(): { text: string; lineNo: number } | undefined;
   /** A line skipped when resuming (so a format can still read its header). */
   skipped?(text: string, lineNo: number): void;
   /** At end of input: a record still open, or {@link NONE}. */
   end?(): T | typeof NONE;
-  /** Lines read but not yet part of a record (a record that goes on over lines). */
+  /** Lines read but not yet part of a record (a record that goes on over lines, lines to replay). */
   pending?(): number;
 }
 
@@ -161,13 +155,21 @@ export const NONE: unique symbol = Symbol('none');
  */
 export async function readRecords<T>(reader: LineReader, format: LineFormat<T>, max: number, out: T[] = []): Promise<PollResult<T>> {
   while (out.length < max) {
+    const again = format.replay?.();
+    if (again) {
+      const r = format.line(again.text, again.lineNo);
+      if (r !== NONE) out.push(r);
+      continue;
+    }
     const line = reader.shift();
     if (line === undefined) {
       if (await reader.fill()) continue;
       const last = format.end?.() ?? NONE;
       if (last !== NONE) out.push(last);
+      if (format.pending?.()) continue; // the end gave lines back to read again
       return { records: out, done: true };
     }
+    if (typeof line !== 'string') { format.bad(line, reader.lineNumber); continue; }
     const r = format.line(line, reader.lineNumber);
     if (r !== NONE) out.push(r);
   }
@@ -191,9 +193,37 @@ export async function skipLines<T>(reader: LineReader, format: LineFormat<T>, n:
       if (await reader.fill()) continue;
       return false;
     }
-    format.skipped?.(line, reader.lineNumber);
+    if (typeof line === 'string') format.skipped?.(line, reader.lineNumber);
   }
   return true;
+}
+
+/**
+ * Sends a line that cannot be read as text to the dead-letter output with origin
+ * `<path>:<line>`, its reason (naming its byte offset) and its preview or bytes (base64).
+ *
+ * @example
+ * ```ts
+ * const fmt: LineFormat<string> = { line: (t) => t, bad: (l, no) => deadLine(ctx, path, l, no) };
+ * ```
+ * @internal
+ */
+export function deadLine(ctx: SourceContext, path: string, line: BadLine, lineNo: number): void {
+  ctx.deadLetter(`${path}:${lineNo}`, `${line.reason} (the line starts at byte ${line.offset})`, line.raw);
+}
+
+/**
+ * The plain-text format: every line is a record; a line that is not text goes to the
+ * dead-letter output ({@link deadLine}).
+ *
+ * @example
+ * ```ts
+ * const fmt = textLineFormat(ctx, 'data/lines.txt');
+ * ```
+ * @internal
+ */
+export function textLineFormat(ctx: SourceContext, path: string): LineFormat<string> {
+  return { line: (text) => text, bad: (line, lineNo) => deadLine(ctx, path, line, lineNo) };
 }
 
 /** Lines of `reader` that are part of emitted (or rejected) records. @example `linesDone(reader, format)` @internal */
@@ -207,11 +237,11 @@ export function linesDone<T>(reader: LineReader, format: LineFormat<T>): number 
  *
  * @example
  * ```ts
- * const src = lineFileSource({ type: 'textFile', bounded: true, path }, path, () => ({ line: (t) => t }));
+ * const src = lineFileSource({ type: 'textFile', bounded: true, path }, { maxRecordBytes: DEFAULT_MAX_RECORD_BYTES }, (ctx) => textLineFormat(ctx, path));
  * ```
  * @internal
  */
-export function lineFileSource<T>(spec: SourceSpec & { path: string }, format: (ctx: SourceContext) => LineFormat<T>, schema?: Schema<T>): Source<T> {
+export function lineFileSource<T>(spec: SourceSpec & { path: string }, read: { maxRecordBytes: number; keepCR?: boolean }, format: (ctx: SourceContext) => LineFormat<T>, schema?: Schema<T>): Source<T> {
   const path = spec.path;
   return {
     spec,
@@ -219,7 +249,7 @@ export function lineFileSource<T>(spec: SourceSpec & { path: string }, format: (
     open(ctx, resumeFrom): SourceReader<T> {
       requireExisting(spec.type, path);
       const skip = typeof resumeFrom === 'number' ? resumeFrom : 0;
-      const reader = new LineReader(spec.type, path);
+      const reader = new LineReader(spec.type, path, read.maxRecordBytes, read.keepCR);
       const fmt = format(ctx);
       let started = skip === 0;
       let done = false;
@@ -291,5 +321,6 @@ export function jsonLineFormat<T>(ctx: SourceContext, path: string, schema?: Sch
       }
       return fit ? fit(value, `${path}:${lineNo}`, text) : (value as T);
     },
+    bad: (line, lineNo) => deadLine(ctx, path, line, lineNo),
   };
 }

@@ -1,7 +1,8 @@
 import { connect } from 'node:net';
 import { RuntimeError } from '../../errors.js';
 import type { Source, SourceReader } from '../connector.js';
-import { stripCR } from './lines.js';
+import { LineSplitter, recordLimit, type Line } from './line-splitter.js';
+import { limitSpec, type ReadOptions } from './text-file.js';
 
 /**
  * Lines of text from a TCP server, as Spark's `socketTextStream`: connects to
@@ -20,6 +21,10 @@ import { stripCR } from './lines.js';
  * with a `RuntimeError` naming `host:port`. There is no position to resume from: what
  * was sent while the job was down is lost, as in Spark.
  *
+ * A line longer than `maxRecordBytes` (default 4 MiB; only that much of it is ever held)
+ * or not valid UTF-8 goes to the dead-letter output with origin `host:port:<line>` and a
+ * reason naming its byte offset in the connection (see `Sources.textFile`).
+ *
  * @example
  * ```ts
  * import { Pipeline, Sources, pair, seconds } from 'sluice';
@@ -34,14 +39,26 @@ import { stripCR } from './lines.js';
  * ```
  * @category Connectors
  */
-export function socketText(host: string, port: number, opts: { maxBuffered?: number } = {}): Source<string> {
+export function socketText(host: string, port: number, opts: { maxBuffered?: number } & ReadOptions = {}): Source<string> {
   const where = `${host}:${port}`;
   const maxBuffered = opts.maxBuffered ?? 100_000;
+  const maxRecordBytes = recordLimit(`socketText ${where}`, opts.maxRecordBytes);
   return {
-    spec: { type: 'socketText', bounded: false, host, port },
+    spec: { type: 'socketText', bounded: false, host, port, ...limitSpec(opts) },
     open(ctx): SourceReader<string> {
       const lines: string[] = [];
-      let partial = '';
+      const splitter = new LineSplitter(maxRecordBytes);
+      const split: Line[] = [];
+      /** Lines split so far, good or bad: the origin of a bad one. */
+      let lineNo = 0;
+      const take = () => {
+        for (const l of split) {
+          lineNo++;
+          if (typeof l === 'string') lines.push(l);
+          else ctx.deadLetter(`${where}:${lineNo}`, `${l.reason} (the line starts at byte ${l.offset} of the connection)`, l.raw);
+        }
+        split.length = 0;
+      };
       let connected = false;
       let ended = false;
       let failure: RuntimeError | undefined;
@@ -49,18 +66,16 @@ export function socketText(host: string, port: number, opts: { maxBuffered?: num
       const notify = () => { const w = wake; wake = undefined; w?.(); };
 
       const socket = connect({ host, port });
-      socket.setEncoding('utf8');
       socket.on('connect', () => { connected = true; });
-      socket.on('data', (chunk: string) => {
-        const parts = (partial + chunk).split('\n');
-        partial = parts.pop()!;
-        for (const p of parts) lines.push(stripCR(p));
+      socket.on('data', (chunk: Buffer) => {
+        splitter.push(chunk, split);
+        take();
         if (lines.length >= maxBuffered) socket.pause();
         notify();
       });
       socket.on('end', () => {
-        if (partial !== '') lines.push(stripCR(partial));
-        partial = '';
+        splitter.end(split);
+        take();
         ended = true;
         notify();
       });

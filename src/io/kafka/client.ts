@@ -1,0 +1,340 @@
+/**
+ * The one module that talks to kafkajs (2.2.4, pinned): connecting with a bounded wait,
+ * topic lookup, offsets, reading an exact offset range of a partition, committing a
+ * consumer group's offsets, and producers. Everything else in `src/io/kafka` goes through
+ * here, so another client could be swapped in.
+ *
+ * Reading a fixed range (Spark's direct stream) needs Fetch requests without a consumer
+ * group, which kafkajs's consumer does not offer; this module uses kafkajs's internal
+ * cluster object for that (Fetch, ListOffsets, OffsetCommit with generation -1, as a
+ * "simple consumer" does), and kafkajs's own `Batch` to drop control records and aborted
+ * transactions.
+ *
+ * @internal
+ * @module
+ */
+import { createRequire } from 'node:module';
+import kafkajs, { type Kafka as KafkaClient, type KafkaConfig, type Producer, type ProducerConfig, type SASLOptions } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import { RuntimeError } from '../../errors.js';
+
+const { Kafka, logLevel } = kafkajs;
+const require = createRequire(import.meta.url);
+/** kafkajs's fetch-response batch: filters control records and aborted transactions (read_committed). */
+const Batch = require('kafkajs/src/consumer/batch') as new (topic: string, fetchedOffset: string, partitionData: unknown) => {
+  messagesWithinOffset: RawMessage[];
+  messages: RawMessage[];
+};
+
+/**
+ * How to reach the brokers: `brokers` plus the kafkajs client options that matter for a
+ * connection (TLS, SASL, timeouts).
+ *
+ * @example
+ * ```ts
+ * const conn: KafkaConnection = { brokers: ['127.0.0.1:9092'], ssl: true, sasl: { mechanism: 'plain', username: 'u', password: 'p' } };
+ * ```
+ * @category Connectors
+ */
+export interface KafkaConnection {
+  /** Bootstrap brokers, `host:port`. */
+  readonly brokers: readonly string[];
+  /** Client id shown in broker logs and quotas (default `sluice`). */
+  readonly clientId?: string;
+  /** TLS: `true` or Node TLS options. */
+  readonly ssl?: boolean | ConnectionOptions;
+  /** SASL authentication (plain, scram-sha-256/512, aws, oauthbearer), as kafkajs takes it. */
+  readonly sasl?: SASLOptions;
+  /** Milliseconds to wait for a TCP connection (default 3000). */
+  readonly connectionTimeout?: number;
+  /** Milliseconds to wait for a request's answer (default 30000). */
+  readonly requestTimeout?: number;
+  /** How long the job waits for the brokers at start before it fails (default 15000 ms). */
+  readonly startupTimeoutMs?: number;
+}
+
+/** A record as fetched: kafkajs's decoded message. */
+interface RawMessage {
+  readonly offset: string;
+  readonly timestamp: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers?: Record<string, Buffer | Buffer[] | undefined>;
+  readonly isControlRecord?: boolean;
+}
+
+/** One fetched record. */
+export interface FetchedRecord {
+  readonly offset: number;
+  readonly timestamp: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Record<string, Buffer | Buffer[] | undefined>;
+}
+
+/** A topic partition. */
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** kafkajs's internal cluster, as far as this module uses it. */
+interface Cluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  addMultipleTargetTopics(topics: string[]): Promise<void>;
+  refreshMetadata(): Promise<void>;
+  findTopicPartitionMetadata(topic: string): Array<{ partitionId: number; leader: number }>;
+  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
+  findBroker(q: { nodeId: string }): Promise<Broker>;
+  findGroupCoordinator(q: { groupId: string }): Promise<Broker>;
+  fetchTopicsOffset(topics: Array<{ topic: string; partitions: Array<{ partition: number }>; fromBeginning?: boolean; fromTimestamp?: number }>): Promise<Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>>;
+}
+interface Broker {
+  fetch(req: { replicaId?: number; isolationLevel: number; maxWaitTime: number; minBytes: number; maxBytes: number; topics: Array<{ topic: string; partitions: Array<{ partition: number; fetchOffset: string; maxBytes: number }> }> }): Promise<{ responses: Array<{ topicName: string; partitions: Array<{ partition: number; errorCode: number; highWatermark: string; messages: RawMessage[] }> }> }>;
+  offsetCommit(req: { groupId: string; groupGenerationId: number; memberId: string; topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> }): Promise<unknown>;
+}
+
+const PRIVATE_CLUSTER = 'private:Kafka:createCluster';
+
+/** The kafkajs client for `conn` (kafkajs's own logging off: sluice reports what matters). */
+export function kafkaClient(conn: KafkaConnection, retry: KafkaConfig['retry'] = { initialRetryTime: 100, maxRetryTime: 5000, retries: 20 }): KafkaClient {
+  if (!Array.isArray(conn.brokers) || conn.brokers.length === 0 || conn.brokers.some((b) => typeof b !== 'string' || !/^[^:\s]+:\d+$/.test(b))) {
+    throw new RuntimeError(`Kafka: brokers must be a non-empty list of host:port, got ${JSON.stringify(conn.brokers)}`, {}, "pass { brokers: ['127.0.0.1:9092'] }");
+  }
+  const config: KafkaConfig = {
+    brokers: [...conn.brokers],
+    clientId: conn.clientId ?? 'sluice',
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: conn.connectionTimeout ?? 3000,
+    requestTimeout: conn.requestTimeout ?? 30_000,
+    // By default a broker restart is retried with backoff for about a minute before a request fails.
+    retry,
+    ...(conn.ssl !== undefined ? { ssl: conn.ssl } : {}),
+    ...(conn.sasl !== undefined ? { sasl: conn.sasl } : {}),
+  };
+  return new Kafka(config);
+}
+
+/** The address list as people write it, for messages. */
+export function where(conn: KafkaConnection): string {
+  return conn.brokers.join(',');
+}
+
+/** Retries `f` until it succeeds or `timeoutMs` passes; then throws what `fail` makes of the last error. */
+async function within<T>(timeoutMs: number, f: () => Promise<T>, fail: (e: Error) => Error): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let wait = 100;
+  for (;;) {
+    try {
+      return await f();
+    } catch (e) {
+      if (Date.now() + wait > deadline) throw fail(e as Error);
+      await new Promise((r) => setTimeout(r, wait));
+      wait = Math.min(wait * 2, 2000);
+    }
+  }
+}
+
+/**
+ * A connection to the cluster for one source or sink: metadata, offsets, exact-range fetches,
+ * group offset commits. `open` fails after a bounded wait with one line naming the brokers.
+ */
+export class KafkaLink {
+  private uncommitted?: Cluster;
+
+  private constructor(
+    readonly conn: KafkaConnection,
+    readonly client: KafkaClient,
+    private readonly cluster: Cluster,
+    readonly admin: kafkajs.Admin,
+    private readonly operator: string,
+    private readonly makeCluster: (o: object) => Cluster,
+  ) {}
+
+  /** Connects, waiting at most `conn.startupTimeoutMs` (default 15 s) for a broker to answer. */
+  static async open(conn: KafkaConnection, operator: string, isolation: 'read_committed' | 'read_uncommitted' = 'read_committed'): Promise<KafkaLink> {
+    const client = kafkaClient(conn);
+    const make = (client as unknown as Record<symbol, unknown>)[Object.getOwnPropertySymbols(client).find((s) => s.description === PRIVATE_CLUSTER)!] as (o: object) => Cluster;
+    const cluster = make({ allowAutoTopicCreation: false, isolationLevel: isolation === 'read_committed' ? 1 : 0, metadataMaxAge: 30_000 });
+    const admin = client.admin();
+    const timeout = conn.startupTimeoutMs ?? 15_000;
+    // Probe with a client that does not retry on its own, so the wait stays bounded.
+    const probe = kafkaClient({ ...conn, connectionTimeout: Math.min(conn.connectionTimeout ?? 3000, timeout) }, { retries: 0 }).admin();
+    await within(timeout, async () => {
+      try {
+        await probe.connect();
+        await probe.describeCluster();
+      } finally {
+        await probe.disconnect().catch(() => {});
+      }
+    }, (e) => new RuntimeError(`${operator}: cannot reach Kafka at ${where(conn)} within ${timeout} ms: ${e.message}`, { operator, location: where(conn) }, 'start the broker (npm run kafka:up) or fix brokers'));
+    await admin.connect();
+    await cluster.connect();
+    return new KafkaLink(conn, client, cluster, admin, operator, make);
+  }
+
+  /** Fails with one line naming the first topic of `topics` that does not exist. */
+  async requireTopics(topics: readonly string[]): Promise<void> {
+    const existing = new Set(await this.admin.listTopics());
+    for (const t of topics) {
+      if (!existing.has(t)) {
+        throw new RuntimeError(`${this.operator}: Kafka topic "${t}" does not exist at ${where(this.conn)}`, { operator: this.operator, location: t }, `create it first (kafka-topics.sh --create --topic ${t}) or let the broker auto-create topics`);
+      }
+    }
+  }
+
+  /** The topics whose names match `pattern`. */
+  async topicsMatching(pattern: RegExp): Promise<string[]> {
+    return (await this.admin.listTopics()).filter((t) => !t.startsWith('__') && pattern.test(t)).sort();
+  }
+
+  /** Every partition of `topics`, fresh from the brokers (new partitions show up here). */
+  async partitions(topics: readonly string[]): Promise<TopicPartition[]> {
+    await this.cluster.addMultipleTargetTopics([...topics]);
+    await this.cluster.refreshMetadata();
+    return topics.flatMap((topic) => this.cluster.findTopicPartitionMetadata(topic).map((p) => ({ topic, partition: p.partitionId })).sort((a, b) => a.partition - b.partition));
+  }
+
+  /**
+   * Offsets of `parts`: `latest` (the last stable offset under read_committed, else the high
+   * watermark; with `highWatermark` always the latter), `earliest`, or the first offset
+   * whose timestamp is at or after `timestamp`.
+   */
+  async offsets(parts: readonly TopicPartition[], at: 'latest' | 'earliest' | { timestamp: number }, highWatermark = false): Promise<Map<string, number>> {
+    const byTopic = new Map<string, number[]>();
+    for (const p of parts) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+    let cluster = this.cluster;
+    await cluster.addMultipleTargetTopics([...byTopic.keys()]);
+    if (highWatermark) {
+      if (!this.uncommitted) {
+        this.uncommitted = this.makeCluster({ allowAutoTopicCreation: false, isolationLevel: 0, metadataMaxAge: 30_000 });
+        await this.uncommitted.connect();
+      }
+      cluster = this.uncommitted;
+      await cluster.addMultipleTargetTopics([...byTopic.keys()]);
+    }
+    const res = await cluster.fetchTopicsOffset([...byTopic].map(([topic, ps]) => ({
+      topic,
+      partitions: ps.map((partition) => ({ partition })),
+      ...(typeof at === 'object' ? { fromTimestamp: at.timestamp } : { fromBeginning: at === 'earliest' }),
+    })));
+    const out = new Map<string, number>();
+    for (const t of res) for (const p of t.partitions) out.set(tpKey(t.topic, p.partition), Number(p.offset));
+    if (typeof at === 'object') {
+      // No record at or after the timestamp: -1, i.e. start at the end.
+      const ends = [...out].filter(([, o]) => o < 0);
+      if (ends.length) {
+        const latest = await this.offsets(ends.map(([k]) => parseTp(k)), 'latest');
+        for (const [k, o] of latest) out.set(k, o);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Every record of each range `[from, until)` (a fixed range: what lies beyond `until` is
+   * not returned). Control records and, under read_committed, aborted transactions are left
+   * out, so a range may yield fewer records than `until - from`.
+   */
+  async fetchRanges(ranges: ReadonlyArray<TopicPartition & { from: number; until: number }>, isolation: 'read_committed' | 'read_uncommitted'): Promise<Map<string, FetchedRecord[]>> {
+    const out = new Map<string, FetchedRecord[]>();
+    const next = new Map<string, number>();
+    await this.cluster.addMultipleTargetTopics([...new Set(ranges.map((r) => r.topic))]);
+    for (const r of ranges) {
+      out.set(tpKey(r.topic, r.partition), []);
+      if (r.until > r.from) next.set(tpKey(r.topic, r.partition), r.from);
+    }
+    const until = new Map(ranges.map((r) => [tpKey(r.topic, r.partition), r.until]));
+    let stalls = 0;
+    while (next.size) {
+      // Group what is left by leader.
+      const byLeader = new Map<string, Map<string, number[]>>();
+      for (const k of next.keys()) {
+        const { topic, partition } = parseTp(k);
+        const leaders = this.cluster.findLeaderForPartitions(topic, [partition]);
+        const leader = Object.keys(leaders)[0];
+        if (leader === undefined) { await this.cluster.refreshMetadata(); continue; }
+        const m = byLeader.get(leader) ?? new Map<string, number[]>();
+        m.set(topic, [...(m.get(topic) ?? []), partition]);
+        byLeader.set(leader, m);
+      }
+      let progressed = false;
+      await Promise.all([...byLeader].map(async ([nodeId, topics]) => {
+        const broker = await this.cluster.findBroker({ nodeId });
+        const res = await broker.fetch({
+          isolationLevel: isolation === 'read_committed' ? 1 : 0,
+          maxWaitTime: 100,
+          minBytes: 1,
+          maxBytes: 32 << 20,
+          topics: [...topics].map(([topic, ps]) => ({ topic, partitions: ps.map((partition) => ({ partition, fetchOffset: String(next.get(tpKey(topic, partition))), maxBytes: 8 << 20 })) })),
+        });
+        for (const t of res.responses) {
+          for (const p of t.partitions) {
+            const k = tpKey(t.topicName, p.partition);
+            const from = next.get(k);
+            if (from === undefined) continue;
+            const end = until.get(k)!;
+            const batch = new Batch(t.topicName, String(from), p);
+            const raw = batch.messagesWithinOffset;
+            if (!raw.length) continue;
+            progressed = true;
+            const list = out.get(k)!;
+            for (const m of batch.messages) {
+              const o = Number(m.offset);
+              if (o >= end) break;
+              list.push({ offset: o, timestamp: Number(m.timestamp), key: m.key, value: m.value, headers: m.headers ?? {} });
+            }
+            const after = Number(raw[raw.length - 1].offset) + 1;
+            if (after >= end) next.delete(k); else next.set(k, after);
+          }
+        }
+      }));
+      if (!progressed) {
+        // Nothing came back: the records may be gone (retention, compaction at the tail) or a leader moved.
+        if (++stalls > 50) {
+          const [k, o] = [...next][0];
+          throw new RuntimeError(`${this.operator}: Kafka ${k} returns no records at offset ${o} although the range ends at ${until.get(k)}`, { operator: this.operator, location: k });
+        }
+        await this.cluster.refreshMetadata();
+        await new Promise((r) => setTimeout(r, 20 * stalls));
+      } else stalls = 0;
+    }
+    return out;
+  }
+
+  /**
+   * Commits `offsets` (next offset to read, per partition) to consumer group `groupId` as a
+   * simple consumer (generation -1): no group membership, so tools such as
+   * kafka-consumer-groups.sh show the job's lag.
+   */
+  async commitGroup(groupId: string, offsets: ReadonlyMap<string, number>): Promise<void> {
+    const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+    for (const [k, o] of offsets) {
+      const { topic, partition } = parseTp(k);
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition, offset: String(o) }]);
+    }
+    const coordinator = await this.cluster.findGroupCoordinator({ groupId });
+    await coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) });
+  }
+
+  /** A producer on this link's client. */
+  producer(config: ProducerConfig): Producer {
+    return this.client.producer(config);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.admin.disconnect(), this.cluster.disconnect(), this.uncommitted?.disconnect()]);
+  }
+}
+
+/** `topic:partition`, the key of a topic partition in maps and positions. */
+export function tpKey(topic: string, partition: number): string {
+  return `${topic}:${partition}`;
+}
+
+/** The inverse of {@link tpKey} (topic names may not contain ':'). */
+export function parseTp(k: string): TopicPartition {
+  const i = k.lastIndexOf(':');
+  return { topic: k.slice(0, i), partition: Number(k.slice(i + 1)) };
+}

@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import kafkajs, { type Admin, type IHeaders } from 'kafkajs';
+import { afterAll, describe, inject } from 'vitest';
+
+const { Kafka, logLevel } = kafkajs;
+
+/** The test broker's bootstrap address ('' when the Kafka tests skip). */
+export const bootstrap = inject('kafkaBootstrap');
+const skip = inject('kafkaSkip');
+
+/** `describe` for tests against the broker: skipped (with the reason in its name) when there is none. */
+export function kafkaDescribe(name: string, fn: () => void): void {
+  if (skip) describe.skip(`${name} (skipped: ${skip})`, fn);
+  else describe(name, fn);
+}
+
+const kafka = new Kafka({ brokers: [bootstrap || '127.0.0.1:9'], clientId: 'sluice-tests', logLevel: logLevel.NOTHING });
+let adminClient: Admin | undefined;
+
+/** A connected admin client, closed after the test file. */
+export async function admin(): Promise<Admin> {
+  if (!adminClient) {
+    adminClient = kafka.admin();
+    await adminClient.connect();
+  }
+  return adminClient;
+}
+
+afterAll(async () => {
+  await adminClient?.disconnect();
+  adminClient = undefined;
+  await producerClient?.disconnect();
+  producerClient = undefined;
+});
+
+/** A random topic name, unique per call. */
+export function topicName(prefix = 't'): string {
+  return `${prefix}-${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Creates a fresh topic with `partitions` partitions and waits until each has a leader
+ * (kafkajs's `waitForLeaders` can throw while KRaft metadata lags; KAFKA.md pitfall 1).
+ */
+export async function freshTopic(partitions = 1, configEntries: { name: string; value: string }[] = [], name = topicName()): Promise<string> {
+  const a = await admin();
+  try {
+    await a.createTopics({ topics: [{ topic: name, numPartitions: partitions, configEntries }], waitForLeaders: false });
+  } catch (e) {
+    if (!/already exists/i.test((e as Error).message)) throw e;
+  }
+  for (let i = 0; ; i++) {
+    try {
+      const md = await a.fetchTopicMetadata({ topics: [name] });
+      const ps = md.topics[0]?.partitions ?? [];
+      if (ps.length === partitions && ps.every((p) => p.leader >= 0)) return name;
+    } catch (e) {
+      if (i > 100) throw e;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+let producerClient: kafkajs.Producer | undefined;
+
+/** One record to produce. */
+export interface Out {
+  readonly key?: string | Buffer | null;
+  readonly value: string | Buffer | null;
+  readonly partition?: number;
+  readonly timestamp?: string;
+  readonly headers?: IHeaders;
+}
+
+/** Drops the shared producer (its metadata would not know partitions added since). */
+export async function resetProducer(): Promise<void> {
+  await producerClient?.disconnect();
+  producerClient = undefined;
+}
+
+/** Produces `messages` to `topic` (idempotent, acks=all). */
+export async function produce(topic: string, messages: Out[]): Promise<void> {
+  if (!producerClient) {
+    producerClient = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producerClient.connect();
+  }
+  for (let i = 0; i < messages.length; i += 1000) {
+    await producerClient.send({ topic, acks: -1, messages: messages.slice(i, i + 1000) });
+  }
+}
+
+/** A record read back. */
+export interface In {
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly headers: IHeaders;
+}
+
+/**
+ * Every record of `topic` up to its current end, read `read_committed` (what a downstream
+ * consumer sees: aborted transactions and control records left out), in partition then
+ * offset order.
+ */
+export async function readAll(topic: string): Promise<In[]> {
+  const a = await admin();
+  const ends = await a.fetchTopicOffsets(topic);
+  const want = new Map(ends.map((e) => [e.partition, Number(e.high)]));
+  const out: In[] = [];
+  if ([...want.values()].every((h) => h === 0)) return out;
+  const consumer = kafka.consumer({ groupId: topicName('read'), readUncommitted: false, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  const reached = new Set<number>();
+  for (const [p, h] of want) if (h === 0) reached.add(p);
+  await new Promise<void>((resolve, reject) => {
+    consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) {
+          out.push({ partition: batch.partition, offset: Number(m.offset), key: m.key?.toString() ?? null, value: m.value, headers: m.headers ?? {} });
+        }
+        // The last stable offset may stop short of the high watermark (an open or aborted transaction's markers).
+        const next = Number(batch.lastOffset()) + 1;
+        if (next >= want.get(batch.partition)! || Number(batch.highWatermark) <= next) reached.add(batch.partition);
+        if (reached.size === want.size) resolve();
+      },
+    }).catch(reject);
+  });
+  await consumer.disconnect();
+  return out.sort((x, y) => x.partition - y.partition || x.offset - y.offset);
+}
+
+/** The values of `readAll(topic)` as UTF-8 text. */
+export async function readValues(topic: string): Promise<string[]> {
+  return (await readAll(topic)).map((r) => r.value?.toString() ?? '');
+}
