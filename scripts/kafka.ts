@@ -3,7 +3,7 @@
  * Kafka broker (see kafka/broker.ts). `up` prints the bootstrap address on stdout (and keeps it
  * in .tmp/kafka/broker.json); `down` stops the broker and removes its data.
  */
-import { down, resolveJars, runningBroker, up } from '../kafka/broker.js';
+import { down, resolveJars, restart, runningBroker, up } from '../kafka/broker.js';
 
 const cmd = process.argv[2];
 try {
@@ -20,6 +20,14 @@ try {
       process.stderr.write(s ? `kafka: stopped the broker at ${s.bootstrap} (pid ${s.pid})\n` : 'kafka: no broker was running\n');
       break;
     }
+    case 'restart': {
+      // Stops the running broker, waits the given ms, starts it again on the same ports and data (fault tests).
+      const s = runningBroker();
+      if (!s) throw new Error('no broker is running (npm run kafka:up)');
+      const next = await restart(s, Number(process.argv[3] ?? 0));
+      process.stderr.write(`kafka: restarted the broker at ${next.bootstrap} (pid ${next.pid})\n`);
+      break;
+    }
     case 'resolve':
       process.stdout.write(`${resolveJars()}\n`);
       break;
@@ -30,7 +38,7 @@ try {
       break;
     }
     default:
-      throw new Error(`usage: tsx scripts/kafka.ts up|down|resolve|address (got ${cmd ?? 'nothing'})`);
+      throw new Error(`usage: tsx scripts/kafka.ts up|down|restart [pause ms]|resolve|address (got ${cmd ?? 'nothing'})`);
   }
 } catch (e) {
   process.stderr.write(`kafka: ${(e as Error).message}\n`);

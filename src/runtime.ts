@@ -45,6 +45,12 @@ export interface RunOptions {
   maxBatchSize?: number;
   /** Stop after this many batches (default: when every bounded source is drained). */
   numBatches?: number;
+  /**
+   * Replace what an earlier run left in the file sinks' directories and the dead-letter
+   * file (default false: such a run is refused before it starts, unless it resumes the
+   * checkpoint that wrote them).
+   */
+  overwrite?: boolean;
   /** Abort to stop the job after the current batch. */
   signal?: AbortSignal;
   /** Number of partitions for partition-aware operators (default 1). */

@@ -10,6 +10,7 @@ import type { Bindings } from '../../src/dsl/graph.js';
 import { RuntimeError } from '../../src/errors.js';
 import type { DeadLetter, SinkWriter } from '../../src/io/connector.js';
 import { defaultDeadLetters } from '../../src/io/dead-letters.js';
+import { claimOutputs } from '../../src/io/claim-outputs.js';
 import type { Plan } from '../../src/ir/plan.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,6 +73,7 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
   if (!Number.isInteger(workers) || workers < 1) throw new RuntimeError(`workers must be a positive integer, got ${opts.workers}`, {}, 'pass { workers: 2 }');
   const physical = planPhysical(plan, { partitions: opts.partitions ?? workers });
   const checkpoints = opts.checkpointDir !== undefined ? Checkpoints.open(resolve(opts.checkpointDir), plan, physical.planHash) : undefined;
+  claimOutputs(plan, bindings, { overwrite: opts.overwrite, checkpointDir: checkpoints?.dir });
   let last: Omit<Commit, 'committedAt'> | undefined = checkpoints?.lastCommit;
   if (last?.complete) {
     debug({}, `checkpoint ${checkpoints!.dir}: the job completed at batch ${last.t}; nothing to do`);

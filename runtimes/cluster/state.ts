@@ -14,7 +14,8 @@
  * | then | the body: one section per key group with entries, and the `rest` section |
  *
  * A key group's section is three wire-codec buffers, each preceded by its length (uint32
- * LE): the `[key, meta]` pairs, the state values (under the declared state schema, or
+ * LE): the `[key, meta, place]` triples (place: the key's place in the partition's map
+ * order, −1 for a key a delta updated in place), the state values (under the declared state schema, or
  * inferred and widened), and the removed keys (a delta only). A buffer carries its Avro
  * schema when it is the first of its schema in the file (the header lists which sections
  * carry schemas, so a reader of some key groups reads those too). The `rest` section is one
@@ -127,7 +128,7 @@ export function encodeSegment(
   const groups: Array<readonly [number, number, number, number, boolean]> = [];
   for (const g of [...byGroup.keys()].sort((a, b) => a - b)) {
     const { entries, removed } = byGroup.get(g)!;
-    const kb = codecs.keys.encode(entries.map((e) => [e[0], e[2], e[3] === true]));
+    const kb = codecs.keys.encode(entries.map((e) => [e[0], e[2], e[4] ?? -1]));
     const sb = codecs.states.encode(entries.map((e) => e[1]));
     const rb = codecs.removed.encode(removed);
     const section = Buffer.concat([u32(kb.length), kb, u32(sb.length), sb, u32(rb.length), rb]);
@@ -206,11 +207,13 @@ export class SegmentFile {
         const b = this.read(fd, [off, len, crc], `key group ${g}`);
         let p = 0;
         const next = (): Buffer => { const n = b.readUInt32LE(p); const x = b.subarray(p + 4, p + 4 + n); p += 4 + n; return x; };
-        const keys = codecs.keys.decode(next()) as Array<[unknown, unknown, boolean?]>;
+        const keys = codecs.keys.decode(next()) as Array<[unknown, unknown, number]>;
         const states = codecs.states.decode(next());
         const removed = codecs.removed.decode(next());
         if (keys.length !== states.length) throw new Error(`key group ${g}: ${keys.length} keys but ${states.length} states`);
-        if (mine) groups.set(g, { entries: keys.map(([k, meta, ins], i) => [k, states[i], meta, ins === true] as const), removed });
+        // An entry of a delta with a place was inserted since the previous segment.
+        const delta = this.header.delta;
+        if (mine) groups.set(g, { entries: keys.map(([k, meta, place], i) => (place >= 0 ? [k, states[i], meta, delta, place] as const : [k, states[i], meta, false] as const)), removed });
       }
       const [[shared, local]] = codecs.rest.decode(this.read(fd, this.header.rest, 'shared state')) as Array<[unknown, unknown]>;
       return { groups, shared, local };
@@ -232,11 +235,15 @@ export function restoreState(node: string, chains: ReadonlyArray<readonly Segmen
   // Per key group: the full segment's entries, and the deltas after it folded into one net
   // change per key (in order), applied in one pass over the full entries.
   const base = new Map<number, KeyedEntry[]>();
+  /** The key groups each chain restored. */
+  const byChain: Array<Set<number>> = [];
   const net = new Map<number, KeyMap<KeyedEntry | typeof REMOVED>>();
   let shared: unknown;
   let local: unknown;
   for (const chain of chains) {
     const codecs = new SegmentCodecs(node, schema);
+    const mine = new Set<number>();
+    byChain.push(mine);
     for (const f of chain) {
       const h = f.header;
       if (h.hasLocal && h.partitions !== partitions) {
@@ -247,6 +254,7 @@ export function restoreState(node: string, chains: ReadonlyArray<readonly Segmen
       let part: ReturnType<SegmentFile['load']>;
       try { part = f.load(codecs, want); } catch (e) { throw new CorruptSegment(f.path, (e as Error).message); }
       for (const [g, { entries, removed }] of part.groups) {
+        mine.add(g);
         if (!h.delta) { base.set(g, entries); continue; }
         let m = net.get(g);
         if (!m) net.set(g, (m = new KeyMap()));
@@ -254,25 +262,32 @@ export function restoreState(node: string, chains: ReadonlyArray<readonly Segmen
         for (const e of entries) {
           const before = m.get(e[0]);
           if (e[3]) m.delete(e[0]);
-          // An update of a key inserted by an earlier delta is still an insertion (appended).
-          m.set(e[0], !e[3] && before !== undefined && before !== REMOVED && before[3] ? [e[0], e[1], e[2], true] : e);
+          // An update of a key inserted by an earlier delta is still that insertion (its place).
+          m.set(e[0], !e[3] && before !== undefined && before !== REMOVED && before[3] ? [e[0], e[1], e[2], true, before[4]] : e);
         }
       }
       if (h.partition === 0) shared = part.shared;
       if (h.partition === partition) local = part.local;
     }
   }
+  // Each chain's entries in their places (the writer's map order), chain after chain.
   const keyed: KeyedEntry[] = [];
-  for (const g of [...new Set([...base.keys(), ...net.keys()])].sort((a, b) => a - b)) {
-    const m = net.get(g);
-    const entries = base.get(g) ?? [];
-    if (!m) { for (const e of entries) keyed.push(e); continue; }
-    for (const e of entries) {
-      const c = m.get(e[0]);
-      if (c === undefined) keyed.push(e);
-      else if (c !== REMOVED && !c[3]) { keyed.push(c); m.delete(e[0]); }
+  for (const chainGroups of byChain) {
+    const placed: KeyedEntry[] = [];
+    const unplaced: KeyedEntry[] = [];
+    const put = (e: KeyedEntry, place: number | undefined) => { if (place === undefined || place < 0) unplaced.push(e); else placed[place] = e; };
+    for (const g of chainGroups) {
+      const m = net.get(g);
+      const entries = base.get(g) ?? [];
+      for (const e of entries) {
+        const c = m?.get(e[0]);
+        if (c === undefined) put(e, e[4]);
+        else if (c !== REMOVED && !c[3]) { put([c[0], c[1], c[2]], e[4]); m!.delete(e[0]); }
+      }
+      if (m) for (const { value: c } of m.values()) if (c !== REMOVED && c[3]) put(c, c[4]);
     }
-    for (const { value: c } of m.values()) if (c !== REMOVED && c[3]) keyed.push(c);
+    for (const e of placed) if (e !== undefined) keyed.push(e);
+    for (const e of unplaced) keyed.push(e);
   }
   return { keyed, shared, local };
 }

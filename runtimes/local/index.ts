@@ -3,6 +3,7 @@ import type { Bindings } from '../../src/dsl/graph.js';
 import { NODE_KINDS } from '../../src/ir/nodes.js';
 import type { Plan } from '../../src/ir/plan.js';
 import type { RunOptions, RunResult, Runtime } from '../../src/runtime.js';
+import { claimOutputs } from '../../src/io/claim-outputs.js';
 import { Engine } from './engine.js';
 import { pacingOf } from './pacing.js';
 
@@ -17,6 +18,7 @@ interface Step { readonly index: number; readonly time: number; readonly end: bo
 export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions, scheduler: SchedulerLike = asyncScheduler): Promise<RunResult> {
   const interval = plan.batchIntervalMs;
   const { pace, zeroTime } = pacingOf(bindings, opts, interval, scheduler.now());
+  claimOutputs(plan, bindings, { overwrite: opts.overwrite });
   const engine = new Engine(plan, bindings, {
     zeroTime,
     maxBatchSize: opts.maxBatchSize ?? 100_000,

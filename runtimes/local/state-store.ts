@@ -16,11 +16,12 @@ type Change = (typeof Change)[keyof typeof Change];
 
 /**
  * One keyed entry of a snapshot: the key, its state value (what a declared state schema
- * describes), the executor's bookkeeping for the key (last update time, …) and, in a delta,
- * whether the key was (re)inserted since the last snapshot, so a restore appends it at the
- * end as the live map did.
+ * describes), the executor's bookkeeping for the key (last update time, …), in a delta
+ * whether the key was (re)inserted since the last snapshot, and its place in the map's order
+ * (in a full snapshot every key's; in a delta an inserted key's, after every earlier one), so
+ * a restore rebuilds the map in the order an uninterrupted run has it.
  */
-export type KeyedEntry = readonly [key: unknown, state: unknown, meta?: unknown, inserted?: boolean];
+export type KeyedEntry = readonly [key: unknown, state: unknown, meta?: unknown, inserted?: boolean, place?: number];
 
 /** The changes since the last snapshot: entries to upsert (in the order to apply), keys to remove. */
 export interface KeyedDelta {
@@ -43,6 +44,8 @@ export interface KeyedDelta {
  */
 export class KeyedStateStore<V> extends KeyMap<V> {
   private dirty: Map<KeyId, Change> | undefined;
+  /** The place the next inserted key gets in snapshots (after every key of the last full one). */
+  private nextPlace = 0;
   /** The original keys of removed ones (a KeyId of a tuple key is its JSON text). */
   private removedKeys = new Map<KeyId, unknown>();
 
@@ -92,10 +95,12 @@ export class KeyedStateStore<V> extends KeyMap<V> {
     this.dirty = new Map();
     this.removedKeys.clear();
     const out: KeyedEntry[] = [];
+    let i = 0;
     for (const e of this.m.values()) {
       const [s, meta] = this.parts(e.value);
-      out.push([e.key, s, meta]);
+      out.push([e.key, s, meta, false, i++]);
     }
+    this.nextPlace = i;
     return out;
   }
 
@@ -112,7 +117,7 @@ export class KeyedStateStore<V> extends KeyMap<V> {
       const e = this.m.get(id);
       if (c === Change.Removed || !e) { removed.push(removedKeys.get(id)); continue; }
       const [s, meta] = this.parts(e.value);
-      upserts.push([e.key, s, meta, c === Change.Inserted]);
+      upserts.push(c === Change.Inserted ? [e.key, s, meta, true, this.nextPlace++] : [e.key, s, meta, false]);
     }
     return { upserts, removed };
   }

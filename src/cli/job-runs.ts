@@ -21,7 +21,8 @@ export type RunPolicy =
   /** Do not run it (`explain`): it resolves at once with empty metrics. */
   | { readonly mode: 'explain' };
 
-const NOT_RUN: RunResult = { metrics: { batches: 0, records: {}, deadLetters: 0, lateRecords: 0 } };
+/** What a run that `explain` skipped resolves with (a fresh object each time: the job may keep it). */
+const notRun = (): RunResult => ({ metrics: { batches: 0, records: {}, deadLetters: 0, lateRecords: 0 } });
 
 /**
  * Wraps `Pipeline.prototype.run` until `restore()`; returns the runs the job starts and the
@@ -34,7 +35,7 @@ export function watchJobRuns(policy: RunPolicy, beforeRun: () => void = () => {}
   Pipeline.prototype.run = function (this: Pipeline, opts: RunOptions = {}): Promise<RunResult> {
     beforeRun();
     let result: Promise<RunResult>;
-    if (policy.mode === 'explain') result = Promise.resolve(NOT_RUN);
+    if (policy.mode === 'explain') result = Promise.resolve(notRun());
     else {
       const signal = opts.signal ? AbortSignal.any([opts.signal, policy.signal]) : policy.signal;
       result = run.call(this, { ...opts, ...policy.options, signal });

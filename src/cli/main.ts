@@ -57,6 +57,7 @@ interface RunFlags {
   runtime?: string;
   workers?: number;
   checkpointDir?: string;
+  overwrite?: boolean;
 }
 
 function summary(pipeline: Pipeline, result: RunResult, ms: number, stopped: boolean): string {
@@ -86,6 +87,7 @@ async function runCommand(job: string, flags: RunFlags, args: readonly string[])
     maxBatchSize: flags.maxBatchSize,
     workers: flags.workers,
     checkpointDir: flags.checkpointDir === undefined ? undefined : resolve(flags.checkpointDir),
+    overwrite: flags.overwrite,
   };
   for (const k of Object.keys(opts) as (keyof RunOptions)[]) if (opts[k] === undefined) delete opts[k];
 
@@ -157,6 +159,7 @@ function program(done: (code: number) => void, args: readonly string[]): Command
     .option('--runtime <name>', "runtime to run on: 'local' (default) or 'cluster'")
     .option('--workers <n>', 'cluster runtime: number of worker processes', integer(1))
     .option('--checkpoint-dir <dir>', 'cluster runtime: where checkpoints are kept')
+    .option('--overwrite', 'replace the output an earlier run left in the file sinks\' directories and the dead-letter file (else such a run is refused)')
     .addHelpText('after', `\n${JOB_MODULE_HELP}\n\nPrints the job's sink output; at the end a one-line summary (batches, records read, dead letters,\nlate records) on stderr. SIGINT or SIGTERM stops the run after the current batch (exit code 0).\n\nExamples:\n  sluice run examples/word-count.ts --batches 5\n  sluice run job.ts --runtime cluster --workers 4 -- in.txt   # the job's process.argv.slice(2) is ['in.txt']`)
     .action(async (job: string, flags: RunFlags) => done(await runCommand(job, flags, args)));
 

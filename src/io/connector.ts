@@ -119,4 +119,21 @@ export interface Sink<in T> {
   };
   /** Opens the sink for one run. */
   open(ctx: SinkContext): SinkWriter<T>;
+  /**
+   * Called once before a run starts, in the process that runs the job: a sink whose output
+   * outlives the run (files) refuses output an earlier run left there, unless the run
+   * overwrites it or resumes the checkpoint that wrote it.
+   */
+  claim?(ctx: ClaimContext): void;
+}
+
+/**
+ * What a sink is told before a run starts, to decide whether it may write where it writes.
+ * @category Connectors
+ */
+export interface ClaimContext extends SinkContext {
+  /** Replace what an earlier run left (`--overwrite`, `overwrite: true`). */
+  readonly overwrite: boolean;
+  /** The run's checkpoint directory (absolute), when it keeps one: output it wrote may be resumed. */
+  readonly checkpointDir?: string;
 }

@@ -1,11 +1,13 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { appendFileSync, mkdirSync, statSync, truncateSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { claimExisting } from './claim.js';
 import type { Plan } from '../ir/plan.js';
 import type { DeadLetter, Sink } from './connector.js';
 
 /**
  * Dead letters appended as JSON lines to `path`, one object per rejected record with
- * exactly the fields `origin`, `reason`, `raw` (the input as text) and `batchTime`, e.g.
+ * exactly the fields `origin`, `reason`, `raw` (the input as text; for input that is not
+ * valid UTF-8, its bytes in base64, and the reason says so) and `batchTime`, e.g.
  * `{"origin":"data/r.jsonl:3","reason":"invalid JSON: …","raw":"{oops","batchTime":1000}`.
  * Each batch's dead letters are appended in one write.
  *
@@ -19,6 +21,13 @@ import type { DeadLetter, Sink } from './connector.js';
 export function deadLetterFile(path: string): Sink<DeadLetter> {
   return {
     spec: { type: 'deadLetterFile', path },
+    claim(ctx) {
+      let size = 0;
+      try { size = statSync(path).size; } catch { /* absent */ }
+      if (size === 0 && ctx.checkpointDir === undefined) return;
+      mkdirSync(dirname(path), { recursive: true });
+      claimExisting(ctx, 'the dead-letter file', path, join(dirname(path), `.${basename(path)}.checkpoint`), size > 0, () => truncateSync(path, 0));
+    },
     open() {
       mkdirSync(dirname(path), { recursive: true });
       return {

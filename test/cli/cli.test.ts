@@ -130,35 +130,28 @@ describe.concurrent('job arguments, flags that cannot apply, jobs that run thems
     expect(JSON.parse(r.stdout)).toMatchObject({ name: 'args' });
   });
 
-  it('an argument without -- is a usage error that says where job arguments go', async () => {
-    const r = await sluice(['run', fixture('args.ts'), 'in.txt']);
+  /** Exit code 2, nothing on stdout, exactly `message` on stderr. */
+  const usage = async (args: string[], message: string) => {
+    const r = await sluice(args);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe("sluice: too many arguments for 'run'. Expected 1 argument but got 2: arguments for the job go after -- (see sluice run --help)\n");
-  });
+    expect(r.stderr).toBe(`sluice: ${message}\n`);
+  };
 
-  it('--workers without --runtime cluster is a usage error naming the flag', async () => {
-    const r = await sluice(['run', fixture('word-count.ts'), '--workers', '2']);
-    expect(r.code).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('sluice: --workers applies to the cluster runtime only: add --runtime cluster (see sluice run --help)\n');
-  });
+  it('an argument without -- is a usage error that says where job arguments go', () =>
+    usage(['run', fixture('args.ts'), 'in.txt'], "too many arguments for 'run'. Expected 1 argument but got 2: arguments for the job go after -- (see sluice run --help)"));
+
+  it('--workers without --runtime cluster is a usage error naming the flag', () =>
+    usage(['run', fixture('word-count.ts'), '--workers', '2'], '--workers applies to the cluster runtime only: add --runtime cluster (see sluice run --help)'));
 
   it('--checkpoint-dir without --runtime cluster is a usage error, and nothing is written', async () => {
     const dir = join(tmpdir(), `sluice-cli-ckpt-${process.pid}`);
-    const r = await sluice(['run', fixture('word-count.ts'), '--checkpoint-dir', dir, '--runtime', 'local']);
-    expect(r.code).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('sluice: --checkpoint-dir applies to the cluster runtime only: add --runtime cluster (see sluice run --help)\n');
+    await usage(['run', fixture('word-count.ts'), '--checkpoint-dir', dir, '--runtime', 'local'], '--checkpoint-dir applies to the cluster runtime only: add --runtime cluster (see sluice run --help)');
     expect(existsSync(dir)).toBe(false);
   });
 
-  it('explain --partitions without --physical is a usage error naming the flag', async () => {
-    const r = await sluice(['explain', fixture('word-count.ts'), '--partitions', '2']);
-    expect(r.code).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('sluice: --partitions applies to the physical plan only: add --physical (see sluice explain --help)\n');
-  });
+  it('explain --partitions without --physical is a usage error naming the flag', () =>
+    usage(['explain', fixture('word-count.ts'), '--partitions', '2'], '--partitions applies to the physical plan only: add --physical (see sluice explain --help)'));
 
   it('a module that runs its exported pipeline itself runs once, with the command line options', async () => {
     const r = await sluice(['run', fixture('runs-itself.ts'), '--batches', '2'], { env: { SLUICE_FIXTURE_SAY: '1' } });

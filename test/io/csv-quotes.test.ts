@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { S, Sources } from '../../src/index.js';
-import { context, drain, runSource, tempFile } from './helpers.js';
+import { context, drain, rng, runSource, tempFile } from './helpers.js';
 
 const Row = S.record('Row', { id: S.int(), name: S.string(), note: S.string() });
 
@@ -64,11 +64,6 @@ describe('Sources.csv: an unterminated quote costs one line, not the rest of the
 });
 
 describe('Sources.csv agrees with csv-parse on well-formed files', () => {
-  /** Deterministic pseudo-random numbers (a fixed-seed LCG). */
-  function rng(seed: number): () => number {
-    let s = seed >>> 0;
-    return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  }
   const Text = S.record('Text', { a: S.string(), b: S.string(), c: S.string() });
   const pieces = ['x', 'hello', ' ', ',', '"', '\n', '\r\n', ';', 'é', '😀', ''];
 

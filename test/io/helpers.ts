@@ -1,7 +1,9 @@
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 import { Pipeline, Sinks, seconds, type DeadLetter, type RunOptions, type Source, type SourceContext } from '../../src/index.js';
 
 const made: string[] = [];
@@ -59,4 +61,24 @@ export async function runSource<T>(source: Source<T>, run: RunOptions = {}) {
   p.source(source).to(out);
   const { metrics } = await p.run(run);
   return { batches: out.batches, records: out.records(), dead: dead.records(), metrics };
+}
+
+/** Deterministic pseudo-random numbers in [0, 1) (a fixed-seed LCG), so a failure can be replayed. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
+});
+
+/** A real TCP server on a free port of 127.0.0.1 (closed after the test); `onClient` gets each connection. Resolves with the port. */
+export async function tcpServer(onClient: (s: Socket) => void): Promise<number> {
+  const s = createServer(onClient);
+  servers.push(s);
+  s.listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  return (s.address() as { port: number }).port;
 }

@@ -1,26 +1,13 @@
-import { once } from 'node:events';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { S, Sources } from '../../src/index.js';
 import { LineSplitter, type Line } from '../../src/io/sources/line-splitter.js';
-import { context, drain, runSource, tempDir, tempFile } from './helpers.js';
+import { context, drain, rng, runSource, tcpServer, tempDir, tempFile } from './helpers.js';
 
 const MiB = 2 ** 20;
 /** Characters of 1 to 4 UTF-8 bytes, and a stray carriage return. */
 const CHARS = Array.from('aé€😀\r');
-/** Deterministic pseudo-random numbers (a fixed-seed LCG), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
-
-const servers: Server[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
-});
-
 describe('maxRecordBytes: a record longer than the limit goes to dead letters and reading goes on', () => {
   it('textFile: a 5 MiB line (default limit 4 MiB) is a dead letter with file:line, byte offset and a 1 KiB preview', async () => {
     const long = 'x'.repeat(5 * MiB);
@@ -42,6 +29,18 @@ describe('maxRecordBytes: a record longer than the limit goes to dead letters an
     expect(dead.map((d) => [d.origin, d.raw])).toEqual([[`${f}:2`, '1234567890123'], [`${f}:5`, '€€€€x'], [`${f}:6`, 'y'.repeat(1024)]]);
     expect(dead[1].reason).toBe('record of 13 bytes is longer than maxRecordBytes (12); raw holds its first 13 bytes (the line starts at byte 44)');
     expect(Sources.textFile(f, { maxRecordBytes: 12 }).spec).toEqual({ type: 'textFile', bounded: true, path: f, maxRecordBytes: 12 });
+  });
+
+  it('a line of exactly the limit ending in CRLF across a read boundary passes; one byte more does not', () => {
+    for (const [line, ok] of [['abcd', true], ['abcde', false]] as const) {
+      const s = new LineSplitter(4);
+      const out: Line[] = [];
+      s.push(Buffer.from(`${line}\r`), out);
+      s.push(Buffer.from('\nz'), out);
+      s.end(out);
+      expect(out[0]).toEqual(ok ? line : { offset: 0, reason: 'record of 5 bytes is longer than maxRecordBytes (4); raw holds its first 5 bytes', raw: line });
+      expect(out[1]).toBe('z');
+    }
   });
 
   it('a bad maxRecordBytes is refused when the pipeline is built, naming the source', () => {
@@ -81,11 +80,7 @@ describe('maxRecordBytes: a record longer than the limit goes to dead letters an
   });
 
   it('socketText: a line over the limit is a dead letter with host:port:<line> and its byte offset', async () => {
-    const s = createServer((c) => c.end(`a\n${'w'.repeat(70_000)}\nb\n`));
-    servers.push(s);
-    s.listen(0, '127.0.0.1');
-    await once(s, 'listening');
-    const port = (s.address() as { port: number }).port;
+    const port = await tcpServer((c) => c.end(`a\n${'w'.repeat(70_000)}\nb\n`));
     const ctx = context();
     const batches = await drain(Sources.socketText('127.0.0.1', port, { maxRecordBytes: 1000 }), { ctx });
     expect(batches.flat()).toEqual(['a', 'b']);

@@ -1,13 +1,6 @@
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { S, Sources } from '../../src/index.js';
-import { context, drain, runSource, tempFile } from './helpers.js';
-
-const servers: Server[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
-});
+import { context, drain, runSource, tcpServer, tempFile } from './helpers.js';
 
 /** `text` as UTF-8 with `bytes` spliced in where `@` is. */
 const withBytes = (text: string, bytes: number[]) => {
@@ -77,16 +70,12 @@ describe('invalid UTF-8 is a dead letter with the raw bytes in base64, never a v
   });
 
   it('socketText: a line of invalid UTF-8 is a dead letter with its bytes, even when split over packets', async () => {
-    const s = createServer(async (c) => {
+    const port = await tcpServer(async (c) => {
       c.write(Buffer.from([0x61, 0x0a, 0x62, 0xe2, 0x82])); // "a\nb" and the first two bytes of €
       await new Promise((r) => setTimeout(r, 20));
       c.write(Buffer.from([0xac, 0x0a, 0x63, 0xe2, 0x0a])); // its last byte: "b€" is fine; "c" + a cut € is not
       c.end('d\n');
     });
-    servers.push(s);
-    s.listen(0, '127.0.0.1');
-    await once(s, 'listening');
-    const port = (s.address() as { port: number }).port;
     const ctx = context();
     const batches = await drain(Sources.socketText('127.0.0.1', port), { ctx });
     expect(batches.flat()).toEqual(['a', 'b€', 'd']);

@@ -10,7 +10,7 @@
  * "simple consumer" does), and kafkajs's own `Batch` to drop control records and aborted
  * transactions.
  *
- * @internal
+ * (Internal to sluice.)
  * @module
  */
 import { createRequire } from 'node:module';

@@ -3,7 +3,7 @@
  * against a schema when one is given), UTF-8 text, or raw bytes. Shared by the Kafka source
  * (decode) and sink (encode).
  *
- * @internal
+ * (Internal to sluice.)
  * @module
  */
 import { avroName, type Schema } from '../../schema/schema.js';
@@ -11,11 +11,22 @@ import { avroName, type Schema } from '../../schema/schema.js';
 /**
  * The format of a Kafka key or value: a schema (Avro binary by default, see `format`),
  * `'json'` (any JSON value), `'string'` (UTF-8 text) or `'bytes'` (a Buffer, as is).
+ * @example
+ * ```ts
+ * const f: KafkaFormat<{ sensor: string }> = S.record('R', { sensor: S.string() }); // or 'json', 'string', 'bytes'
+ * ```
  * @category Connectors
  */
 export type KafkaFormat<T> = Schema<T> | 'json' | 'string' | 'bytes';
 
-/** The TypeScript type a {@link KafkaFormat} gives. @category Connectors */
+/**
+ * The TypeScript type a {@link KafkaFormat} gives.
+ * @example
+ * ```ts
+ * type V = FormatType<'string'>; // string
+ * ```
+ * @category Connectors
+ */
 export type FormatType<F> = F extends Schema<infer T> ? T : F extends 'string' ? string : F extends 'bytes' ? Buffer : F extends 'json' ? unknown : never;
 
 function isSchema<T>(f: KafkaFormat<T>): f is Schema<T> {

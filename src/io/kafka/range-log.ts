@@ -5,7 +5,7 @@
  * since. Kept in the compacted topic `_sluice_source_ranges`, one record per
  * (consumer group, source operator) holding the most recent entries.
  *
- * @internal
+ * (Internal to sluice.)
  * @module
  */
 import type { Producer } from 'kafkajs';

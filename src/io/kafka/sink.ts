@@ -12,6 +12,10 @@ export const COMMITS_TOPIC = '_sluice_sink_commits';
 
 /**
  * Options of {@link kafka} (the sink).
+ * @example
+ * ```ts
+ * const opts: KafkaSinkOptions<string> = { brokers: ['127.0.0.1:9092'], topic: 'out', value: 'string', compression: 'gzip', transactional: true };
+ * ```
  * @category Connectors
  */
 export interface KafkaSinkOptions<T> extends KafkaConnection {

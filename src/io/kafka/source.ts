@@ -1,6 +1,6 @@
 import { RuntimeError } from '../../errors.js';
 import type { Source, SourceContext, SourceReader } from '../connector.js';
-import { KafkaLink, tpKey, type KafkaConnection, type TopicPartition } from './client.js';
+import { KafkaLink, tpKey, where, type KafkaConnection, type TopicPartition } from './client.js';
 import { badFormat, decoder, type FormatType, type KafkaFormat } from './codec.js';
 import { RangeLog } from './range-log.js';
 
@@ -32,12 +32,20 @@ export interface KafkaRecord<V, K = string | null> {
  * Where a Kafka source starts when it has no checkpointed position: the earliest or latest
  * offset, the first offset at or after a timestamp, or explicit offsets per partition
  * (`{ topic: { '0': 42 } }`; partitions not listed start at the earliest offset).
+ * @example
+ * ```ts
+ * const from: StartingOffsets = { 'sensor-readings': { '0': 1200, '1': 980 } };
+ * ```
  * @category Connectors
  */
 export type StartingOffsets = 'earliest' | 'latest' | { readonly timestamp: number } | Readonly<Record<string, Readonly<Record<string, number>>>>;
 
 /**
  * Options of {@link kafka}: the connection, what to read and how to decode it.
+ * @example
+ * ```ts
+ * const opts: KafkaSourceOptions<'string'> = { brokers: ['127.0.0.1:9092'], topics: ['lines'], groupId: 'wc', value: 'string', maxRecordsPerPartition: 10_000 };
+ * ```
  * @category Connectors
  */
 export interface KafkaSourceOptions<V extends KafkaFormat<any>, K extends KafkaFormat<any> = 'string'> extends KafkaConnection {
@@ -75,7 +83,14 @@ export interface KafkaSourceOptions<V extends KafkaFormat<any>, K extends KafkaF
   readonly rangeLog?: boolean;
 }
 
-/** What a Kafka source's reader reports about the last batch (see {@link kafkaReport}). @category Connectors */
+/**
+ * What a Kafka source's reader reports about the last batch (see {@link kafkaReport}).
+ * @example
+ * ```ts
+ * const r: KafkaBatchReport = { ranges: { 'lines:0': [0, 500] }, records: { 'lines:0': 500 }, lag: { 'lines:0': 20 } };
+ * ```
+ * @category Connectors
+ */
 export interface KafkaBatchReport {
   /** Offset range per `topic:partition`: `[from, until)`. */
   readonly ranges: Readonly<Record<string, readonly [number, number]>>;
@@ -100,6 +115,9 @@ const reports = new Map<string, KafkaBatchReport>();
 export function kafkaReport(operator: string): KafkaBatchReport | undefined {
   return reports.get(operator);
 }
+
+/** Attempts at one poll when the brokers fail (with backoff up to 5 s: about a minute) before the run fails. */
+const RETRIES = 16;
 
 /** A serialisable position: next offset to read per `topic:partition`. */
 type Positions = Record<string, number>;
@@ -200,70 +218,83 @@ export function kafka<V extends KafkaFormat<any>, K extends KafkaFormat<any> = '
           .finally(() => { committing = undefined; });
       };
 
+      const pollOnce = async (l: KafkaLink, max: number, batchTime: number | undefined) => {
+        const pos = positions!;
+        commitGroup(pos); // what the previous batch processed
+        const parts = await l.partitions(await topicsNow(l));
+        for (const p of parts) {
+          const k = tpKey(p.topic, p.partition);
+          if (pos[k] === undefined && !(ends && !ends.has(k))) pos[k] = (await l.offsets([p], 'earliest')).get(k)!;
+        }
+        const known = parts.filter((p) => pos[tpKey(p.topic, p.partition)] !== undefined);
+        const latest = await l.offsets(known, 'latest');
+        let perPartition = Math.min(cap ?? Infinity, max);
+        if (bp && rate !== undefined) perPartition = Math.min(perPartition, Math.max(bp.minRecordsPerPartition ?? 100, Math.ceil(rate * (bp.targetMs ?? 1000))));
+        let ranges = known.map((p) => {
+          const k = tpKey(p.topic, p.partition);
+          const from = pos[k];
+          let end = latest.get(k) ?? from;
+          if (ends) end = Math.min(end, ends.get(k) ?? from);
+          return { ...p, from, until: Math.max(from, Math.min(end, from + perPartition)) };
+        });
+        if (log && batchTime !== undefined) ranges = await log.fix(batchTime, ranges);
+        const fetched = await l.fetchRanges(ranges, isolation);
+        const records: R[] = [];
+        const report: { ranges: Record<string, [number, number]>; records: Record<string, number>; lag: Record<string, number> } = { ranges: {}, records: {}, lag: {} };
+        for (const r of ranges) {
+          const k = tpKey(r.topic, r.partition);
+          const got = fetched.get(k) ?? [];
+          report.ranges[k] = [r.from, r.until];
+          report.records[k] = got.length;
+          report.lag[k] = Math.max(0, (latest.get(k) ?? r.until) - r.until);
+          for (const m of got) {
+            const origin = `kafka:${r.topic}/${r.partition}@${m.offset}`;
+            let value: FormatType<V>;
+            let key: FormatType<K> | null = null;
+            try {
+              if (m.value === null) throw new Error('the record has no value (a tombstone)');
+              value = decodeValue(m.value);
+              if (m.key !== null) {
+                try { key = decodeKey(m.key); } catch (e) { throw new Error(`key: ${(e as Error).message}`); }
+              }
+            } catch (e) {
+              ctx.deadLetter(origin, (e as Error).message, (m.value ?? Buffer.alloc(0)).toString('base64'));
+              continue;
+            }
+            records.push({ topic: r.topic, partition: r.partition, offset: m.offset, timestamp: m.timestamp, key, value, headers: headersOf(m.headers) });
+          }
+          pos[k] = r.until;
+        }
+        reports.set(operator, report);
+        const now = Date.now();
+        if (bp && lastPollEnd !== undefined && lastCount > 0) {
+          const perPart = lastCount / Math.max(1, ranges.length);
+          const observed = perPart / Math.max(1, now - lastPollEnd);
+          rate = rate === undefined ? observed : 0.5 * rate + 0.5 * observed;
+        }
+        lastPollEnd = now;
+        lastCount = records.length;
+        if (ends) done = [...ends].every(([k, e]) => (pos[k] ?? e) >= e);
+        return { records, done };
+      };
+
       return {
         async poll(max: number, _wait: boolean, batchTime?: number) {
           if (done) return { records: [], done: true };
           if (!link) link = await start();
-          const l = link;
-          const pos = positions!;
-          commitGroup(pos); // what the previous batch processed
-          const parts = await l.partitions(await topicsNow(l));
-          for (const p of parts) {
-            const k = tpKey(p.topic, p.partition);
-            if (pos[k] === undefined && !(ends && !ends.has(k))) pos[k] = (await l.offsets([p], 'earliest')).get(k)!;
-          }
-          const known = parts.filter((p) => pos[tpKey(p.topic, p.partition)] !== undefined);
-          const latest = await l.offsets(known, 'latest');
-          let perPartition = Math.min(cap ?? Infinity, max);
-          if (bp && rate !== undefined) perPartition = Math.min(perPartition, Math.max(bp.minRecordsPerPartition ?? 100, Math.ceil(rate * (bp.targetMs ?? 1000))));
-          let ranges = known.map((p) => {
-            const k = tpKey(p.topic, p.partition);
-            const from = pos[k];
-            let end = latest.get(k) ?? from;
-            if (ends) end = Math.min(end, ends.get(k) ?? from);
-            return { ...p, from, until: Math.max(from, Math.min(end, from + perPartition)) };
-          });
-          if (log && batchTime !== undefined) ranges = await log.fix(batchTime, ranges);
-          const fetched = await l.fetchRanges(ranges, isolation);
-          const records: R[] = [];
-          const report: { ranges: Record<string, [number, number]>; records: Record<string, number>; lag: Record<string, number> } = { ranges: {}, records: {}, lag: {} };
-          for (const r of ranges) {
-            const k = tpKey(r.topic, r.partition);
-            const got = fetched.get(k) ?? [];
-            report.ranges[k] = [r.from, r.until];
-            report.records[k] = got.length;
-            report.lag[k] = Math.max(0, (latest.get(k) ?? r.until) - r.until);
-            for (const m of got) {
-              const origin = `kafka:${r.topic}/${r.partition}@${m.offset}`;
-              let value: FormatType<V>;
-              let key: FormatType<K> | null = null;
-              try {
-                if (m.value === null) throw new Error('the record has no value (a tombstone)');
-                value = decodeValue(m.value);
-                if (m.key !== null) {
-                  try { key = decodeKey(m.key); } catch (e) { throw new Error(`key: ${(e as Error).message}`); }
-                }
-              } catch (e) {
-                ctx.deadLetter(origin, (e as Error).message, (m.value ?? Buffer.alloc(0)).toString('base64'));
-                continue;
-              }
-              records.push({ topic: r.topic, partition: r.partition, offset: m.offset, timestamp: m.timestamp, key, value, headers: headersOf(m.headers) });
+          // A broker that goes away mid-job (a restart, a leader move): retry with backoff; the range log keeps a retried batch's ranges.
+          for (let attempt = 1; ; attempt++) {
+            try {
+              return await pollOnce(link, max, batchTime);
+            } catch (e) {
+              if (e instanceof RuntimeError || attempt >= RETRIES) throw e instanceof RuntimeError ? e : new RuntimeError(`${operator}: reading Kafka at ${where(opts)} failed ${attempt} times: ${(e as Error).message}`, { operator, location: where(opts) });
+              process.stderr.write(`sluice: ${operator}: reading Kafka failed (${(e as Error).message}); retrying (attempt ${attempt + 1} of ${RETRIES})\n`);
+              await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 5000)));
             }
-            pos[k] = r.until;
           }
-          reports.set(operator, report);
-          const now = Date.now();
-          if (bp && lastPollEnd !== undefined && lastCount > 0) {
-            const perPart = lastCount / Math.max(1, ranges.length);
-            const observed = perPart / Math.max(1, now - lastPollEnd);
-            rate = rate === undefined ? observed : 0.5 * rate + 0.5 * observed;
-          }
-          lastPollEnd = now;
-          lastCount = records.length;
-          if (ends) done = [...ends].every(([k, e]) => (pos[k] ?? e) >= e);
-          return { records, done };
         },
-        position: () => (positions ? { ...positions } : resumeFrom),
+        // Before the first poll: the position it was opened with (null: none yet, start at startingOffsets).
+        position: () => (positions ? { ...positions } : resumeFrom ?? null),
         async close() {
           if (!link) return;
           await committing;

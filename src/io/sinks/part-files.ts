@@ -14,12 +14,19 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { RuntimeError } from '../../errors.js';
+import { claimExisting } from '../claim.js';
 import type { SinkSpec } from '../../ir/nodes.js';
 import type { Schema } from '../../schema/schema.js';
 import type { Sink, SinkWriter } from '../connector.js';
 
 /** File name of the manifest of committed batches. @example `join(dir, MANIFEST)` @internal */
 const MANIFEST = '_manifest.jsonl';
+
+/** File naming the checkpoint directory of the run that writes the directory (when it keeps one). */
+const OWNER = '_checkpoint';
+
+/** Files of a sink directory that the sink wrote: parts, temp parts, the manifest and the owner marker. */
+const OURS = /^(part-\d{13}\..+|\.part-.*\.tmp|_manifest\.jsonl|_checkpoint)$/;
 
 /**
  * One line of `_manifest.jsonl`: a committed batch.
@@ -129,6 +136,15 @@ export function partFileSink<T>(
   return {
     spec,
     ...(schema ? { schema } : {}),
+    claim(ctx) {
+      let entries: string[] = [];
+      try { entries = readdirSync(dir); } catch { /* absent: nothing to refuse */ }
+      if (ctx.checkpointDir !== undefined) mkdirSync(dir, { recursive: true });
+      const holds = entries.some((f) => f !== OWNER);
+      claimExisting(ctx, 'the output directory', dir, join(dir, OWNER), holds, () => {
+        for (const f of entries) if (OURS.test(f)) unlinkSync(join(dir, f));
+      });
+    },
     open(ctx): SinkWriter<T> {
       try {
         mkdirSync(dir, { recursive: true });

@@ -57,19 +57,9 @@ export function recordLimit(where: string, max: unknown): number {
   return max;
 }
 
-/**
- * What a dead letter keeps of bytes that should have been text: the text when it is valid
- * UTF-8, else the bytes in base64 (so nothing is silently altered), with a reason saying which.
- *
- * @example
- * ```ts
- * rawOf(Buffer.from([0x61, 0xff])); // { raw: 'Yf8=', base64: true, badAt: 1 }
- * ```
- * @internal
- */
-export function rawOf(bytes: Buffer): { raw: string; base64: boolean; badAt: number } {
-  if (isUtf8(bytes)) return { raw: bytes.toString('utf8'), base64: false, badAt: -1 };
-  return { raw: bytes.toString('base64'), base64: true, badAt: firstInvalid(bytes) };
+/** What a dead letter keeps of a preview: the text when it is valid UTF-8, else the bytes in base64 (nothing silently altered). */
+function rawOf(bytes: Buffer): { raw: string; base64: boolean } {
+  return isUtf8(bytes) ? { raw: bytes.toString('utf8'), base64: false } : { raw: bytes.toString('base64'), base64: true };
 }
 
 /** Index of the first byte that starts an invalid UTF-8 sequence (a byte-wise scan; only for lines already known to be invalid). */
@@ -160,7 +150,8 @@ export class LineSplitter {
     const n = e - s;
     if (this.partialBytes === 0) this.lineStart = this.offset + s;
     this.lastByte = chunk[e - 1];
-    if (this.preview === undefined && this.partialBytes + n > this.maxRecordBytes) {
+    // One byte of room for a `\r` that is dropped; `one()` checks the line itself.
+    if (this.preview === undefined && this.partialBytes + n > this.maxRecordBytes + (this.keepCR ? 0 : 1)) {
       const all = [...this.pieces, chunk.subarray(s, e)];
       this.preview = Buffer.from(headOf(Buffer.concat(all, Math.min(this.partialBytes + n, PREVIEW_BYTES + 4)), PREVIEW_BYTES));
       this.pieces = [];
@@ -174,7 +165,9 @@ export class LineSplitter {
   private flush(out: Line[]): void {
     const at = this.lineStart;
     if (this.preview !== undefined) {
-      out.push(this.tooLong(at, this.partialBytes - (this.lastByte === CR && !this.keepCR ? 1 : 0), this.preview));
+      const cr = this.lastByte === CR && !this.keepCR ? 1 : 0;
+      const bytes = this.partialBytes - cr;
+      out.push(this.tooLong(at, bytes, this.preview.length > bytes ? this.preview.subarray(0, bytes) : this.preview));
     } else {
       const b = this.pieces.length === 1 ? this.pieces[0] : Buffer.concat(this.pieces, this.partialBytes);
       out.push(this.one(b, 0, b.length, at));
