@@ -4,7 +4,11 @@
  *
  * @module
  */
-import { Pipeline, Sources, millis, type Stream } from '../src/index.js';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { Pipeline, Sources, millis, type RunOptions, type Stream } from '../src/index.js';
 import { BATCH, BATCH_MS, Counter, Digest, bestOf, forEachBatchOf, keyTable, keyedPairs, keyedPairsForLoop, numbers, sameOutput, sinkTo, type Output, type Row } from './harness.js';
 
 /** One benchmark: both sides, given where to send their output. */
@@ -21,7 +25,19 @@ export interface Case {
 async function runPipeline<T, U>(items: Iterable<T>, build: (s: Stream<T>) => Stream<U>, out: Output): Promise<void> {
   const p = Pipeline.create('bench', { batchInterval: millis(BATCH_MS) });
   build(p.source(Sources.fromIterable(items))).to(sinkTo(out));
-  await p.run({ pace: 'asap', maxBatchSize: BATCH });
+  await p.run({ pace: 'asap', maxBatchSize: BATCH, ...observed() });
+}
+
+/**
+ * With SLUICE_BENCH_OBSERVE=1 (run.ts's "observed" column): the run is watched as `sluice run
+ * --progress-file --metrics-port` would watch it: progress records to a callback and a file,
+ * Prometheus metrics in a registry.
+ */
+function observed(): RunOptions {
+  if (process.env.SLUICE_BENCH_OBSERVE !== '1') return {};
+  const file = join(tmpdir(), `sluice-bench-progress-${process.pid}.jsonl`);
+  process.once('exit', () => rmSync(file, { force: true }));
+  return { onProgress: () => undefined, progressFile: file, metrics: { registry: new Registry() } };
 }
 
 const N = 5_000_000;

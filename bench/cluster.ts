@@ -57,7 +57,7 @@ export const RECOVERY_CASES: ReadonlyArray<{ keys: number; batches: number; kill
 const CLK_TCK = 100;
 
 /** CPU seconds (user + system, all threads) a process has used so far, from /proc (Linux). */
-function procCpu(pid: number): number {
+export function procCpu(pid: number): number {
   const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
@@ -65,7 +65,7 @@ function procCpu(pid: number): number {
 
 const sumOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-function selfCpu(): number {
+export function selfCpu(): number {
   const c = process.cpuUsage();
   return (c.user + c.system) / 1e6;
 }

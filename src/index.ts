@@ -41,3 +41,5 @@ export { toDot } from './ir/dot.js';
 export { validatePlan, nodeSlides } from './ir/validate.js';
 export type { Runtime, RunOptions, RunResult, RunMetrics } from './runtime.js';
 export { localRuntime } from '../runtimes/local/index.js';
+export type { BatchProgress, OperatorProgress, SourceProgress, DeadLetterPreview } from './observe/progress.js';
+export type { MetricsOptions } from './observe/observer.js';

@@ -1,6 +1,8 @@
 import type { Plan } from './ir/plan.js';
 import type { NodeKind } from './ir/nodes.js';
 import type { Bindings } from './dsl/graph.js';
+import type { BatchProgress } from './observe/progress.js';
+import type { MetricsOptions } from './observe/observer.js';
 
 /**
  * Counters of one run, kept per operator.
@@ -59,6 +61,12 @@ export interface RunOptions {
   workers?: number;
   /** Cluster runtime: where checkpoints are kept. */
   checkpointDir?: string;
+  /** Called after every batch with its progress record (same shape on every runtime). */
+  onProgress?: (progress: BatchProgress) => void;
+  /** Write each batch's progress record to this file as a JSON line (the file is replaced). */
+  progressFile?: string;
+  /** Prometheus metrics of the run: `{ port: 9464 }` serves them at `http://127.0.0.1:9464/metrics`. */
+  metrics?: MetricsOptions;
 }
 
 /**

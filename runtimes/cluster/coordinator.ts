@@ -15,15 +15,18 @@ import type { Plan } from '../../src/ir/plan.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Checkpoints, type Commit, type RestorePoint } from './checkpoint.js';
+import { Checkpoints, restorePartition, type Commit, type RestorePoint } from './checkpoint.js';
+import type { ExecutorState } from '../local/executor.js';
 import { planPhysical } from '../../src/planner/index.js';
 import type { PhysicalPlan } from '../../src/planner/types.js';
 import type { RunMetrics, RunOptions, RunResult } from '../../src/runtime.js';
 import { codecFor } from './codec.js';
 import { fromWire } from './errors.js';
+import { refuseChangedInputs } from './input-guard.js';
 import { debug, info, siteText } from './log.js';
 import { WorkerPool } from './pool.js';
 import { pacingOf } from '../local/pacing.js';
+import { Observer } from '../../src/observe/observer.js';
 import { writeBatch } from '../local/ops/sink.js';
 import type { FromWorker, PipelineRef, StateSegment } from './protocol.js';
 
@@ -71,7 +74,9 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
   }
   const workers = opts.pool?.size ?? opts.workers ?? 2;
   if (!Number.isInteger(workers) || workers < 1) throw new RuntimeError(`workers must be a positive integer, got ${opts.workers}`, {}, 'pass { workers: 2 }');
-  const physical = planPhysical(plan, { partitions: opts.partitions ?? workers });
+  // Sources that can be read in slices are read by every partition of their stage (when it is spread).
+  const sliced = new Set(plan.nodes.filter((n) => n.kind === 'source' && typeof bindings.sources.get(n.id)?.openSlice === 'function').map((n) => n.id));
+  const physical = planPhysical(plan, { partitions: opts.partitions ?? workers, sliced });
   const checkpoints = opts.checkpointDir !== undefined ? Checkpoints.open(resolve(opts.checkpointDir), plan, physical.planHash) : undefined;
   claimOutputs(plan, bindings, { overwrite: opts.overwrite, checkpointDir: checkpoints?.dir });
   let last: Omit<Commit, 'committedAt'> | undefined = checkpoints?.lastCommit;
@@ -79,8 +84,20 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     debug({}, `checkpoint ${checkpoints!.dir}: the job completed at batch ${last.t}; nothing to do`);
     return { metrics: { batches: 0, records: Object.fromEntries(plan.nodes.map((n) => [n.id, 0])), deadLetters: 0, lateRecords: 0 } };
   }
-  // Refuses missing or corrupt state files and per-partition state on another partition count before starting.
-  if (last?.mode === 'snapshot') checkpoints!.restorePoint(plan, physical.nodePartitions);
+  if (last?.mode === 'snapshot') {
+    // Refuses missing or corrupt state files and per-partition state on another partition count before starting.
+    const point = checkpoints!.restorePoint(plan, physical.nodePartitions);
+    // Sources' state (position, input fingerprint) is small: read partition 0's from its segments and refuse a changed input file.
+    if (point) {
+      const sources: Record<string, ExecutorState> = {};
+      for (const n of plan.nodes) {
+        if (n.kind !== 'source') continue;
+        const s = restorePartition(checkpoints!.dir, plan, point, n.id, 0, physical.nodePartitions[n.id]);
+        if (s) sources[n.id] = s;
+      }
+      refuseChangedInputs(plan, sources, checkpoints!.dir);
+    }
+  }
   const output: Output = {
     writers: new Map(),
     checkpointing: checkpoints !== undefined,
@@ -91,6 +108,7 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     exchangeDir: mkdtempSync(join(tmpdir(), 'sluice-x-')),
     commit: (c, positions) => { checkpoints?.commit(c, plan, positions); last = c; },
   };
+  output.observer = await Observer.open(plan, opts, 'cluster', pacingOf(bindings, opts, plan.batchIntervalMs, Date.now()).pace);
   const pool = opts.pool ?? WorkerPool.start({ workers, mode: opts.worker ? 'module' : 'reexec', pipeline: plan.name });
   const failures = new Map<string, number>();
   try {
@@ -117,6 +135,7 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
         }
         const from = last?.mode === 'snapshot' ? `resuming after batch ${last.t} from its checkpoint` : 'replaying from the first batch';
         info({}, `${e.detail}${key === 'start' ? '' : ` in batch ${key}`}: restarting the workers (attempt ${n + 1} of ${key === 'start' ? 'the start' : `batch ${key}`}), ${from}`);
+        output.observer?.restarted();
         await pool.restart();
       }
     }
@@ -126,6 +145,7 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     try { await output.deadWriter?.close(); } catch (e) { errors.push(e); }
     if (!opts.pool) await pool.close();
     rmSync(output.exchangeDir, { recursive: true, force: true });
+    await output.observer?.close();
     if (errors.length) throw errors[0];
   }
 }
@@ -154,6 +174,8 @@ interface Output {
   /** The zero time of this process's first attempt (kept for a restart before the first commit). */
   zeroTime?: number;
   commit(c: Omit<Commit, 'committedAt'>, positions?: Record<string, unknown>): void;
+  /** Reports each batch's progress (when the run is observed). */
+  observer?: Observer;
 }
 
 /** A worker process died (exit, signal): the job is replayed on new workers. */
@@ -187,6 +209,9 @@ interface BatchState {
   readonly segments: Array<StateSegment>;
   /** Source positions after the batch (checkpointing). */
   readonly positions: Record<string, unknown>;
+  /** Records of each node by worker (when the run is observed). */
+  readonly byWorker: Record<string, number[]>;
+  readonly startedAt: number;
 }
 
 /** One run of one pipeline on a pool. */
@@ -227,6 +252,7 @@ class CoordinatorJob {
     const restore = resume ? this.output.states() : undefined;
     this.zeroTime = zeroTime;
     this.output.zeroTime = zeroTime;
+    if (this.output.observer) this.output.observer.zeroTime = zeroTime;
     if (!this.pool.alive) throw new RuntimeError('cluster runtime: a worker of the pool has exited', {}, 'start a new pool');
     this.pool.listen({ message: (w, m) => this.onMessage(w, m), exit: (w, why) => this.onExit(w, why) });
     try {
@@ -245,7 +271,7 @@ class CoordinatorJob {
       });
       this.snapshots = this.output.checkpointing && this.cannot.length === 0;
       if (this.output.checkpointing && !this.snapshots) debug({}, `checkpoints in replay mode: ${this.cannot.join(', ')} cannot snapshot`);
-      if (resume) debug({}, `resuming after batch ${resume.t} from its checkpoint`);
+      if (resume) info({}, `resuming after batch ${resume.t} from its checkpoint`);
       const first = resume ? Math.round((resume.t - zeroTime) / interval) + 1 : 1;
       let last = { time: resume?.t ?? zeroTime, end: false };
       let drained = false;
@@ -296,7 +322,8 @@ class CoordinatorJob {
    * two checkpoints of `checkpointInterval`).
    */
   private async runBatch(t: number, final: boolean, commit = true, checkpoint = true): Promise<BatchState> {
-    const b: BatchState = { t, final, sinks: new Map(), records: {}, dead: [], lateRecords: 0, any: false, drained: true, holds: false, stages: new Set(), segments: [], positions: {} };
+    let committed: { durationMs: number; bytes: number } | undefined;
+    const b: BatchState = { t, final, sinks: new Map(), records: {}, dead: [], lateRecords: 0, any: false, drained: true, holds: false, stages: new Set(), segments: [], positions: {}, byWorker: this.output.observer ? Object.fromEntries(this.plan.nodes.map((x) => [x.id, new Array<number>(this.n).fill(0)])) : {}, startedAt: Date.now() };
     for (const id of this.sinkNodes) b.sinks.set(id, new Array(this.physical.nodePartitions[id]).fill(undefined));
     this.batch = b;
     debug({ batch: t }, final ? 'final pass' : 'start');
@@ -316,7 +343,9 @@ class CoordinatorJob {
       const mode = this.snapshots ? 'snapshot' : 'replay';
       const zeroTime = this.zeroTime;
       const segments = this.snapshots ? b.segments.sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0)) : undefined;
+      const t0 = performance.now();
       this.output.commit({ t, mode, zeroTime, complete: final, ...(segments ? { segments } : {}) }, this.snapshots ? b.positions : undefined);
+      committed = { durationMs: performance.now() - t0, bytes: b.segments.reduce((n, x) => n + x.bytes, 0) };
     }
     else if (replayed) info({ batch: t }, 'replayed after a recovery: its sinks and dead letters were written before and are not written again');
     if (!replayed) {
@@ -325,6 +354,12 @@ class CoordinatorJob {
       m.lateRecords += b.lateRecords;
       m.deadLetters += b.dead.length;
       if (!final || b.any) m.batches++;
+    }
+    if (!final || b.any) {
+      this.output.observer?.batchDone({
+        time: t, final, startedAt: b.startedAt, records: b.records, byWorker: b.byWorker, dead: b.dead, lateRecords: b.lateRecords,
+        ...(replayed ? { replayed } : {}), ...(committed ? { checkpoint: committed } : {}),
+      });
     }
     this.batch = undefined;
     return b;
@@ -390,6 +425,7 @@ class CoordinatorJob {
         const b = this.batch;
         if (b && b.t === m.t) {
           for (const [id, n] of Object.entries(m.records)) b.records[id] = (b.records[id] ?? 0) + n;
+          if (this.output.observer) for (const [id, n] of Object.entries(m.records)) (b.byWorker[id] ??= new Array<number>(this.n).fill(0))[w] += n;
           b.dead.push(...m.dead);
           b.lateRecords += m.lateRecords;
           b.any ||= m.any;

@@ -1,10 +1,11 @@
 /**
- * Logs of the cluster runtime, to stderr: `info` lines (recoveries: a restarted worker, a
- * replayed batch) unless `SLUICE_LOG` is `warn`, `error` or `silent`; `debug` lines only
- * with `SLUICE_LOG=debug`. Each line names where it
- * comes from: `[worker 1 stage-2/p1 batch 3000] …` or `[coordinator batch 3000] …`.
+ * Logs of the cluster runtime, through sluice's logger (src/observe/log.ts: pino, level from
+ * `--log-level` / `SLUICE_LOG_LEVEL`, `SLUICE_LOG=debug` still turns on debug). Each message
+ * names where it comes from: `[worker 1 stage-2/p1 batch 3000] …` or `[coordinator batch 3000] …`,
+ * and carries the same as fields (worker, stage, partition, batch).
  * @module
  */
+import { logger } from '../../src/observe/log.js';
 
 /** Where a log line comes from. */
 export interface LogSite {
@@ -22,18 +23,14 @@ export function siteText(s: LogSite): string {
   return `[${who}${stage}${batch}]`;
 }
 
-const enabled = (): boolean => process.env.SLUICE_LOG === 'debug';
-
-/** Writes a debug line (only with `SLUICE_LOG=debug`). */
+/** Writes a debug line (a function message is only built when debug is on). */
 export function debug(site: LogSite, message: string | (() => string)): void {
-  if (!enabled()) return;
-  process.stderr.write(`${siteText(site)} ${typeof message === 'function' ? message() : message}\n`);
+  const log = logger();
+  if (!log.isLevelEnabled('debug')) return;
+  log.debug(site, `${siteText(site)} ${typeof message === 'function' ? message() : message}`);
 }
 
-const QUIET = new Set(['warn', 'error', 'silent']);
-
-/** Writes an info line (recoveries), unless `SLUICE_LOG` is `warn`, `error` or `silent`. */
+/** Writes an info line: restarts, replays, resumes. */
 export function info(site: LogSite, message: string): void {
-  if (QUIET.has(process.env.SLUICE_LOG ?? '')) return;
-  process.stderr.write(`${siteText(site)} ${message}\n`);
+  logger().info(site, `${siteText(site)} ${message}`);
 }

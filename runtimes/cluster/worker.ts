@@ -25,6 +25,8 @@ import { clusterExecutor } from './ops.js';
 import type { FromWorker, StateSegment, ToWorker } from './protocol.js';
 import { ShuffleReader, splitBatch } from './shuffle.js';
 import { Exchange, type PartHeader } from './exchange.js';
+import { fingerprinting } from './input-guard.js';
+import { canSlice, SLICED, slicedSource } from './sliced-source.js';
 import { restorePartition, StateWriter, type RestorePoint } from './checkpoint.js';
 import { canSnapshot, KEEPS_STATE } from './state.js';
 
@@ -208,7 +210,7 @@ export class ClusterWorker {
     }
     if (msg.restore) this.restore(job, msg.restore);
     for (const sp of job.parts) for (const ex of sp.execs) await ex.start?.();
-    const cannot = job.parts.flatMap((sp) => sp.nodes.filter((n, i) => !canSnapshot(n.kind, sp.execs[i])).map((n) => n.id));
+    const cannot = job.parts.flatMap((sp) => sp.nodes.filter((n, i) => !canSnapshot(n.kind, sp.execs[i]) && !(SLICED in sp.execs[i])).map((n) => n.id));
     debug({ worker: this.opts.index }, () => `job ${job.id}: ${job.parts.map((sp) => `${sp.stage.id}/p${sp.partition}`).join(', ')}${msg.restore ? ' (restored)' : ''}`);
     this.send({ type: 'ready', job: job.id, snapshots: cannot.length === 0, cannot: cannot.length ? cannot.join(', ') : undefined });
   }
@@ -229,8 +231,11 @@ export class ClusterWorker {
         return e ? { from: e.id, edge: inp.edge } : inp;
       });
       nodes.push({ ...n, inputs: renamed } as IRNode);
-      let ex = clusterExecutor(n, env, local, phys, p);
+      let ex = n.kind === 'source' && canSlice(n, env)
+        ? slicedSource(n, env, { maxBatchSize: job.start.maxBatchSize, wait: job.start.wait }, p, phys.nodePartitions[n.id])
+        : clusterExecutor(n, env, local, phys, p);
       if (n.kind === 'source') {
+        ex = fingerprinting(ex as SourceExecutor, n.source);
         if (job.start.wait) ex = prefetching(ex as SourceExecutor);
         sources.push(ex as SourceExecutor);
       }
@@ -341,7 +346,7 @@ export class ClusterWorker {
             if (!KEEPS_STATE.has(n.kind) || !ex.snapshot) continue;
             const w = (job.stateWriter ??= new StateWriter(dir, job.plan));
             const s = ex.snapshot(w.mode(n.id, sp.partition));
-            if (n.kind === 'source' && sp.partition === 0) positions[n.id] = (s.local as { position?: unknown } | undefined)?.position;
+            if (n.kind === 'source' && sp.partition === 0) positions[n.id] = ((s.local ?? s.shared) as { position?: unknown } | undefined)?.position;
             segments.push(...w.write(t, n.id, sp.partition, phys.nodePartitions[n.id], s));
           }
         }

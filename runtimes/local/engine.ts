@@ -9,6 +9,8 @@ import type { RunMetrics } from '../../src/runtime.js';
 import type { BatchContext, Env, Executor } from './executor.js';
 import { fuse } from './fuse.js';
 import { executors } from './ops/index.js';
+import type { Observer } from '../../src/observe/observer.js';
+import { BatchProbe } from './probe.js';
 import type { SourceExecutor } from './ops/source.js';
 
 /** How the engine is set up for one run. */
@@ -38,6 +40,7 @@ export class Engine {
   private pendingDead: DeadLetter[] = [];
   private deadWriter?: SinkWriter<DeadLetter>;
   private currentTime: number;
+  private probe?: BatchProbe;
 
   constructor(private readonly plan: Plan, private readonly bindings: Bindings, opts: EngineOptions) {
     this.nodes = plan.nodes;
@@ -57,6 +60,11 @@ export class Engine {
 
   /** The executors that can hold data for later batches (windows). */
   private readonly holders: Executor[];
+
+  /** Reports each batch's progress to `observer` (when the run is observed). */
+  observe(observer: Observer | undefined): void {
+    this.probe = observer && new BatchProbe(this.nodes, this.execs, this.metrics, observer);
+  }
 
   /** True when every source is bounded and drained. */
   get drained(): boolean {
@@ -79,22 +87,26 @@ export class Engine {
   }
 
   private context(time: number, final: boolean): BatchContext {
-    return { time, final, side: new Map(), metrics: this.metrics, deadLetter: (o, r, raw) => this.dead(o, r, raw) };
+    return { time, final, side: new Map(), metrics: this.metrics, deadLetter: (o, r, raw) => this.dead(o, r, raw), times: this.probe?.begin() };
   }
 
   /** Runs the batch at `time`. */
   async runBatch(time: number): Promise<void> {
     this.currentTime = time;
-    await runNodes(this.nodes, this.execs, new Map(), this.context(time, false));
+    const ctx = this.context(time, false);
+    await runNodes(this.nodes, this.execs, new Map(), ctx);
     this.metrics.batches++;
+    this.probe?.end(ctx, this.pendingDead);
     await this.flushDead(time);
   }
 
   /** After the last batch of a bounded run: what event-time windows still hold, pushed downstream at `time`. */
   async finish(time: number): Promise<void> {
     this.currentTime = time;
-    const any = await runNodes(this.nodes, this.execs, new Map(), this.context(time, true));
+    const ctx = this.context(time, true);
+    const any = await runNodes(this.nodes, this.execs, new Map(), ctx);
     if (any) this.metrics.batches++;
+    if (any) this.probe?.end(ctx, this.pendingDead);
     await this.flushDead(time);
   }
 
@@ -155,6 +167,7 @@ export async function runNodes(nodes: readonly IRNode[], execs: readonly Executo
     const n = nodes[i];
     const ex = execs[i];
     let out: unknown[] | undefined;
+    const t0 = ctx.times ? performance.now() : 0;
     if (ctx.final && ex.finish) out = ex.finish(ctx);
     else if (n.kind === 'source') {
       if (!ctx.final) out = (await ex.process([], ctx)) as unknown[];
@@ -165,6 +178,7 @@ export async function runNodes(nodes: readonly IRNode[], execs: readonly Executo
         out = isPromise<unknown[] | undefined>(r) ? await r : r;
       }
     }
+    if (ctx.times) ctx.times[n.id] = (ctx.times[n.id] ?? 0) + performance.now() - t0;
     outputs.set(n.id, out);
     if (out) {
       any = true;

@@ -15,6 +15,8 @@ export interface BatchContext {
   /** Side outputs of this batch by node id (late records, state snapshots). */
   readonly side: Map<string, unknown[]>;
   readonly metrics: RunMetrics;
+  /** When the run is observed: wall time (ms) spent in each node this batch, added by `runNodes`. */
+  readonly times?: Record<string, number>;
 }
 
 /** What executors may ask of the runtime when they are built. */
@@ -61,6 +63,10 @@ export interface Executor {
    * answer is a full snapshot.
    */
   snapshot?(mode?: 'full' | 'delta'): ExecutorState;
+  /** Keys the node holds in state now (stateful operators; read after a batch when the run is observed). */
+  stateKeys?(): number;
+  /** The node's event-time watermark now (event-time operators; read after a batch when the run is observed). */
+  watermark?(): number;
   /** Puts back what full snapshots gave (the keyed entries of the keys this partition owns, deltas applied); called before `start`. */
   restore?(state: ExecutorState): void;
 }

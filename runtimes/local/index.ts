@@ -6,6 +6,7 @@ import type { RunOptions, RunResult, Runtime } from '../../src/runtime.js';
 import { claimOutputs } from '../../src/io/claim-outputs.js';
 import { Engine } from './engine.js';
 import { pacingOf } from './pacing.js';
+import { Observer } from '../../src/observe/observer.js';
 
 interface Step { readonly index: number; readonly time: number; readonly end: boolean }
 
@@ -25,6 +26,9 @@ export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions,
     wait: pace === 'asap',
     partitions: opts.partitions ?? 1,
   });
+  const observer = await Observer.open(plan, opts, 'local', pace);
+  if (observer) observer.zeroTime = zeroTime;
+  engine.observe(observer);
   // A bounded run goes on with empty batches until every window that holds data has fired;
   // with numBatches it runs exactly that many (the test harness's explicit batches, as Spark's).
   const ended = (index: number, time: number) => (opts.numBatches !== undefined ? index >= opts.numBatches : engine.drained && !engine.holds(time));
@@ -50,7 +54,7 @@ export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions,
     }
     if (last.end || (opts.numBatches === undefined && engine.drained)) await engine.finish(last.time + interval);
   } finally {
-    await engine.close();
+    try { await engine.close(); } finally { await observer?.close(); }
   }
   return { metrics: engine.metrics };
 }

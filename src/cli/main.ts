@@ -15,6 +15,8 @@ import type { Pipeline } from '../dsl/pipeline.js';
 import type { RunOptions, RunResult } from '../runtime.js';
 import { watchJobRuns } from './job-runs.js';
 import { JOB_MODULE_HELP, loadPipeline, oneLine } from './load-job.js';
+import { LOG_LEVELS } from '../observe/log-levels.js';
+import { uiCommand, watch as watchRun, watchOptions, type WatchFlags } from './watch.js';
 
 const debug = (): boolean => !!process.env.SLUICE_DEBUG && process.env.SLUICE_DEBUG !== '0';
 
@@ -50,7 +52,7 @@ function version(): string {
   return '0.0.0';
 }
 
-interface RunFlags {
+interface RunFlags extends WatchFlags {
   pace?: 'asap' | 'realtime';
   batches?: number;
   maxBatchSize?: number;
@@ -90,6 +92,7 @@ async function runCommand(job: string, flags: RunFlags, args: readonly string[])
     overwrite: flags.overwrite,
   };
   for (const k of Object.keys(opts) as (keyof RunOptions)[]) if (opts[k] === undefined) delete opts[k];
+  Object.assign(opts, watchOptions(flags, say));
 
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -106,20 +109,26 @@ async function runCommand(job: string, flags: RunFlags, args: readonly string[])
   const argv = process.argv;
   const watch = watchJobRuns({ mode: 'run', options: opts, signal: abort.signal }, () => { process.argv = argv; });
   let start = performance.now();
+  let watching: Awaited<ReturnType<typeof watchRun>> | undefined;
+  let ok = false;
   try {
     const pipeline = await loadPipeline(job, { args, ranItself: () => watch.runs.length > 0 });
     if (watch.runs.length > 0 || !pipeline) {
       for (const { pipeline: p, result } of watch.runs) say(summary(p, await result, performance.now() - start, abort.signal.aborted));
       return 0;
     }
+    // The status line and the web UI watch the run the CLI starts.
+    watching = await watchRun(pipeline, flags, flags.runtime, flags.workers, say);
     start = performance.now();
-    const result = await watch.run.call(pipeline, { ...opts, signal: abort.signal });
+    const result = await watch.run.call(pipeline, { ...opts, ...watching.opts, signal: abort.signal });
     say(summary(pipeline, result, performance.now() - start, abort.signal.aborted));
+    ok = true;
     return 0;
   } finally {
     watch.restore();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await watching?.close(ok);
   }
 }
 
@@ -159,6 +168,13 @@ function program(done: (code: number) => void, args: readonly string[]): Command
     .option('--runtime <name>', "runtime to run on: 'local' (default) or 'cluster'")
     .option('--workers <n>', 'cluster runtime: number of worker processes', integer(1))
     .option('--checkpoint-dir <dir>', 'cluster runtime: where checkpoints are kept')
+    .option('--metrics-port <port>', 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics', integer(0))
+    .option('--metrics-host <host>', 'interface for --metrics-port (default 127.0.0.1)')
+    .option('--progress-file <file>', 'write each batch\'s progress record as a JSON line (sluice ui <file> shows it later)')
+    .addOption(new Option('--log-level <level>', 'log level (default info; SLUICE_LOG_LEVEL)').choices(LOG_LEVELS))
+    .option('--ui [port]', 'serve the web UI on 127.0.0.1 (default port 4040); it stays up after the run until Ctrl-C', integer(0))
+    .option('--no-status', 'no status line (on a terminal: a live line; otherwise a line every --status-every seconds)')
+    .option('--status-every <s>', 'seconds between status lines when stderr is not a terminal (default 10)', integer(1))
     .option('--overwrite', 'replace the output an earlier run left in the file sinks\' directories and the dead-letter file (else such a run is refused)')
     .addHelpText('after', `\n${JOB_MODULE_HELP}\n\nPrints the job's sink output; at the end a one-line summary (batches, records read, dead letters,\nlate records) on stderr. SIGINT or SIGTERM stops the run after the current batch (exit code 0).\n\nExamples:\n  sluice run examples/word-count.ts --batches 5\n  sluice run job.ts --runtime cluster --workers 4 -- in.txt   # the job's process.argv.slice(2) is ['in.txt']`)
     .action(async (job: string, flags: RunFlags) => done(await runCommand(job, flags, args)));
@@ -174,6 +190,14 @@ function program(done: (code: number) => void, args: readonly string[]): Command
     .addOption(new Option('--partitions <n>', 'partitions for --physical (default 1)').argParser(integer(1)))
     .addHelpText('after', `\n${JOB_MODULE_HELP}\n\nExample:\n  sluice explain examples/word-count.ts --dot | dot -Tsvg > plan.svg`)
     .action(async (job: string, flags: { json?: boolean; dot?: boolean; physical?: boolean; partitions?: number }) => done(await explainCommand(job, flags, args)));
+
+  cli
+    .command('ui')
+    .description('Serve the web UI for a finished run from its --progress-file, until Ctrl-C.')
+    .argument('<progress-file>', 'a file written by sluice run --progress-file')
+    .option('--port <port>', 'port (default 4040)', integer(0))
+    .option('--host <host>', 'interface (default 127.0.0.1)')
+    .action(async (file: string, flags: { port?: number; host?: string }) => done(await uiCommand(file, flags, say)));
 
   return cli;
 }

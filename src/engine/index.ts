@@ -9,3 +9,4 @@ export * from './task.js';
 export * from './splits.js';
 export * from './commit-sink.js';
 export * from './checkpoint-layout.js';
+export * from './fingerprint.js';

@@ -72,6 +72,14 @@ export interface Source<T> {
   readonly schema?: Schema<T>;
   /** Opens the source, optionally resuming at a position returned by `position()`. */
   open(ctx: SourceContext, resumeFrom?: unknown): SourceReader<T>;
+  /**
+   * Opens slice `index` of `count` of every batch (a bounded source read in parallel by
+   * `count` partitions): the slices of a batch, concatenated in index order, are the batch
+   * `open` would give, so every partition reads only its own records. Positions are those
+   * of `open` (the same in every slice). Optional: a source without it is read by one
+   * partition.
+   */
+  openSlice?(ctx: SourceContext, slice: { readonly index: number; readonly count: number }, resumeFrom?: unknown): SourceReader<T>;
 }
 
 /** What a running sink may call back into. @category Connectors */

@@ -4,7 +4,8 @@ import type { Cut } from './cut-at-shuffles.js';
 
 /**
  * Rule: the number of partitions of every node.
- * - sources: 1 (a source is read by partition 0 of its stage; none can split yet);
+ * - sources: 1 (read by partition 0 of its stage), or `partitions` for a source read in
+ *   slices (`sliced`, see spread-source.ts);
  * - keyed operators (hash exchange): `partitions`, except event-time windows: 1, since the
  *   watermark is global (the largest event time of the batch over all partitions) and is
  *   not yet exchanged between partitions;
@@ -15,11 +16,11 @@ import type { Cut } from './cut-at-shuffles.js';
  *   runs on every partition; the 1-partition input is empty on the others).
  * @category Planner
  */
-export function assignPartitions(plan: Plan, cuts: readonly Cut[], partitions: number): Record<string, number> {
+export function assignPartitions(plan: Plan, cuts: readonly Cut[], partitions: number, sliced: ReadonlySet<string> = new Set()): Record<string, number> {
   const byNode = new Map<string, Cut[]>();
   for (const c of cuts) byNode.set(c.to, [...(byNode.get(c.to) ?? []), c]);
   const out: Record<string, number> = {};
-  for (const n of plan.nodes) out[n.id] = partitionsOf(n, byNode.get(n.id), partitions, out);
+  for (const n of plan.nodes) out[n.id] = sliced.has(n.id) ? partitions : partitionsOf(n, byNode.get(n.id), partitions, out);
   return out;
 }
 

@@ -71,14 +71,14 @@ export function planPhysical(plan: Plan, opts: PlannerOptions = {}): PhysicalPla
     throw new PipelineError(`planner: ${partitions} partitions for ${plan.keyGroups} key groups would leave partitions without keys`, {}, `use at most ${plan.keyGroups} partitions, or more keyGroups in Pipeline.create`);
   }
   const byId = new Map(plan.nodes.map((n) => [n.id, n]));
-  const spread = spreadSources(plan, fuseNarrow(plan), partitions);
+  const spread = spreadSources(plan, fuseNarrow(plan), partitions, opts.sliced);
   const groups = orderGroups(plan, spread.groups);
   const nodeStage: Record<string, string> = {};
   groups.forEach((g, i) => g.forEach((id) => { nodeStage[id] = `stage-${i}`; }));
   const index = new Map(plan.nodes.map((n, i) => [n.id, i]));
   const all = [...cutAtShuffles(plan), ...spread.cuts].sort((a, b) => index.get(a.to)! - index.get(b.to)! || a.input - b.input);
   const cuts = combineBeforeShuffle(plan, all);
-  const nodePartitions = assignPartitions(plan, cuts, partitions);
+  const nodePartitions = assignPartitions(plan, cuts, partitions, spread.sliced);
 
   const edges: ShuffleEdge[] = cuts.map((c, i) => ({
     id: `edge-${i}`,

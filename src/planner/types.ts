@@ -95,4 +95,9 @@ export interface PhysicalPlan {
 export interface PlannerOptions {
   /** Partitions of keyed stages (default 1). */
   readonly partitions?: number;
+  /**
+   * Source nodes that can be read in slices (their connector has `openSlice`): where their
+   * stage would be spread, each partition reads its own slice of every batch instead.
+   */
+  readonly sliced?: ReadonlySet<string>;
 }

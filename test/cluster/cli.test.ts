@@ -81,7 +81,7 @@ describe('sluice run --runtime cluster --checkpoint-dir: the coordinator killed 
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 30_000);
+  }, 90_000); // three CLI runs (a full one, a killed one, a resumed one), each starting two workers
 
   it('SIGTERM: the coordinator finishes the current batch, commits, stops its workers and exits 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-ckpt-'));
@@ -99,7 +99,7 @@ describe('sluice run --runtime cluster --checkpoint-dir: the coordinator killed 
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 30_000);
+  }, 60_000);
 });
 
 describe('re-executed workers that do not serve the pipeline', () => {

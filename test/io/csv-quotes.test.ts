@@ -41,6 +41,13 @@ describe('Sources.csv: an unterminated quote costs one line, not the rest of the
     expect(records.map((r) => r.id)).toEqual([...Array(88).keys()].map((i) => i + 1).filter((i) => i !== 4 && i !== 45 && i !== 86));
   });
 
+  it('in a CRLF file a dead letter keeps the raw lines as in the file, without the last line break', async () => {
+    const f = tempFile('r.csv', 'id,name,note\r\n1,"bad\r\n2,b\r\n3,c,d\r\n');
+    const { records, dead } = await runSource(Sources.csv(f, Row));
+    expect(records).toEqual([{ id: 3, name: 'c', note: 'd' }]);
+    expect(dead.map((d) => [d.origin, d.raw])).toEqual([[`${f}:2`, '1,"bad'], [`${f}:3`, '2,b']]);
+  });
+
   it('a multi-line quoted field within the limit is still one record', async () => {
     const f = tempFile('r.csv', 'id,name,note\n1,a,"one\ntwo\n""three"""\n2,b,c\n');
     const { records, dead } = await runSource(Sources.csv(f, Row, { maxRecordBytes: 100 }));

@@ -277,6 +277,8 @@ export const eventWindow: ExecutorFactory<'eventWindow'> = (node, env) => {
       const out = due();
       return out.length ? out : undefined;
     },
+    stateKeys: () => slots.size,
+    watermark: () => wm,
     // Open windows per key, the watermark and the key order; timers are rebuilt from the windows.
     snapshot: () => ({
       keyed: [...slots.values()].map(({ value: sl }) => [sl.key, { seq: sl.seq, wins: [...sl.wins.values()].map(({ start, end, acc, fired, dirty }) => ({ start, end, acc, fired, dirty })) }] as const),

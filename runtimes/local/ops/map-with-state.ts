@@ -56,6 +56,7 @@ export const mapWithState: ExecutorFactory<'mapWithState'> = (node, env) => {
       if (snapshots) ctx.side.set(node.id, [...state.entries()].map(([k, e]) => [k, e.state]));
       return out;
     },
+    stateKeys: () => state.size,
     snapshot: (mode) => snapshotOf(state, mode, { shared: { first } }),
     restore(s) {
       state.clear();

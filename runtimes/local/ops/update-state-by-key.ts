@@ -41,6 +41,7 @@ export const updateStateByKey: ExecutorFactory<'updateStateByKey'> = (node, env)
       }
       return [...state.entries()].map(([k, e]) => [k, e.state]);
     },
+    stateKeys: () => state.size,
     snapshot: (mode) => snapshotOf(state, mode),
     restore(s) {
       state.clear();

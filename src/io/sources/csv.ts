@@ -138,6 +138,8 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
   /** Lines to read again (`queue[qi]` next): those after a quote that never closed. */
   let queue: Replayed[] = [];
   let qi = 0;
+  /** Lines as the dead-letter output keeps them: as in the file, without the last line's `\r`. */
+  const asRaw = (lines: string[]) => lines.join('\n').replace(/\r$/, '');
 
   const readHeader = (cells: string[], lineNo: number) => {
     const names = cells.map((c) => c.trim());
@@ -162,7 +164,7 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
     const lines = raw;
     split.reset();
     raw = [];
-    ctx.deadLetter(`${path}:${start}`, `malformed CSV: the quoted field opened on line ${start} ${why}; reading goes on at line ${start + 1}`, lines[0]);
+    ctx.deadLetter(`${path}:${start}`, `malformed CSV: the quoted field opened on line ${start} ${why}; reading goes on at line ${start + 1}`, asRaw(lines.slice(0, 1)));
     queue = [...lines.slice(1).map((text, i) => ({ text, lineNo: start + 1 + i })), ...queue.slice(qi)];
     qi = 0;
   };
@@ -180,7 +182,7 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
       cells = split.feed(text);
     } catch (e) {
       if (raw.length > 1) unclosed(`is closed on line ${lineNo} by a quote followed by something else: ${(e as Error).message}`);
-      else ctx.deadLetter(`${path}:${start}`, `malformed CSV: ${(e as Error).message}`, text);
+      else ctx.deadLetter(`${path}:${start}`, `malformed CSV: ${(e as Error).message}`, asRaw(raw));
       return NONE;
     }
     if (!cells) {
@@ -189,7 +191,7 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
       return NONE;
     }
     if (!index) { readHeader(cells, start); return NONE; }
-    const rawText = raw.join('\n');
+    const rawText = asRaw(raw);
     if (cells.length !== width) {
       ctx.deadLetter(`${path}:${start}`, `expected ${width} columns${header ? ' (as in the header)' : ''}, got ${cells.length}`, rawText);
       return NONE;
@@ -207,7 +209,7 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
     bad(line, lineNo) {
       if (split.open) {
         split.reset();
-        ctx.deadLetter(`${path}:${start}`, `malformed CSV: the record that starts on line ${start} is cut by line ${lineNo}, which cannot be read (see its dead letter)`, raw.join('\n'));
+        ctx.deadLetter(`${path}:${start}`, `malformed CSV: the record that starts on line ${start} is cut by line ${lineNo}, which cannot be read (see its dead letter)`, asRaw(raw));
         raw = [];
       }
       deadLine(ctx, path, line, lineNo);

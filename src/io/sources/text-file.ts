@@ -1,6 +1,7 @@
 import type { Source } from '../connector.js';
 import { recordLimit } from './line-splitter.js';
-import { lineFileSource, textLineFormat } from './lines.js';
+import { openLineSlice } from './line-slices.js';
+import { lineFileSource, requireExisting, textLineFormat } from './lines.js';
 
 /**
  * The record-size option of the sources that read bytes.
@@ -48,7 +49,15 @@ export interface ReadOptions {
  */
 export function textFile(path: string, opts: ReadOptions = {}): Source<string> {
   const max = recordLimit(`textFile ${path}`, opts.maxRecordBytes);
-  return lineFileSource<string>({ type: 'textFile', bounded: true, path, ...limitSpec(opts) }, { maxRecordBytes: max }, (ctx) => textLineFormat(ctx, path));
+  const source = lineFileSource<string>({ type: 'textFile', bounded: true, path, ...limitSpec(opts) }, { maxRecordBytes: max }, (ctx) => textLineFormat(ctx, path));
+  return {
+    ...source,
+    // Read in parallel by the cluster runtime: each partition decodes its slice of every batch.
+    openSlice(ctx, slice, resumeFrom) {
+      requireExisting('textFile', path);
+      return openLineSlice(ctx, 'textFile', path, slice, max, resumeFrom);
+    },
+  };
 }
 
 /** `{ maxRecordBytes }` for a source's spec when it was given, else nothing. @example `limitSpec({ maxRecordBytes: 10 }) // { maxRecordBytes: 10 }` @internal */

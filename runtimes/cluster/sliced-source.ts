@@ -1,0 +1,41 @@
+/**
+ * The source executor of a source read in slices (`Source.openSlice`): partition `index`
+ * of `count` reads its contiguous slice of every batch. Its position is the same in every
+ * partition, so it is checkpointed as `shared` state: a resume on another partition count
+ * (or of a 1-partition run) starts every slice at the same line.
+ *
+ * @module
+ */
+import { RuntimeError } from '../../src/errors.js';
+import type { Source } from '../../src/io/connector.js';
+import type { NodeOf } from '../../src/ir/nodes.js';
+import type { Env } from '../local/executor.js';
+import { sourceExecutor, type SourceExecutor, type SourcePacing } from '../local/ops/source.js';
+
+/** What a sliced source keeps in a checkpoint (as `shared` state). */
+export interface SlicedSourceState {
+  readonly position?: unknown;
+  readonly drained: boolean;
+}
+
+/** Marks executors built here: they snapshot their position as `shared` state. */
+export const SLICED = Symbol('sliced source');
+
+/** Whether the source bound to `node` can be read in slices. */
+export function canSlice(node: NodeOf<'source'>, env: Env): boolean {
+  return typeof env.bindings.sources.get(node.id)?.openSlice === 'function';
+}
+
+/** The executor of slice `index` of `count` of `node`'s source: the local source executor over the slice, its state kept as `shared`. */
+export function slicedSource(node: NodeOf<'source'>, env: Env, pacing: SourcePacing, index: number, count: number): SourceExecutor & { readonly [SLICED]: true } {
+  const source = env.bindings.sources.get(node.id);
+  if (!source?.openSlice) throw new RuntimeError(`${node.id}: the source bound to this node cannot be read in slices`, { operator: node.id });
+  const slice: Source<unknown> = { ...source, open: (ctx, resumeFrom) => source.openSlice!(ctx, { index, count }, resumeFrom) };
+  const inner = sourceExecutor(pacing)(node, { ...env, bindings: { ...env.bindings, sources: new Map([[node.id, slice]]) } }) as SourceExecutor;
+  return {
+    ...inner,
+    [SLICED]: true,
+    snapshot: () => ({ shared: inner.snapshot!().local as SlicedSourceState }),
+    restore: (s) => inner.restore!({ local: s.shared }),
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Reads what the engine did in one batch (records per node, time per node, state keys,
+ * watermarks, dead letters) for the run's {@link Observer}; only built when the run is observed.
+ * @module
+ */
+import type { DeadLetter } from '../../src/io/connector.js';
+import type { IRNode } from '../../src/ir/nodes.js';
+import type { Observer } from '../../src/observe/observer.js';
+import type { RunMetrics } from '../../src/runtime.js';
+import type { BatchContext, Executor } from './executor.js';
+
+export class BatchProbe {
+  private records: Record<string, number> = {};
+  private late = 0;
+  private startedAt = 0;
+
+  constructor(private readonly nodes: readonly IRNode[], private readonly execs: readonly Executor[], private readonly metrics: RunMetrics, private readonly observer: Observer) {}
+
+  /** Marks the start of a batch; returns the per-node time table for its context. */
+  begin(): Record<string, number> {
+    this.records = { ...this.metrics.records };
+    this.late = this.metrics.lateRecords;
+    this.startedAt = Date.now();
+    return {};
+  }
+
+  /** Reports the batch that ran with `ctx`; `dead` are its dead letters (not yet written). */
+  end(ctx: BatchContext, dead: readonly DeadLetter[]): void {
+    const records: Record<string, number> = {};
+    for (const [id, n] of Object.entries(this.metrics.records)) records[id] = n - (this.records[id] ?? 0);
+    let stateKeys: Record<string, number> | undefined;
+    let watermarks: Record<string, number> | undefined;
+    this.execs.forEach((ex, i) => {
+      if (ex.stateKeys) (stateKeys ??= {})[this.nodes[i].id] = ex.stateKeys();
+      if (ex.watermark) (watermarks ??= {})[this.nodes[i].id] = ex.watermark();
+    });
+    this.observer.batchDone({
+      time: ctx.time, final: ctx.final, startedAt: this.startedAt, records, times: ctx.times, stateKeys, watermarks,
+      dead, lateRecords: this.metrics.lateRecords - this.late,
+    });
+  }
+}

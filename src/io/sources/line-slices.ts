@@ -1,0 +1,249 @@
+/**
+ * A text file read in slices, one per partition: each batch of `max` lines is cut into
+ * `count` contiguous slices (the same cut as the cluster's `split` exchange), and the
+ * reader of slice `index` decodes only its own lines. Every reader scans the file's bytes
+ * for line ends (cheap), none decodes the others' lines. The slices of one batch,
+ * concatenated in slice order, are exactly the batch a whole-file reader returns: same
+ * lines, same order, same end of input (a batch with fewer than `max` lines ends it).
+ *
+ * Lines are as `LineReader` makes them (`LineSplitter` decodes each slice): split at `\n`, a
+ * trailing `\r` dropped, a last line without `\n` counted, a UTF-8 byte-order mark at the
+ * start dropped. A line that is not a record (longer than `maxRecordBytes`, or not valid
+ * UTF-8) is recognised by every reader while scanning, so all agree on which lines make a
+ * batch of `max` records; slice 0 sends it to the dead-letter output as the whole-file
+ * reader does. The position is the number of lines of the batches read, the same for every
+ * slice and the same as a whole-file reader's.
+ *
+ * @module
+ * @internal
+ */
+import { isUtf8 } from 'node:buffer';
+import { open, type FileHandle } from 'node:fs/promises';
+import { RuntimeError } from '../../errors.js';
+import type { PollResult, SourceContext, SourceReader } from '../connector.js';
+import { LineSplitter, type BadLine, type Line } from './line-splitter.js';
+import { deadLine } from './lines.js';
+
+/** Bytes read at a time while scanning for line ends. */
+const CHUNK = 1024 * 1024;
+
+/** Which slice of every batch a reader takes. */
+export interface LineSlice {
+  /** 0-based slice (partition) index. */
+  readonly index: number;
+  /** Slices of every batch. */
+  readonly count: number;
+}
+
+/**
+ * Reads slice `slice` of every batch of `path`'s lines.
+ *
+ * @example
+ * ```ts
+ * const r = new LineSliceReader('textFile', 'words.txt', { index: 1, count: 2 }, 4 * 2 ** 20);
+ * const { records, done } = await r.poll(20_000); // the second half of the first 20 000 records
+ * ```
+ * @internal
+ */
+export class LineSliceReader {
+  private fh?: FileHandle;
+  private buf = Buffer.alloc(0);
+  /** File offset of buf[0]. */
+  private bufStart = 0;
+  /** File offset where the next line starts. */
+  private at = 0;
+  private fileEnd = false;
+  private lines = 0;
+  /** Start and end offsets of the records of the batch being cut. */
+  private starts = new Float64Array(0);
+  private ends = new Float64Array(0);
+  /** Lines of the batch that are not records: line number and start offset. */
+  private bad: Array<{ lineNo: number; at: number; end: number }> = [];
+  /** Bytes up to this file offset are known to be valid UTF-8. */
+  private validTo = 0;
+  /** Bytes up to this file offset were checked as one block. */
+  private checkedTo = 0;
+  private opened = false;
+
+  constructor(
+    private readonly connector: string,
+    private readonly path: string,
+    private readonly slice: LineSlice,
+    private readonly maxRecordBytes: number,
+    private readonly onBad?: (line: BadLine, lineNo: number) => void,
+  ) {}
+
+  /** Lines of the batches read so far (every slice reports the same). */
+  get position(): number {
+    return this.lines;
+  }
+
+  private async openFile(): Promise<void> {
+    this.opened = true;
+    try {
+      this.fh = await open(this.path, 'r');
+    } catch (e) {
+      throw new RuntimeError(`${this.connector}: cannot read ${this.path}: ${(e as Error).message}`, { location: this.path });
+    }
+    await this.more();
+    if (this.buf.length >= 3 && this.buf[0] === 0xef && this.buf[1] === 0xbb && this.buf[2] === 0xbf) this.at = 3;
+  }
+
+  /** Reads the next chunk after what `buf` holds, dropping what lies before `at`; false at end of file. */
+  private async more(): Promise<boolean> {
+    if (this.fileEnd) return false;
+    const keep = this.buf.subarray(Math.max(0, this.at - this.bufStart));
+    const next = Buffer.allocUnsafe(keep.length + CHUNK);
+    keep.copy(next, 0);
+    const from = this.bufStart + this.buf.length;
+    let n: number;
+    try {
+      ({ bytesRead: n } = await this.fh!.read(next, keep.length, CHUNK, from));
+    } catch (e) {
+      throw new RuntimeError(`${this.connector}: cannot read ${this.path}: ${(e as Error).message}`, { location: this.path });
+    }
+    this.bufStart = from - keep.length;
+    this.buf = next.subarray(0, keep.length + n);
+    if (n === 0) this.fileEnd = true;
+    return n > 0;
+  }
+
+  /** Finds where the line at `at` ends; returns the offset after its `\n` (or the end of file), or -1 when no line is left. */
+  private async lineEnd(): Promise<number> {
+    let searchFrom = this.at - this.bufStart;
+    for (;;) {
+      const i = this.buf.indexOf(10, searchFrom);
+      if (i >= 0) {
+        if (this.bufStart + i >= this.checkedTo) {
+          // One check for every whole line the buffer holds from here (lines end at '\n', a character
+          // boundary); when it fails, isRecord checks those lines one by one.
+          const last = this.buf.lastIndexOf(10);
+          this.checkedTo = this.bufStart + last + 1;
+          if (isUtf8(this.buf.subarray(this.at - this.bufStart, last))) this.validTo = this.checkedTo;
+        }
+        return this.bufStart + i + 1;
+      }
+      searchFrom = this.buf.length;
+      const before = this.bufStart;
+      if (!(await this.more())) {
+        const end = this.bufStart + this.buf.length;
+        return end > this.at ? end : -1;
+      }
+      searchFrom -= this.bufStart - before;
+    }
+  }
+
+  /** Skips `n` lines (a resume); false when the file has fewer. */
+  async skip(n: number): Promise<boolean> {
+    if (!this.opened) await this.openFile();
+    while (this.lines < n) {
+      const end = await this.lineEnd();
+      if (end < 0) return false;
+      this.at = end;
+      this.lines++;
+    }
+    return true;
+  }
+
+  /** Whether the line `[from, end)` (with its `\n`) is a record: not longer than maxRecordBytes, valid UTF-8. */
+  private isRecord(from: number, end: number): boolean {
+    let e = end;
+    const at = (o: number) => this.buf[o - this.bufStart];
+    if (e > from && at(e - 1) === 10) e--;
+    if (e > from && at(e - 1) === 13) e--;
+    if (e - from > this.maxRecordBytes) return false;
+    return end <= this.validTo || isUtf8(this.buf.subarray(from - this.bufStart, e - this.bufStart));
+  }
+
+  /** The next batch of up to `max` records, this reader's slice of it. */
+  async poll(max: number): Promise<PollResult<string>> {
+    if (!this.opened) await this.openFile();
+    if (this.starts.length < max) { this.starts = new Float64Array(max); this.ends = new Float64Array(max); }
+    const { starts, ends } = this;
+    this.bad = [];
+    let n = 0;
+    let done = false;
+    while (n < max) {
+      const from = this.at;
+      const end = await this.lineEnd();
+      if (end < 0) { done = true; break; }
+      this.lines++;
+      // lineEnd may have moved the buffer, but never past `from`.
+      if (this.isRecord(from, end)) { starts[n] = from; ends[n++] = end; } else this.bad.push({ lineNo: this.lines, at: from, end });
+      this.at = end;
+    }
+    const { index, count } = this.slice;
+    if (index === 0) for (const b of this.bad) await this.reportBad(b);
+    const a = Math.floor((index * n) / count);
+    const b = Math.floor(((index + 1) * n) / count);
+    if (a === b) return { records: [], done };
+    const records = await this.decode(starts[a], ends[b - 1]);
+    return { records, done };
+  }
+
+  /** Reads `[from, to)` and splits it as the whole-file reader does, keeping the records. */
+  private async decode(from: number, to: number): Promise<string[]> {
+    const bytes = await this.readRange(from, to);
+    const lines: Line[] = [];
+    const splitter = new LineSplitter(this.maxRecordBytes);
+    splitter.push(bytes, lines);
+    splitter.end(lines);
+    return lines.filter((l): l is string => typeof l === 'string');
+  }
+
+  private async readRange(from: number, to: number): Promise<Buffer> {
+    const bytes = Buffer.allocUnsafe(to - from);
+    let got = 0;
+    while (got < bytes.length) {
+      const { bytesRead } = await this.fh!.read(bytes, got, bytes.length - got, from + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return bytes.subarray(0, got);
+  }
+
+  /** Hands a line that is not a record to the dead-letter output, as the whole-file reader does. */
+  private async reportBad(b: { lineNo: number; at: number; end: number }): Promise<void> {
+    const lines: Line[] = [];
+    const splitter = new LineSplitter(this.maxRecordBytes);
+    splitter.push(await this.readRange(b.at, b.end), lines);
+    splitter.end(lines);
+    const line = lines[0] as BadLine;
+    this.onBad?.({ ...line, offset: line.offset + b.at }, b.lineNo);
+  }
+
+  async close(): Promise<void> {
+    this.fileEnd = true;
+    await this.fh?.close();
+    this.fh = undefined;
+  }
+}
+
+/**
+ * A reader of slice `slice` of `path`'s lines, resuming after `resumeFrom` lines (a
+ * position of this or of a whole-file reader).
+ *
+ * @example
+ * ```ts
+ * const r = openLineSlice(ctx, 'textFile', 'words.txt', { index: 0, count: 2 }, 4 * 2 ** 20, 40_000);
+ * ```
+ * @internal
+ */
+export function openLineSlice(ctx: SourceContext, connector: string, path: string, slice: LineSlice, maxRecordBytes: number, resumeFrom: unknown): SourceReader<string> {
+  const skip = typeof resumeFrom === 'number' ? resumeFrom : 0;
+  const reader = new LineSliceReader(connector, path, slice, maxRecordBytes, (line, lineNo) => deadLine(ctx, path, line, lineNo));
+  let started = skip === 0;
+  return {
+    async poll(max) {
+      if (!started) {
+        started = true;
+        if (!(await reader.skip(skip))) {
+          throw new RuntimeError(`${connector}: cannot resume ${path} after line ${skip}: the file has only ${reader.position} lines`, { location: path }, 'the file changed since the checkpoint; start without resuming');
+        }
+      }
+      return reader.poll(max);
+    },
+    position: () => (started ? reader.position : skip),
+    close: () => reader.close(),
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * A job's Prometheus metrics (prom-client), fed from its progress records, so the local and
+ * the cluster runtime report the same names. On the cluster runtime the coordinator holds
+ * the one registry of the job; per-worker figures carry a `worker` label.
+ * @module
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Plan } from '../ir/plan.js';
+import type { BatchProgress } from './progress.js';
+
+/** Every metric name a job registers (the Grafana dashboard queries only these). */
+export const METRIC_NAMES = [
+  'sluice_batches_total',
+  'sluice_records_total',
+  'sluice_records_in_total',
+  'sluice_operator_seconds_total',
+  'sluice_dead_letters_total',
+  'sluice_late_records_total',
+  'sluice_batch_processing_seconds',
+  'sluice_batch_scheduling_delay_seconds',
+  'sluice_batch_total_delay_seconds',
+  'sluice_batch_interval_seconds',
+  'sluice_last_batch_time_seconds',
+  'sluice_input_records_per_second',
+  'sluice_state_keys',
+  'sluice_watermark_seconds',
+  'sluice_event_time_lag_seconds',
+  'sluice_checkpoint_duration_seconds',
+  'sluice_checkpoint_bytes',
+  'sluice_worker_restarts_total',
+  'sluice_replayed_batches_total',
+  'sluice_consumer_lag',
+] as const;
+
+/** The metrics of one run, registered in `registry`. */
+export class JobMetrics {
+  private readonly batches: Counter<'pipeline'>;
+  private readonly records: Counter<'pipeline' | 'operator' | 'kind' | 'worker'>;
+  private readonly recordsIn: Counter<'pipeline' | 'operator' | 'kind'>;
+  private readonly opSeconds: Counter<'pipeline' | 'operator'>;
+  private readonly dead: Counter<'pipeline' | 'reason'>;
+  private readonly late: Counter<'pipeline'>;
+  private readonly processing: Histogram<'pipeline'>;
+  private readonly scheduling: Gauge<'pipeline'>;
+  private readonly total: Gauge<'pipeline'>;
+  private readonly interval: Gauge<'pipeline'>;
+  private readonly lastTime: Gauge<'pipeline'>;
+  private readonly inputRate: Gauge<'pipeline' | 'source'>;
+  private readonly stateKeys: Gauge<'pipeline' | 'operator'>;
+  private readonly watermark: Gauge<'pipeline' | 'operator'>;
+  private readonly eventLag: Gauge<'pipeline' | 'operator'>;
+  private readonly checkpointSeconds: Histogram<'pipeline'>;
+  private readonly checkpointBytes: Gauge<'pipeline'>;
+  private readonly restarts: Counter<'pipeline'>;
+  private readonly replayed: Counter<'pipeline'>;
+  private readonly lag: Gauge<'pipeline' | 'topic' | 'partition'>;
+  private readonly pipeline: string;
+
+  constructor(readonly registry: Registry, plan: Plan) {
+    const registers = [registry];
+    this.pipeline = plan.name;
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Counter<L>({ name, help, labelNames, registers });
+    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Gauge<L>({ name, help, labelNames, registers });
+    this.batches = counter('sluice_batches_total', 'Batches completed', ['pipeline']);
+    this.records = counter('sluice_records_total', 'Records emitted, by operator (and worker on the cluster runtime)', ['pipeline', 'operator', 'kind', 'worker']);
+    this.recordsIn = counter('sluice_records_in_total', 'Records read by each operator from its inputs', ['pipeline', 'operator', 'kind']);
+    this.opSeconds = counter('sluice_operator_seconds_total', 'Wall time spent in each operator (local runtime; a fused chain at its first operator)', ['pipeline', 'operator']);
+    this.dead = counter('sluice_dead_letters_total', 'Records sent to the dead-letter output, by reason', ['pipeline', 'reason']);
+    this.late = counter('sluice_late_records_total', 'Records that arrived after their event-time window closed', ['pipeline']);
+    this.processing = new Histogram({
+      name: 'sluice_batch_processing_seconds', help: 'How long each batch ran', labelNames: ['pipeline'], registers,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    });
+    this.scheduling = gauge('sluice_batch_scheduling_delay_seconds', 'How long the last batch waited to start after its batch time', ['pipeline']);
+    this.total = gauge('sluice_batch_total_delay_seconds', 'Scheduling delay plus processing time of the last batch', ['pipeline']);
+    this.interval = gauge('sluice_batch_interval_seconds', 'The batch interval', ['pipeline']);
+    this.lastTime = gauge('sluice_last_batch_time_seconds', 'Batch time of the last completed batch', ['pipeline']);
+    this.inputRate = gauge('sluice_input_records_per_second', 'Records read per second of batch interval in the last batch, by source', ['pipeline', 'source']);
+    this.stateKeys = gauge('sluice_state_keys', 'Keys held in state, by stateful operator', ['pipeline', 'operator']);
+    this.watermark = gauge('sluice_watermark_seconds', 'Watermark of each event-time operator', ['pipeline', 'operator']);
+    this.eventLag = gauge('sluice_event_time_lag_seconds', 'Batch time minus watermark, by event-time operator', ['pipeline', 'operator']);
+    this.checkpointSeconds = new Histogram({
+      name: 'sluice_checkpoint_duration_seconds', help: 'How long each checkpoint commit took', labelNames: ['pipeline'], registers,
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10],
+    });
+    this.checkpointBytes = gauge('sluice_checkpoint_bytes', 'Bytes of state files in the last checkpoint', ['pipeline']);
+    this.restarts = counter('sluice_worker_restarts_total', 'Times the workers were restarted after a crash', ['pipeline']);
+    this.replayed = counter('sluice_replayed_batches_total', 'Batches run again after a worker crash', ['pipeline']);
+    this.lag = gauge('sluice_consumer_lag', 'Consumer lag (records) by topic partition', ['pipeline', 'topic', 'partition']);
+    // Every series of the plan exists from the start (at 0), so dashboards and alerts see them.
+    const pipeline = this.pipeline;
+    this.batches.inc({ pipeline }, 0);
+    this.late.inc({ pipeline }, 0);
+    this.restarts.inc({ pipeline }, 0);
+    this.replayed.inc({ pipeline }, 0);
+    this.interval.set({ pipeline }, plan.batchIntervalMs / 1000);
+    for (const n of plan.nodes) {
+      this.records.inc({ pipeline, operator: n.id, kind: n.kind, worker: '0' }, 0);
+      if (n.kind !== 'source') this.recordsIn.inc({ pipeline, operator: n.id, kind: n.kind }, 0);
+    }
+  }
+
+  /** Adds a batch's figures. */
+  record(p: BatchProgress): void {
+    const pipeline = this.pipeline;
+    this.batches.inc({ pipeline });
+    this.processing.observe({ pipeline }, p.processingMs / 1000);
+    this.scheduling.set({ pipeline }, p.schedulingDelayMs / 1000);
+    this.total.set({ pipeline }, p.totalDelayMs / 1000);
+    this.lastTime.set({ pipeline }, p.batchTime / 1000);
+    for (const [id, o] of Object.entries(p.operators)) {
+      if (o.byWorker) o.byWorker.forEach((n, w) => { if (n) this.records.inc({ pipeline, operator: id, kind: o.kind, worker: String(w) }, n); });
+      else if (o.records) this.records.inc({ pipeline, operator: id, kind: o.kind, worker: '0' }, o.records);
+      if (o.recordsIn) this.recordsIn.inc({ pipeline, operator: id, kind: o.kind }, o.recordsIn);
+      if (o.timeMs) this.opSeconds.inc({ pipeline, operator: id }, o.timeMs / 1000);
+      if (o.stateKeys !== undefined) this.stateKeys.set({ pipeline, operator: id }, o.stateKeys);
+      if (o.watermark !== undefined && Number.isFinite(o.watermark)) {
+        this.watermark.set({ pipeline, operator: id }, o.watermark / 1000);
+        this.eventLag.set({ pipeline, operator: id }, Math.max(0, p.batchTime - o.watermark) / 1000);
+      }
+    }
+    for (const [id, s] of Object.entries(p.sources)) this.inputRate.set({ pipeline, source: id }, s.inputRate);
+    for (const [reason, n] of Object.entries(p.deadLetters.byReason)) this.dead.inc({ pipeline, reason }, n);
+    if (p.lateRecords) this.late.inc({ pipeline }, p.lateRecords);
+    if (p.replayed) this.replayed.inc({ pipeline });
+    if (p.checkpoint) {
+      this.checkpointSeconds.observe({ pipeline }, p.checkpoint.durationMs / 1000);
+      this.checkpointBytes.set({ pipeline }, p.checkpoint.bytes);
+    }
+    for (const [tp, n] of Object.entries(p.lag ?? {})) {
+      const cut = tp.lastIndexOf('/');
+      this.lag.set({ pipeline, topic: tp.slice(0, cut), partition: tp.slice(cut + 1) }, n);
+    }
+  }
+
+  /** Counts a restart of the workers after a crash. */
+  restart(): void {
+    this.restarts.inc({ pipeline: this.pipeline });
+  }
+}
