@@ -68,7 +68,7 @@ function checkDuration(op: string, what: string, d: number | undefined): void {
 function checkStateSchema(op: string, schema: Schema<unknown> | undefined): void {
   if (schema === undefined) return;
   if (!schema || typeof schema !== 'object' || !('avro' in schema) || typeof schema.check !== 'function') {
-    throw new PipelineError(`${op}: state must be a schema (S.long(), S.record(…), …), got ${typeof schema}`, { operator: op }, "declare it with the S builder: import { S } from 'sluice'");
+    throw new PipelineError(`${op}: state must be a schema (S.long(), S.record(…), …), got ${typeof schema}`, { operator: op }, 'declare it with the S builder that sluice exports (S.long(), S.string(), S.record(…))');
   }
 }
 
