@@ -93,9 +93,14 @@ function initialState(keys: number): Iterable<readonly [string, number]> {
   return { *[Symbol.iterator]() { for (let i = 0; i < keys; i++) yield [`k${i}`, 0] as const; } };
 }
 
-/** Records of the state job: `[k<i mod keys>, i]`, each batch touching the next `batch` keys in turn. */
-function* statePairs(records: number, keys: number): Generator<readonly [string, number]> {
-  for (let i = 0; i < records; i++) yield [`k${i % keys}`, i];
+/**
+ * Records of the state job: `[k<i mod keys>, i]`, each batch touching the next `batch` keys
+ * in turn; with `hot`, batch b (of `batch` records) touches only the `hot` keys from
+ * `b · hot` on (each several times), so `hot` keys change per batch.
+ */
+function* statePairs(records: number, keys: number, hot?: number, batch = 100_000): Generator<readonly [string, number]> {
+  if (hot === undefined) { for (let i = 0; i < records; i++) yield [`k${i % keys}`, i]; return; }
+  for (let i = 0; i < records; i++) yield [`k${(Math.floor(i / batch) * hot + (i % hot)) % keys}`, i];
 }
 
 /** Keeps a running sum per key; emits `[key, sum]` for one record in 1000 (so the sink sees every batch without the output dominating). */
@@ -110,10 +115,10 @@ function sumState(k: string, v: O.Option<number>, s: State<number>): O.Option<re
  * The state job of the checkpoint and recovery benchmarks: mapWithState over `keys` keys,
  * all of them in the state from the first batch (initial state), `records` records in all.
  */
-export function stateJob(keys: number, records: number): Pipeline {
+export function stateJob(keys: number, records: number, hot?: number): Pipeline {
   reset();
   const p = Pipeline.create(`bench-cluster-state-${keys}`, { batchInterval: seconds(1) });
-  p.source(Sources.fromIterable(statePairs(records, keys)))
+  p.source(Sources.fromIterable(statePairs(records, keys, hot)))
     .mapWithState({ fn: sumState, initial: initialState(keys), name: 'sums' })
     .foreachBatch((rs, t) => {
       observed.records += rs.length;

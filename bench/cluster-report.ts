@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   RECOVERY_CASES, STATE_BATCH, WC_BATCH_LINES, WC_RUNS,
-  type CheckpointCase, type CodecReport, type ProfileRun, type RecoveryCase, type WordCountReport,
+  type CheckpointReport, type CodecReport, type ProfileRun, type RecoveryCase, type WordCountReport,
 } from './cluster.js';
 
 const ENTRY = fileURLToPath(new URL('./cluster.ts', import.meta.url));
@@ -129,7 +129,7 @@ export interface ClusterResults {
   wordcount: WordCountReport;
   codec: CodecAndOps;
   profile: ProfileReport;
-  checkpoint: CheckpointCase[];
+  checkpoint: CheckpointReport;
   recovery: RecoveryCase[];
 }
 
@@ -149,7 +149,7 @@ export async function runClusterBenches(): Promise<ClusterResults> {
   const profile = await profiled();
   if (profile.run.hash !== wordcount.output.hash) throw new Error('profiled run: output differs from the word count\'s');
   process.stderr.write('bench: cluster checkpoints …\n');
-  const checkpoint = await child<CheckpointCase[]>('checkpoint');
+  const checkpoint = await child<CheckpointReport>('checkpoint');
   process.stderr.write('bench: cluster recovery after SIGKILL …\n');
   const recovery = await child<RecoveryCase[]>('recovery');
   return { started, load, seconds: (performance.now() - t0) / 1000, wordcount, codec, profile, checkpoint, recovery };
@@ -223,14 +223,16 @@ export function renderCluster(r: ClusterResults, cmd: string): string {
   // 3. Checkpoints.
   out.push('', '### 3. Checkpoint overhead per batch, 2 workers', '');
   out.push(table(
-    ['keys in state', 'batches', 'ms / batch without checkpointDir', 'ms / batch with', 'overhead ms / batch', 'ratio with ÷ without', 'records/s without', 'records/s with', 'state files per commit', 'CPU s of the run without: coordinator, workers', 'with: coordinator, workers'],
-    r.checkpoint.map((c) => [
-      count(c.keys), String(c.batches), c.without.toFixed(0), c.with.toFixed(0), (c.with - c.without).toFixed(0), (c.with / c.without).toFixed(2),
+    ['keys in state', 'keys changed a batch', 'batches', 'ms / batch without checkpointDir', 'ms / batch with', 'overhead ms / batch', 'ratio with ÷ without', 'records/s without', 'records/s with', 'full state segments', 'CPU s of the run without: coordinator, workers', 'with: coordinator, workers'],
+    r.checkpoint.cases.map((c) => [
+      count(c.keys), count(c.hot ?? Math.min(c.keys, STATE_BATCH)), String(c.batches), c.without.toFixed(0), c.with.toFixed(0), (c.with - c.without).toFixed(0), (c.with / c.without).toFixed(2),
       rate(STATE_BATCH / (c.without / 1000)), rate(STATE_BATCH / (c.with / 1000)), mib(c.stateBytes),
       `${c.cpu.without.coordinator.toFixed(2)}, ${c.cpu.without.workers.toFixed(2)}`, `${c.cpu.with.coordinator.toFixed(2)}, ${c.cpu.with.workers.toFixed(2)}`,
     ]),
   ));
-  out.push('', `mapWithState (running sum per key, \`initial\` state holding every key from the first batch) over ${count(STATE_BATCH)} records a batch, \`[k<i mod keys>, i]\` from a generator, pace asap, 2 workers (one warm pool for all runs); the sink gets one row per 1000 records. ms / batch: from the coordinator's sink write of the first batch to that of the last, ÷ (batches − 1), so start-up (which builds the initial state in each worker) is not in it. With a checkpointDir every batch is committed (no interval yet): workers snapshot their partitions' state and send it with \`done\`; the coordinator merges it by key group, writes one file per stateful node, the offsets and the commit (each fsynced) and deletes commits older than the last 2. Both runs' outputs are checked equal. CPU: of the whole run, start-up included (the coordinator's \`process.cpuUsage()\`, the workers' /proc/<pid>/stat).`);
+  out.push('', `mapWithState (running sum per key, \`initial\` state holding every key from the first batch) over ${count(STATE_BATCH)} records a batch, \`[k<i mod keys>, i]\` from a generator (with fewer keys changed a batch: batch b's records go to the keys \`k<b·changed>\` … \`k<(b+1)·changed − 1>\`), pace asap, 2 workers (one warm pool for all runs); the sink gets one row per 1000 records. ms / batch: from the coordinator's sink write of the first batch to that of the last, ÷ (batches − 1), so start-up (which builds the initial state in each worker) and the first checkpoint (full) are not in it. With a checkpointDir every batch is committed: each worker writes, for each of its partitions, an Avro state segment (\`runtimes/cluster/state.ts\`): a delta of the keys changed since its previous one, or a full segment when the deltas would outgrow the last full one (compaction); then the coordinator writes the offsets and the commit listing each partition's chain (each file fsynced) and deletes files no kept commit lists. Full state segments: the bytes of the first checkpoint's directory (every partition's full segment; a delta's size is in the in-process figures below). Both runs' outputs are checked equal. CPU: of the whole run, start-up included (the coordinator's \`process.cpuUsage()\`, the workers' /proc/<pid>/stat).`);
+  const sg = r.checkpoint.segments;
+  out.push('', `State segments of ${count(sg.keys)} keys in one process (bench/cluster.ts \`segmentTimes\`, mapWithState's store): a full segment ${sg.full.toFixed(0)} ms (${mib(sg.fullBytes)}: snapshot, Avro encode, write, fsync); a delta of 1 % of the keys ${sg.delta.toFixed(0)} ms (${mib(sg.deltaBytes)}); **restore of ${count(sg.keys)} keys from the full segment and the delta ${sg.restore.toFixed(0)} ms** (read, checksum, decode, apply the delta, rebuild the store; best of 3). CPU of the process in each: ${sg.cpu.full.toFixed(0)}, ${sg.cpu.delta.toFixed(0)} and ${sg.cpu.restore.toFixed(0)} ms (wall above CPU is waiting for a core, or for the disk). On 2 workers each restores its own half, in parallel.`);
 
   // 4. Recovery.
   out.push('', '### 4. Recovery after a worker is SIGKILLed, 2 workers, checkpointDir', '');

@@ -6,7 +6,9 @@
  *   cluster.ts codec        Avro encode/decode of the 2-worker run's batches, timed in-process
  *   cluster.ts profile      the 2-worker word count in re-exec mode; run under --cpu-prof, so
  *                           that the workers (re-executing this script) are profiled too
- *   cluster.ts checkpoint   ms per batch of a mapWithState job over 10 k and 1 M keys, with and without checkpointDir
+ *   cluster.ts checkpoint   ms per batch of a mapWithState job over 10 k and 1 M keys, with and without checkpointDir;
+ *                           then, in-process, the state segments of 1 M keys: a full write, a 1 % delta, a restore
+ *   cluster.ts segments     only that in-process part
  *   cluster.ts recovery     a worker SIGKILLed mid-batch: time until the batch is written after all
  *
  * The pipelines are in cluster-jobs.ts, which the workers import (module references), except
@@ -19,6 +21,8 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkerPool } from '../runtimes/cluster/index.js';
+import { restorePartition, StateWriter } from '../runtimes/cluster/checkpoint.js';
+import { KeyedStateStore, snapshotOf } from '../runtimes/local/state-store.js';
 import { codecFor } from '../runtimes/cluster/codec.js';
 import { splitBatch } from '../runtimes/cluster/shuffle.js';
 import type { FromWorker } from '../runtimes/cluster/protocol.js';
@@ -38,10 +42,11 @@ export const WC_RUNS = 3;
 const WARMUP_WORDS = 1_000_000;
 /** Records a batch of the state job holds. */
 export const STATE_BATCH = 100_000;
-/** State sizes (keys) and batches of the checkpoint benchmark. */
-export const CHECKPOINT_CASES: ReadonlyArray<{ keys: number; batches: number }> = [
+/** State sizes (keys), batches and keys changed per batch (`hot`; all the batch's records' keys when absent) of the checkpoint benchmark. */
+export const CHECKPOINT_CASES: ReadonlyArray<{ keys: number; batches: number; hot?: number }> = [
   { keys: 10_000, batches: 20 },
   { keys: 1_000_000, batches: 3 },
+  { keys: 1_000_000, batches: 16, hot: 10_000 },
 ];
 /** State sizes, batches and the batch (1-based) during which worker 1 is killed, of the recovery benchmark. */
 export const RECOVERY_CASES: ReadonlyArray<{ keys: number; batches: number; killIn: number }> = [
@@ -290,6 +295,8 @@ async function profile(): Promise<ProfileRun> {
 export interface CheckpointCase {
   readonly keys: number;
   readonly batches: number;
+  /** Keys changed per batch, when fewer than the batch's records touch. */
+  readonly hot?: number;
   /** ms per batch, from the first batch's sink write to the last's, without and with a checkpointDir. */
   readonly without: number;
   readonly with: number;
@@ -297,7 +304,7 @@ export interface CheckpointCase {
   readonly wall: { without: number; with: number };
   /** CPU seconds of each whole run: the coordinator, and the workers together. */
   readonly cpu: { without: { coordinator: number; workers: number }; with: { coordinator: number; workers: number } };
-  /** Bytes of the state files of the last commit, and commits written. */
+  /** Bytes of the first commit's state files (full segments of every partition). */
   readonly stateBytes: number;
 }
 
@@ -308,14 +315,14 @@ function dirBytes(dir: string): number {
 }
 
 /** Runs the state job on `pool`; returns the sink marks, wall seconds and the output check. */
-async function runState(pool: WorkerPool, keys: number, batches: number, checkpointDir?: string): Promise<{ marks: typeof observed.batches; wall: number; cpu: { coordinator: number; workers: number }; records: number; hash: number }> {
+async function runState(pool: WorkerPool, keys: number, batches: number, checkpointDir?: string, hot?: number): Promise<{ marks: typeof observed.batches; wall: number; cpu: { coordinator: number; workers: number }; records: number; hash: number }> {
   const records = batches * STATE_BATCH;
-  const p = stateJob(keys, records);
+  const p = stateJob(keys, records, hot);
   gc();
   const w0 = sumOf(pool.workers.map((w) => procCpu(w.child.pid!)));
   const c0 = selfCpu();
   const t0 = performance.now();
-  await p.run({ runtime: 'cluster', pool, worker: { module: JOBS, export: 'stateJob', args: [keys, records] }, pace: 'asap', maxBatchSize: STATE_BATCH, checkpointDir } as never);
+  await p.run({ runtime: 'cluster', pool, worker: { module: JOBS, export: 'stateJob', args: [keys, records, hot] }, pace: 'asap', maxBatchSize: STATE_BATCH, checkpointDir } as never);
   const wall = (performance.now() - t0) / 1000;
   // (After a restart the workers are new processes: their CPU is then counted from their start.)
   const cpu = { coordinator: selfCpu() - c0, workers: sumOf(pool.workers.map((w) => procCpu(w.child.pid!))) - w0 };
@@ -326,26 +333,90 @@ async function runState(pool: WorkerPool, keys: number, batches: number, checkpo
 
 const perBatch = (marks: typeof observed.batches) => (marks[marks.length - 1].at - marks[0].at) / (marks.length - 1);
 
-async function checkpoint(): Promise<CheckpointCase[]> {
+/** What the checkpoint benchmark reports. */
+export interface CheckpointReport {
+  readonly cases: CheckpointCase[];
+  readonly segments: SegmentTimes;
+}
+
+async function checkpoint(): Promise<CheckpointReport> {
   const pool = WorkerPool.start({ workers: 2, mode: 'module' });
   const tmp = mkdtempSync(join(os.tmpdir(), 'sluice-bench-ckpt-'));
   try {
     await runState(pool, 10_000, 3); // warm-up: workers load the modules
     const out: CheckpointCase[] = [];
-    for (const { keys, batches } of CHECKPOINT_CASES) {
-      const a = await runState(pool, keys, batches);
+    for (const { keys, batches, hot } of CHECKPOINT_CASES) {
+      const a = await runState(pool, keys, batches, undefined, hot);
       const dir = join(tmp, String(keys));
-      const b = await runState(pool, keys, batches, dir);
+      const b = await runState(pool, keys, batches, dir, hot);
       if (a.records !== b.records || a.hash !== b.hash) throw new Error(`state job (${keys} keys): output with checkpoints differs`);
-      const last = Math.max(...readdirSync(join(dir, 'state')).map(Number));
-      out.push({ keys, batches, without: perBatch(a.marks), with: perBatch(b.marks), wall: { without: a.wall, with: b.wall }, cpu: { without: a.cpu, with: b.cpu }, stateBytes: dirBytes(join(dir, 'state', String(last))) });
+      // The first checkpoint's directory: full segments (its deltas are pruned with their commits; their size is in segmentTimes).
+      const first = Math.min(...readdirSync(join(dir, 'state')).map(Number));
+      out.push({ keys, batches, hot, without: perBatch(a.marks), with: perBatch(b.marks), wall: { without: a.wall, with: b.wall }, cpu: { without: a.cpu, with: b.cpu }, stateBytes: dirBytes(join(dir, 'state', String(first))) });
       rmSync(dir, { recursive: true, force: true });
     }
-    return out;
+    return { cases: out, segments: segmentTimes(join(tmp, 'segments')) };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
     await pool.close();
   }
+}
+
+/** ms of the state segments of {@link SEGMENT_KEYS} keys, in this process (one partition). */
+export interface SegmentTimes {
+  readonly keys: number;
+  /** A full segment: snapshot, Avro encode, write and fsync; and its bytes. */
+  readonly full: number;
+  readonly fullBytes: number;
+  /** A delta of 1 % of the keys; and its bytes. */
+  readonly delta: number;
+  readonly deltaBytes: number;
+  /** Restore of every key from the full segment and the delta: read, check, decode, apply the delta, rebuild the store (best of 3). */
+  readonly restore: number;
+  /** CPU ms (user + system) of this process during the full write, the delta and the best restore: on a loaded machine, wall time is also waiting for a core. */
+  readonly cpu: { readonly full: number; readonly delta: number; readonly restore: number };
+}
+
+const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+
+/** Keys of the in-process segment benchmark. */
+export const SEGMENT_KEYS = 1_000_000;
+
+/** Times a full segment, a 1 % delta and the restore of {@link SEGMENT_KEYS} keys (mapWithState's store: `[state, touched]`). */
+function segmentTimes(dir: string): SegmentTimes {
+  const p = stateJob(SEGMENT_KEYS, 0);
+  const plan = p.plan();
+  const node = plan.nodes.find((n) => n.kind === 'mapWithState')!.id;
+  const store = new KeyedStateStore<{ state: number; touched: number }>((e) => [e.state, e.touched]);
+  for (let i = 0; i < SEGMENT_KEYS; i++) store.set(`k${i}`, { state: i, touched: 1000 });
+  const writer = new StateWriter(dir, plan);
+  gc();
+  let c0 = cpuMs();
+  let t0 = performance.now();
+  const [full] = writer.write(1000, node, 0, 1, snapshotOf(store, writer.mode(node, 0)));
+  const fullMs = performance.now() - t0;
+  const fullCpu = cpuMs() - c0;
+  for (let i = 0; i < SEGMENT_KEYS / 100; i++) { const k = `k${i * 100}`; store.entry(k, () => ({ state: 0, touched: 0 })).value.state += 1; store.changed(k); }
+  gc();
+  c0 = cpuMs();
+  t0 = performance.now();
+  const chain = writer.write(2000, node, 0, 1, snapshotOf(store, writer.mode(node, 0)));
+  const deltaMs = performance.now() - t0;
+  const deltaCpu = cpuMs() - c0;
+  let restore = Infinity;
+  let restoreCpu = Infinity;
+  for (let r = 0; r < 3; r++) {
+    gc();
+    c0 = cpuMs();
+    t0 = performance.now();
+    const s = restorePartition(dir, plan, { t: 2000, segments: chain }, node, 0, 1)!;
+    const back = new KeyedStateStore<{ state: number; touched: number }>((e) => [e.state, e.touched]);
+    for (const [k, st, touched] of s.keyed ?? []) back.set(k, { state: st as number, touched: touched as number });
+    restore = Math.min(restore, performance.now() - t0);
+    restoreCpu = Math.min(restoreCpu, cpuMs() - c0);
+    if (back.size !== SEGMENT_KEYS || back.get('k100')?.state !== 101) throw new Error('segment restore: wrong state');
+  }
+  return { keys: SEGMENT_KEYS, full: fullMs, fullBytes: full.bytes, delta: deltaMs, deltaBytes: chain[1].bytes, restore, cpu: { full: fullCpu, delta: deltaCpu, restore: restoreCpu } };
 }
 
 export interface RecoveryCase {
@@ -433,7 +504,11 @@ async function main(what: string | undefined): Promise<unknown> {
     case 'profile': return profile();
     case 'checkpoint': return checkpoint();
     case 'recovery': return recovery();
-    default: throw new Error(`cluster.ts: unknown benchmark ${what} (wordcount, codec, profile, checkpoint, recovery)`);
+    case 'segments': {
+      const tmp = mkdtempSync(join(os.tmpdir(), 'sluice-bench-seg-'));
+      try { return segmentTimes(tmp); } finally { rmSync(tmp, { recursive: true, force: true }); }
+    }
+    default: throw new Error(`cluster.ts: unknown benchmark ${what} (wordcount, codec, profile, checkpoint, recovery, segments)`);
   }
 }
 

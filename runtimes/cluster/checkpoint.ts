@@ -1,12 +1,13 @@
 /**
  * The checkpoint directory of a cluster job: `metadata.json` (what job the directory belongs
  * to); per committed batch t, `offsets/<t>.json` (source positions after t),
- * `state/<t>/<name>.bin/p<p>.bin` (each stateful node's state after t, one file per
- * partition, written by the worker that runs the partition) and, last, `commits/<t>.json`,
- * written by the coordinator and listing those files with their sizes. Every file is
- * written to a temporary name, fsynced, renamed, and its directory fsynced. The last 2
- * commits are kept. (Format 1 directories written before per-partition files had one file
- * `state/<t>/<name>.bin` per node, merged by the coordinator; they are still read.)
+ * `state/<t>/<name>/p<p>.avro` (a state segment of each stateful node and partition after t,
+ * written by the worker that runs the partition: full, or a delta of the keys changed since
+ * the partition's previous segment; format in `state.ts`) and, last, `commits/<t>.json`,
+ * written by the coordinator and listing, per node and partition, the chain of segments to
+ * restore from (a full one and the deltas after it) with their sizes. Every file is written
+ * to a temporary name, fsynced, renamed, and its directory fsynced. The last 2 commits are
+ * kept, with every segment they list.
  *
  * A commit in `snapshot` mode restarts from its state and positions; a commit in `replay`
  * mode (some operator or source cannot snapshot) restarts by replaying the job from its
@@ -14,17 +15,20 @@
  *
  * @module
  */
+import avro from 'avsc';
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { RuntimeError } from '../../src/errors.js';
-import { STATEFUL_KINDS } from '../../src/ir/nodes.js';
+import { STATEFUL_KINDS, type AvroSchemaJson } from '../../src/ir/nodes.js';
 import type { Plan } from '../../src/ir/plan.js';
 import type { StateSegment } from './protocol.js';
-import { decodeState, encodeState, mergeStates, type NodeState, type PartitionState } from './state.js';
+import { CorruptSegment, encodeSegment, restoreState, SegmentCodecs, SegmentFile } from './state.js';
 import type { ExecutorState } from '../local/executor.js';
 
-/** Format of the checkpoint directory. */
-export const CHECKPOINT_FORMAT = 1;
+/** Format of the checkpoint directory (2: Avro state segments, incremental). */
+export const CHECKPOINT_FORMAT = 2;
+/** Most deltas after a full segment before the next segment is full again. */
+export const MAX_DELTAS = 64;
 
 /** What `metadata.json` holds. */
 export interface CheckpointMetadata {
@@ -74,34 +78,111 @@ export interface Commit {
   readonly segments?: ReadonlyArray<StateSegment>;
 }
 
-/** What a worker writes for one partition of one node. */
-interface SegmentContent {
-  readonly node: string;
-  readonly partition: number;
-  /** Partitions the node had. */
-  readonly partitions: number;
-  readonly state: ExecutorState;
+/** The declared state schema of a node, if any. */
+function declaredSchema(plan: Plan, node: string): AvroSchemaJson | undefined {
+  const n = plan.nodes.find((x) => x.id === node);
+  return n && 'state' in n ? n.state.schema : undefined;
 }
 
 /**
- * Writes one partition's state of `node` after batch `t` to
- * `<dir>/state/<t>/<name>.bin/p<partition>.bin` (temp, fsync, rename, fsync of the
- * directory); run by the worker that holds the partition. Returns what the commit lists.
+ * Writes the state segments of one worker's partitions (one per checkpoint, node and
+ * partition) and keeps each partition's chain: a full segment, then deltas while they are
+ * fewer than {@link MAX_DELTAS} and smaller together than the full one (then the next is
+ * full again: compaction). A writer lives as long as the worker's job, so a restarted job
+ * starts with full segments.
+ *
+ * @example
+ * ```ts
+ * const w = new StateWriter(dir, plan);
+ * const s = ex.snapshot!(w.mode(node, p));
+ * segments.push(...w.write(t, node, p, partitions, s));
+ * ```
  */
-export function writeSegment(dir: string, plan: Plan, t: number, node: string, partition: number, partitions: number, state: ExecutorState): StateSegment {
-  const rel = join('state', String(t), stateFileName(plan, node));
-  mkdirSync(join(dir, rel), { recursive: true });
-  const bytes = encodeState({ node, partition, partitions, state } satisfies SegmentContent);
-  const name = `p${partition}.bin`;
-  writeAtomic(join(dir, rel), name, bytes);
-  return { node, partition, partitions, file: join(rel, name), bytes: bytes.byteLength };
+export class StateWriter {
+  private readonly chains = new Map<string, { segments: StateSegment[]; full: number; deltas: number; codecs: SegmentCodecs }>();
+
+  constructor(readonly dir: string, readonly plan: Plan) {}
+
+  /** The snapshot mode to ask the executor of `node` in `partition` for. */
+  mode(node: string, partition: number): 'full' | 'delta' {
+    const c = this.chains.get(`${node}/${partition}`);
+    return c && c.segments.length <= MAX_DELTAS && c.deltas < c.full ? 'delta' : 'full';
+  }
+
+  /**
+   * Writes `state` (after batch t) to `<dir>/state/<t>/<name>/p<partition>.avro` (temp,
+   * fsync, rename, fsync of the directory). Returns the partition's chain, oldest first, for
+   * the commit.
+   */
+  write(t: number, node: string, partition: number, partitions: number, state: ExecutorState): StateSegment[] {
+    const key = `${node}/${partition}`;
+    let c = this.chains.get(key);
+    if (!c) this.chains.set(key, (c = { segments: [], full: 0, deltas: 0, codecs: new SegmentCodecs(node, declaredSchema(this.plan, node)) }));
+    const delta = state.delta === true && c.segments.length > 0;
+    if (state.delta && !delta) throw new Error(`${node}: a delta snapshot without a full one before it`);
+    const rel = join('state', String(t), stateDirName(this.plan, node));
+    mkdirSync(join(this.dir, rel), { recursive: true });
+    const bytes = encodeSegment({ node, state: stateName(this.plan, node), partition, partitions, t, delta }, state, c.codecs, this.plan.keyGroups);
+    const name = `p${partition}.avro`;
+    writeAtomic(join(this.dir, rel), name, bytes);
+    const seg: StateSegment = { node, partition, partitions, file: join(rel, name), bytes: bytes.byteLength };
+    if (delta) { c.segments.push(seg); c.deltas += bytes.byteLength; } else { c.segments = [seg]; c.full = bytes.byteLength; c.deltas = 0; }
+    return [...c.segments];
+  }
 }
 
-/** A file name for a node's state: its stable state name when it has one, else its id. */
-function stateFileName(plan: Plan, node: string): string {
+/** A node's stable state name when it has one, else its id. */
+function stateName(plan: Plan, node: string): string {
   const n = plan.nodes.find((x) => x.id === node);
-  const name = n && 'state' in n ? n.state.name : node;
-  return `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.bin`;
+  return n && 'state' in n ? n.state.name : node;
+}
+
+/** The directory of a node's segments in `state/<t>/`. */
+function stateDirName(plan: Plan, node: string): string {
+  return stateName(plan, node).replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+/** What a restart restores from: the segments of the last commit, by node id of the restarted plan. */
+export interface RestorePoint {
+  readonly t: number;
+  readonly segments: readonly StateSegment[];
+}
+
+/**
+ * The state partition `partition` of `node` restores from `point` (read in the worker: only
+ * the segments' sections of the key groups the partition owns), or undefined when the
+ * commit holds none for the node. Throws naming a corrupt file.
+ */
+export function restorePartition(dir: string, plan: Plan, point: RestorePoint, node: string, partition: number, partitions: number): ExecutorState | undefined {
+  const mine = point.segments.filter((s) => s.node === node);
+  if (!mine.length) return undefined;
+  const chains = new Map<number, SegmentFile[]>();
+  for (const sg of mine) {
+    let f: SegmentFile;
+    try { f = SegmentFile.open(join(dir, sg.file), sg.bytes); } catch (e) {
+      throw refuse(dir, `state file ${sg.file} is corrupt (${(e as Error).message})`, undefined, node);
+    }
+    const list = chains.get(f.header.partition) ?? [];
+    list.push(f);
+    chains.set(f.header.partition, list);
+  }
+  for (const list of chains.values()) list.sort((a, b) => a.header.t - b.header.t);
+  try {
+    return restoreState(node, [...chains.values()], partition, partitions, plan.keyGroups, declaredSchema(plan, node));
+  } catch (e) {
+    if (e instanceof CorruptSegment) throw refuse(dir, `state file ${relative(dir, e.path)} is corrupt (${e.message})`, undefined, node);
+    throw refuse(dir, `the state of ${node} cannot be restored (${(e as Error).message})`, undefined, node);
+  }
+}
+
+/** Whether a reader of `reader` can read data written with `writer` (Avro schema resolution); the reason when not. */
+function unreadable(reader: AvroSchemaJson, writer: AvroSchemaJson): string | undefined {
+  try {
+    avro.Type.forSchema(reader as avro.Schema).createResolver(avro.Type.forSchema(writer as avro.Schema));
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 /** An open checkpoint directory. */
@@ -148,9 +229,43 @@ export class Checkpoints {
       const now = mine.stateful.find((x) => x.state === s.state);
       if (!now) throw refuse(dir, `its state '${s.state}' (${s.kind} ${s.node}) is not in the pipeline`, 'keep the operator, give it the same { name }, or start from an empty checkpoint directory', s.node);
       if (now.kind !== s.kind) throw refuse(dir, `its state '${s.state}' belongs to a ${s.kind}, in the pipeline to ${now.kind} ${now.node}`, undefined, now.node);
-      if (JSON.stringify(now.schema ?? null) !== JSON.stringify(s.schema ?? null)) throw refuse(dir, `the schema of state '${s.state}' changed (${now.node})`, undefined, now.node);
     }
-    return new Checkpoints(dir, lastCommit(dir));
+    const cp = new Checkpoints(dir, lastCommit(dir));
+    cp.checkSchemas(plan, mine, theirs);
+    return cp;
+  }
+
+  /**
+   * Refuses a declared state schema that cannot read the stored state: the schemas the last
+   * commit's segments were written with (or, without one, the schema declared when the
+   * directory was created).
+   */
+  private checkSchemas(plan: Plan, mine: CheckpointMetadata, theirs: CheckpointMetadata): void {
+    const segments = this.last?.mode === 'snapshot' ? this.last.segments ?? [] : [];
+    for (const now of mine.stateful) {
+      if (now.schema === undefined) continue;
+      const reader = now.schema as AvroSchemaJson;
+      const dirName = stateDirName(plan, now.node);
+      const written: AvroSchemaJson[] = [];
+      for (const sg of segments) {
+        if (basename(dirname(sg.file)) !== dirName) continue;
+        try {
+          const h = SegmentFile.open(join(this.dir, sg.file), sg.bytes).header;
+          if (h.schema !== undefined) written.push(h.schema);
+        } catch (e) {
+          throw refuse(this.dir, `state file ${sg.file} is corrupt (${(e as Error).message})`, undefined, now.node);
+        }
+      }
+      const before = theirs.stateful.find((x) => x.state === now.state)?.schema as AvroSchemaJson | undefined;
+      if (!written.length && before !== undefined) written.push(before);
+      for (const w of written) {
+        const why = unreadable(reader, w);
+        if (why !== undefined) {
+          throw refuse(this.dir, `the declared state schema of '${now.state}' (${now.kind} ${now.node}) cannot read its stored state, written as ${JSON.stringify(w)}: ${why}`,
+            'declare a state schema that can read the stored one (Avro schema resolution: int → long → double, new fields with defaults), or start from an empty checkpoint directory', now.node);
+        }
+      }
+    }
   }
 
   /** The last commit, if any. */
@@ -181,66 +296,56 @@ export class Checkpoints {
     this.last = commit;
     const old = commitTimes(this.dir).filter((x) => x < c.t).sort((a, b) => b - a).slice(1);
     for (const x of old) rmSync(join(this.dir, 'commits', `${x}.json`), { force: true });
-    // Offsets and state of batches before c.t that are not among the kept commits: older
-    // commits, and files of batches never committed (a coordinator killed before the commit).
+    // Offsets and state of batches before c.t that are not among the kept commits and hold
+    // no segment of their chains: older commits, and files of batches never committed (a
+    // coordinator killed before the commit).
     const kept = new Set(commitTimes(this.dir));
+    const referenced = new Set<number>();
+    for (const k of kept) {
+      const kc = k === c.t ? commit : readCommit(this.dir, k);
+      for (const sg of kc?.segments ?? []) referenced.add(Number(sg.file.split(/[\\/]/)[1]));
+    }
     for (const [sub, re] of [['offsets', /^(\d+)\.json$/], ['state', /^(\d+)$/]] as const) {
       let names: string[] = [];
       try { names = readdirSync(join(this.dir, sub)); } catch { continue; }
       for (const f of names) {
         const m = re.exec(f);
-        if (m && Number(m[1]) < c.t && !kept.has(Number(m[1]))) rmSync(join(this.dir, sub, f), { recursive: true, force: true });
+        if (m && Number(m[1]) < c.t && !kept.has(Number(m[1])) && !(sub === 'state' && referenced.has(Number(m[1])))) rmSync(join(this.dir, sub, f), { recursive: true, force: true });
       }
     }
   }
 
-  /** The state of every node at the last commit (snapshot mode), by node id of `plan` (files are matched by state name). */
-  loadState(plan: Plan): Record<string, NodeState> {
+  /**
+   * What a restart restores from (snapshot mode): the last commit's segments with the node
+   * ids of `plan` (files are matched by state name). Checks, before any worker starts, that
+   * every file is there with the size the commit gives and a readable header, and refuses
+   * partition-local state (windows' kept batches) on another partition count.
+   */
+  restorePoint(plan: Plan, nodePartitions: Readonly<Record<string, number>>): RestorePoint | undefined {
     const c = this.last;
-    if (!c || c.mode !== 'snapshot') return {};
-    const dir = join(this.dir, 'state', String(c.t));
-    const out: Record<string, NodeState> = {};
-    let files: string[];
-    try {
-      files = readdirSync(dir).filter((f) => f.endsWith('.bin'));
-    } catch (e) {
-      throw refuse(this.dir, `commit ${c.t} has no state directory (${(e as Error).message})`);
-    }
-    if (c.segments) {
-      // Per-partition files written by the workers: matched to this plan's nodes by state name, merged by key group.
-      const byName = new Map(plan.nodes.map((n) => [stateFileName(plan, n.id), n.id]));
-      const parts: PartitionState[] = [];
-      const partitions: Record<string, number> = {};
-      for (const sg of c.segments) {
-        const name = basename(dirname(sg.file));
-        const node = byName.get(name);
-        if (!node) continue;
-        let content: SegmentContent;
-        try {
-          const bytes = readFileSync(join(this.dir, sg.file));
-          if (bytes.byteLength !== sg.bytes) throw new Error(`${bytes.byteLength} bytes, the commit says ${sg.bytes}`);
-          content = decodeState<SegmentContent>(bytes);
-        } catch (e) {
-          throw refuse(this.dir, `state file ${sg.file} is corrupt (${(e as Error).message})`, undefined, node);
-        }
-        parts.push({ node, partition: content.partition, state: content.state });
-        partitions[node] = content.partitions;
-      }
-      return mergeStates(parts, partitions, plan.keyGroups);
-    }
-    for (const n of plan.nodes) {
-      const f = stateFileName(plan, n.id);
-      if (!files.includes(f)) continue;
+    if (!c || c.mode !== 'snapshot') return undefined;
+    const byName = new Map(plan.nodes.map((n) => [stateDirName(plan, n.id), n.id]));
+    const segments: StateSegment[] = [];
+    for (const sg of c.segments ?? []) {
+      const node = byName.get(basename(dirname(sg.file)));
+      if (!node) continue;
+      let h;
       try {
-        out[n.id] = decodeState<{ state: NodeState }>(readFileSync(join(dir, f))).state;
+        h = SegmentFile.open(join(this.dir, sg.file), sg.bytes).header;
       } catch (e) {
-        throw refuse(this.dir, `state file state/${c.t}/${f} is corrupt (${(e as Error).message})`, undefined, n.id);
+        const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'it is missing' : (e as Error).message;
+        throw refuse(this.dir, `state file ${sg.file} is corrupt (${why})`, undefined, node);
       }
+      const now = nodePartitions[node];
+      if (h.hasLocal && h.partitions !== now) {
+        throw refuse(this.dir, `${node} keeps its state per partition and it was taken with ${h.partitions} partition(s), this run has ${now}`,
+          `resume with { partitions: ${h.partitions} } (or as many workers), or start from an empty checkpoint directory`, node);
+      }
+      segments.push({ ...sg, node });
     }
-    return out;
+    return { t: c.t, segments };
   }
 }
-
 
 function refuse(dir: string, why: string, hint = 'point checkpointDir at this job\'s own directory, or at an empty one', operator?: string): RuntimeError {
   return new RuntimeError(`checkpoint directory ${dir} refused: ${why}`, { operator, location: dir }, hint);
@@ -251,6 +356,10 @@ function commitTimes(dir: string): number[] {
     .map((f) => /^(\d+)\.json$/.exec(f))
     .filter((m): m is RegExpExecArray => !!m)
     .map((m) => Number(m[1]));
+}
+
+function readCommit(dir: string, t: number): Commit | undefined {
+  try { return JSON.parse(readFileSync(join(dir, 'commits', `${t}.json`), 'utf8')) as Commit; } catch { return undefined; }
 }
 
 function lastCommit(dir: string): Commit | undefined {

@@ -15,8 +15,8 @@ import type { Plan } from '../../src/ir/plan.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Checkpoints, type Commit } from './checkpoint.js';
-import { encodeState } from './state.js';
+import { Checkpoints, restorePartition, type Commit, type RestorePoint } from './checkpoint.js';
+import type { ExecutorState } from '../local/executor.js';
 import { planPhysical } from '../../src/planner/index.js';
 import type { PhysicalPlan } from '../../src/planner/types.js';
 import type { RunMetrics, RunOptions, RunResult } from '../../src/runtime.js';
@@ -91,25 +91,24 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     return { metrics: { batches: 0, records: Object.fromEntries(plan.nodes.map((n) => [n.id, 0])), deadLetters: 0, lateRecords: 0 } };
   }
   if (last?.mode === 'snapshot') {
-    const states = checkpoints!.loadState(plan);
-    refuseChangedInputs(plan, states, checkpoints!.dir);
-    // Per-partition state (windows' kept batches) cannot follow a changed partition count: refuse before starting.
-    for (const [node, s] of Object.entries(states)) {
-      const now = physical.nodePartitions[node];
-      if (s.local && Object.keys(s.local).length && s.partitions !== now) {
-        throw new RuntimeError(
-          `checkpoint directory ${checkpoints!.dir} refused: ${node} keeps its state per partition and it was taken with ${s.partitions} partition(s), this run has ${now}`,
-          { operator: node, location: checkpoints!.dir },
-          `resume with { partitions: ${s.partitions} } (or as many workers), or start from an empty checkpoint directory`,
-        );
+    // Refuses missing or corrupt state files and per-partition state on another partition count before starting.
+    const point = checkpoints!.restorePoint(plan, physical.nodePartitions);
+    // Sources' state (position, input fingerprint) is small: read partition 0's from its segments and refuse a changed input file.
+    if (point) {
+      const sources: Record<string, ExecutorState> = {};
+      for (const n of plan.nodes) {
+        if (n.kind !== 'source') continue;
+        const s = restorePartition(checkpoints!.dir, plan, point, n.id, 0, physical.nodePartitions[n.id]);
+        if (s) sources[n.id] = s;
       }
+      refuseChangedInputs(plan, sources, checkpoints!.dir);
     }
   }
   const output: Output = {
     writers: new Map(),
     checkpointing: checkpoints !== undefined,
     last: () => last,
-    states: () => encodeState(checkpoints!.loadState(plan)),
+    states: () => checkpoints!.restorePoint(plan, physical.nodePartitions)!,
     dir: checkpoints?.dir,
     metrics: { batches: 0, records: Object.fromEntries(plan.nodes.map((n) => [n.id, 0])), deadLetters: 0, lateRecords: 0 },
     exchangeDir: mkdtempSync(join(tmpdir(), 'sluice-x-')),
@@ -172,8 +171,8 @@ interface Output {
   readonly exchangeDir: string;
   /** The last commit (by this run or, with a checkpoint directory, an earlier one). */
   last(): Omit<Commit, 'committedAt'> | undefined;
-  /** The encoded state of the last commit (snapshot mode). */
-  states(): Uint8Array;
+  /** The state segments of the last commit (snapshot mode), which each worker reads itself. */
+  states(): RestorePoint;
   /** What the run summary counts: every batch once, over every attempt (a batch run again after a recovery is not counted again). */
   readonly metrics: RunMetrics;
   /** The last batch whose sinks this process wrote (a batch after the last commit may have been written before a worker crash). */

@@ -11,8 +11,8 @@ import type { InputFingerprint } from '../../src/engine/splits.js';
 import { RuntimeError } from '../../src/errors.js';
 import type { SourceSpec } from '../../src/ir/nodes.js';
 import type { Plan } from '../../src/ir/plan.js';
+import type { ExecutorState } from '../local/executor.js';
 import type { SourceExecutor } from '../local/ops/source.js';
-import type { NodeState } from './state.js';
 
 /** Source types that read one file at `spec.path`. */
 const FILE_SOURCES = new Set(['textFile', 'jsonLines', 'csv', 'avroFile']);
@@ -29,8 +29,8 @@ export function fingerprinting(ex: SourceExecutor, spec: SourceSpec): SourceExec
   const snapshot = ex.snapshot.bind(ex);
   return {
     ...ex,
-    snapshot: () => {
-      const s = snapshot();
+    snapshot: (mode) => {
+      const s = snapshot(mode);
       const input = fingerprintFile(path);
       if (!input) return s;
       // Sliced sources keep their position as shared state, the others per partition.
@@ -41,13 +41,14 @@ export function fingerprinting(ex: SourceExecutor, spec: SourceSpec): SourceExec
 
 /**
  * Throws a {@link RuntimeError} naming the source and its file when a file source's input
- * changed since the checkpoint `dir` was taken.
+ * changed since the checkpoint `dir` was taken. `states` holds each source's restored state
+ * (partition 0's, read from its state segments), by node id.
  */
-export function refuseChangedInputs(plan: Plan, states: Readonly<Record<string, NodeState>>, dir: string): void {
+export function refuseChangedInputs(plan: Plan, states: Readonly<Record<string, ExecutorState>>, dir: string): void {
   for (const n of plan.nodes) {
     if (n.kind !== 'source') continue;
     const s = states[n.id];
-    const kept = (s?.shared ?? (s?.local && Object.values(s.local)[0])) as { input?: InputFingerprint } | undefined;
+    const kept = (s?.shared ?? s?.local) as { input?: InputFingerprint } | undefined;
     const input = kept?.input;
     if (!input) continue;
     const why = inputChanged(input);

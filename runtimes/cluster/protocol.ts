@@ -67,8 +67,8 @@ export type ToWorker =
       readonly wait: boolean;
       /** Partitions of sources as partition-aware operators (mapPartitions) see them, as the local runtime's `partitions`. */
       readonly sourcePartitions: number;
-      /** State to start from (encoded `Record<node, NodeState>` of the last commit). */
-      readonly restore?: Uint8Array;
+      /** State to start from: the last commit's state segments, which each worker reads for its own key groups. */
+      readonly restore?: { readonly t: number; readonly segments: readonly StateSegment[] };
       /** The checkpoint directory (absolute): with `checkpoint` batches, each worker writes its partitions' state files there itself. */
       readonly checkpointDir?: string;
       /** Directory of the workers' exchange sockets (`exchange.ts`): shuffle parts go worker to worker. */

@@ -27,8 +27,8 @@ import { ShuffleReader, splitBatch } from './shuffle.js';
 import { Exchange, type PartHeader } from './exchange.js';
 import { fingerprinting } from './input-guard.js';
 import { canSlice, SLICED, slicedSource } from './sliced-source.js';
-import { writeSegment } from './checkpoint.js';
-import { canSnapshot, decodeState, KEEPS_STATE, stateFor, type NodeState } from './state.js';
+import { restorePartition, StateWriter, type RestorePoint } from './checkpoint.js';
+import { canSnapshot, KEEPS_STATE } from './state.js';
 
 type StartMsg = Extract<ToWorker, { type: 'start' }>;
 type JobMsg = Extract<ToWorker, { type: 'job' }>;
@@ -69,6 +69,8 @@ class Job {
   exchange?: Exchange;
   /** Batches run one after the other; control messages do not wait for them. */
   batches: Promise<void> = Promise.resolve();
+  /** Writes this job's state segments (full, then deltas). */
+  stateWriter?: StateWriter;
 
   constructor(
     readonly id: number,
@@ -255,15 +257,16 @@ export class ClusterWorker {
     return { stage, partition: p, nodes, execs, sources, shuffleIn, forwardIn, shuffleOut, combiners, sinks };
   }
 
-  /** Puts the last commit's state into this worker's executors (before they start). */
-  private restore(job: Job, bytes: Uint8Array): void {
-    const states = decodeState<Record<string, NodeState>>(bytes);
+  /** Puts the last commit's state into this worker's executors (before they start): each partition reads its own key groups' sections of the segment files. */
+  private restore(job: Job, point: RestorePoint): void {
     const phys = job.start.physical;
+    const dir = job.start.checkpointDir!;
     for (const sp of job.parts) {
       sp.nodes.forEach((n, i) => {
-        const s = states[n.id];
         const ex = sp.execs[i];
-        if (s && ex.restore) ex.restore(stateFor(n.id, s, sp.partition, phys.nodePartitions[n.id], phys.keyGroups));
+        if (!ex.restore) return;
+        const s = restorePartition(dir, job.plan, point, n.id, sp.partition, phys.nodePartitions[n.id]);
+        if (s) ex.restore(s);
       });
     }
   }
@@ -344,9 +347,10 @@ export class ClusterWorker {
             const n = sp.nodes[i];
             const ex = sp.execs[i];
             if (!KEEPS_STATE.has(n.kind) || !ex.snapshot) continue;
-            const s = ex.snapshot();
+            const w = (job.stateWriter ??= new StateWriter(dir, job.plan));
+            const s = ex.snapshot(w.mode(n.id, sp.partition));
             if (n.kind === 'source' && sp.partition === 0) positions[n.id] = ((s.local ?? s.shared) as { position?: unknown } | undefined)?.position;
-            segments.push(writeSegment(dir, job.plan, t, n.id, sp.partition, phys.nodePartitions[n.id], s));
+            segments.push(...w.write(t, n.id, sp.partition, phys.nodePartitions[n.id], s));
           }
         }
       } catch (e) {

@@ -2,6 +2,7 @@ import type { Bindings } from '../../src/dsl/graph.js';
 import type { IRNode, NodeKind, NodeOf } from '../../src/ir/nodes.js';
 import type { Plan } from '../../src/ir/plan.js';
 import type { RunMetrics } from '../../src/runtime.js';
+import type { KeyedEntry, KeyedStateStore } from './state-store.js';
 
 /** Per-batch context handed to every executor. */
 export interface BatchContext {
@@ -55,13 +56,18 @@ export interface Executor {
   close?(): void | Promise<void>;
   /** Called once before the first batch (loading tables, opening sinks). */
   start?(): void | Promise<void>;
-  /** What the node keeps across batches, for a checkpoint (cluster runtime); taken between batches. */
-  snapshot?(): ExecutorState;
+  /**
+   * What the node keeps across batches, for a checkpoint (cluster runtime); taken between
+   * batches. With `'delta'`, an executor whose keyed state is a {@link KeyedStateStore} may
+   * return only the keys changed since its previous snapshot (`delta: true`); any other
+   * answer is a full snapshot.
+   */
+  snapshot?(mode?: 'full' | 'delta'): ExecutorState;
   /** Keys the node holds in state now (stateful operators; read after a batch when the run is observed). */
   stateKeys?(): number;
   /** The node's event-time watermark now (event-time operators; read after a batch when the run is observed). */
   watermark?(): number;
-  /** Puts back what `snapshot` gave (the keyed entries of the keys this partition owns); called before `start`. */
+  /** Puts back what full snapshots gave (the keyed entries of the keys this partition owns, deltas applied); called before `start`. */
   restore?(state: ExecutorState): void;
 }
 
@@ -71,7 +77,11 @@ export interface Executor {
  * one); `local` belongs to one partition and is restored to the same partition index.
  */
 export interface ExecutorState {
-  readonly keyed?: ReadonlyArray<readonly [unknown, unknown]>;
+  /** `[key, state, meta]`: the state value (what a declared state schema describes) and the executor's bookkeeping for the key. */
+  readonly keyed?: ReadonlyArray<KeyedEntry>;
+  /** `keyed` holds only the keys changed since the previous snapshot, `removed` the keys removed since. */
+  readonly delta?: boolean;
+  readonly removed?: readonly unknown[];
   readonly shared?: unknown;
   readonly local?: unknown;
 }

@@ -4,7 +4,7 @@ export { canonical, keyId, type KeyId } from '../../src/planner/key-groups.js';
 
 /** A Map keyed by value that remembers the original key, in first-insertion order. */
 export class KeyMap<V> {
-  private readonly m = new Map<KeyId, { key: unknown; value: V }>();
+  protected readonly m = new Map<KeyId, { key: unknown; value: V }>();
 
   get size(): number { return this.m.size; }
   get(key: unknown): V | undefined { return this.m.get(keyId(key))?.value; }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PipelineError } from '../errors.js';
-import type { IRNode, Input, NodeKind, StateSpec } from '../ir/nodes.js';
+import type { AvroSchemaJson, IRNode, Input, NodeKind, StateSpec } from '../ir/nodes.js';
 import type { DeadLetter, Sink, Source } from '../io/connector.js';
 import type { StaticTable } from './table.js';
 
@@ -58,19 +58,20 @@ export class Graph {
    * process. (Not the functions' source text: it differs between loaders — tsx, vitest —
    * of the same file.) Reordering such siblings needs explicit names.
    */
-  stateSpec(kind: NodeKind, inputs: readonly Input[], detail: unknown, opts: { name?: string; ttl?: number }): StateSpec {
+  stateSpec(kind: NodeKind, inputs: readonly Input[], detail: unknown, opts: { name?: string; ttl?: number; state?: { readonly avro: AvroSchemaJson } }): StateSpec {
     const ttl = opts.ttl !== undefined ? { ttlMs: opts.ttl } : {};
+    const schema = opts.state?.avro !== undefined ? { schema: opts.state.avro } : {};
     if (opts.name !== undefined) {
       if (!/^[A-Za-z0-9_.-]+$/.test(opts.name)) {
         throw new PipelineError(`${kind}: state name '${opts.name}' may hold only letters, digits, '_', '.' and '-'`, { operator: kind }, 'rename the state');
       }
-      return { name: opts.name, named: true, ...ttl };
+      return { name: opts.name, named: true, ...ttl, ...schema };
     }
     const h = createHash('sha256').update(JSON.stringify([kind, detail, inputs.map((i) => this.lineage(i.from))])).digest('hex');
     const base = `${kind}-${h.slice(0, 10)}`;
     const siblings = this.derivedNames.get(base) ?? 0;
     this.derivedNames.set(base, siblings + 1);
-    return { name: siblings === 0 ? base : `${base}-${siblings + 1}`, named: false, ...ttl };
+    return { name: siblings === 0 ? base : `${base}-${siblings + 1}`, named: false, ...ttl, ...schema };
   }
 
   /** How many operators derived each base state name so far. */

@@ -4,6 +4,7 @@ import type { EdgeKind, OnError } from '../ir/nodes.js';
 import type { Sink } from '../io/connector.js';
 import { console as consoleSink } from '../io/sinks/console.js';
 import { foreachBatch as foreachSink } from '../io/sinks/foreach-batch.js';
+import type { Schema } from '../schema/schema.js';
 import type { Duration } from '../time/duration.js';
 import { KeyedStream } from './event-time.js';
 import type { Graph } from './graph.js';
@@ -61,6 +62,13 @@ function checkDuration(op: string, what: string, d: number | undefined): void {
   if (d === undefined) return;
   if (typeof d !== 'number' || !Number.isFinite(d) || d <= 0) {
     throw new PipelineError(`${op}: ${what} must be a positive duration, got ${String(d)}`, { operator: op }, 'use millis(), seconds() or minutes()');
+  }
+}
+
+function checkStateSchema(op: string, schema: Schema<unknown> | undefined): void {
+  if (schema === undefined) return;
+  if (!schema || typeof schema !== 'object' || !('avro' in schema) || typeof schema.check !== 'function') {
+    throw new PipelineError(`${op}: state must be a schema (S.long(), S.record(…), …), got ${typeof schema}`, { operator: op }, 'declare it with the S builder that sluice exports (S.long(), S.string(), S.record(…))');
   }
 }
 
@@ -538,19 +546,33 @@ export class Stream<T> {
   /**
    * Spark's `updateStateByKey`: every batch, `f(newValues, state)` for every key that has
    * state or new values; `none` removes the key. Emits `[key, state]` for every key with
-   * state, every batch.
+   * state, every batch. With `state: S.long()` (any {@link Schema}) the state type comes
+   * from the schema (no annotations needed) and checkpoints store the state under it;
+   * without, it is inferred from `f` and checkpoints infer its Avro schema from the values.
    * @example
    * ```ts
+   * pairs.updateStateByKey((vs, s) => O.some(vs.length + O.getOrElse(() => 0)(s)), { state: S.long(), name: 'counts' });
    * pairs.updateStateByKey((vs: number[], s: Option<number>) => O.some(vs.reduce((a, b) => a + b, O.getOrElse(() => 0)(s))), { name: 'totals' });
    * ```
    */
   updateStateByKey<K, V, S>(
     this: Stream<readonly [K, V]>,
+    f: (values: V[], state: Option<S>) => Option<NoInfer<S>>,
+    opts: StateOptions & { state: Schema<S>; initial?: Iterable<readonly [K, NoInfer<S>]> },
+  ): Stream<readonly [K, S]>;
+  updateStateByKey<K, V, S>(
+    this: Stream<readonly [K, V]>,
     f: (values: V[], state: Option<S>) => Option<S>,
-    opts: StateOptions & { initial?: Iterable<readonly [K, S]> } = {},
+    opts?: StateOptions & { state?: undefined; initial?: Iterable<readonly [K, S]> },
+  ): Stream<readonly [K, S]>;
+  updateStateByKey<K, V, S>(
+    this: Stream<readonly [K, V]>,
+    f: (values: V[], state: Option<S>) => Option<S>,
+    opts: StateOptions & { state?: Schema<S>; initial?: Iterable<readonly [K, S]> } = {},
   ): Stream<readonly [K, S]> {
     checkFn('updateStateByKey', f);
     checkDuration('updateStateByKey', 'ttl', opts.ttl);
+    checkStateSchema('updateStateByKey', opts.state);
     const inputs = [{ from: this.id, edge: 'shuffle' as const }];
     const state = this.graph.stateSpec('updateStateByKey', inputs, {}, opts);
     return this.derive('updateStateByKey', { state, hasInitial: opts.initial !== undefined }, { f, initial: opts.initial }, 'shuffle');
@@ -559,11 +581,14 @@ export class Stream<T> {
   /**
    * Spark's `mapWithState`: `fn(key, value, state, batchTime)` for every record; the
    * returned `some(u)` values form the output. With `timeout`, a key idle that long is
-   * called once more with `none` and `state.isTimingOut()`, then dropped.
+   * called once more with `none` and `state.isTimingOut()`, then dropped. With
+   * `state: S.long()` (any {@link Schema}) the state type comes from the schema and
+   * checkpoints store the state under it.
    * @example
    * ```ts
    * const sessions = clicks.mapWithState({ fn: trackSession, timeout: minutes(30), name: 'sessions' });
    * sessions.stateSnapshots().print();
+   * const sums = pairs.mapWithState({ state: S.long(), fn: (k, v, st) => { st.update((st.exists() ? st.get() : 0) + 1); return O.some(k); } });
    * ```
    */
   mapWithState<K, V, S, U>(
@@ -571,12 +596,15 @@ export class Stream<T> {
     spec: StateOptions & {
       fn: (key: K, value: Option<V>, state: State<S>, batchTime: number) => Option<U>;
       timeout?: Duration;
-      initial?: Iterable<readonly [K, S]>;
+      /** The Avro schema of the state (gives its type). */
+      state?: Schema<S>;
+      initial?: Iterable<readonly [K, NoInfer<S>]>;
     },
   ): MapWithStateStream<K, S, U> {
     checkFn('mapWithState', spec?.fn);
     checkDuration('mapWithState', 'timeout', spec.timeout);
     checkDuration('mapWithState', 'ttl', spec.ttl);
+    checkStateSchema('mapWithState', spec.state);
     const inputs = [{ from: this.id, edge: 'shuffle' as const }];
     const state = this.graph.stateSpec('mapWithState', inputs, { timeoutMs: spec.timeout }, spec);
     const id = this.add('mapWithState', { state, timeoutMs: spec.timeout, hasInitial: spec.initial !== undefined }, { f: spec.fn, initial: spec.initial }, 'shuffle', []);

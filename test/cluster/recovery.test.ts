@@ -7,7 +7,7 @@ import { RuntimeError } from '../../src/errors.js';
 import { harnessPipeline, runBatches } from '../../src/testing/index.js';
 import { seconds } from '../../src/time/duration.js';
 import type { Stream } from '../../src/dsl/stream.js';
-import { crashLines, crashingTotals, lines, runningTotals, sessions, windowed } from './fixtures/pipelines.js';
+import { crashLines, crashingTotals, declaredAsString, declaredTotals, lines, runningTotals, sessions, windowed } from './fixtures/pipelines.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/pipelines.ts', import.meta.url));
 const sorted = (batches: unknown[][]) => batches.map((b) => [...b].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))));
@@ -70,7 +70,7 @@ describe('cluster recovery', () => {
     expect(JSON.parse(readFileSync(join(dir, 'commits', '2000.json'), 'utf8'))).toMatchObject({ t: 2000, mode: 'snapshot', zeroTime: 0, complete: false });
     expect(JSON.parse(readFileSync(join(dir, 'offsets', '2000.json'), 'utf8'))).toEqual({ 'source#0': 2 });
     const stateful = first.pipeline.plan().nodes.find((n) => n.kind === 'updateStateByKey') as { state: { name: string } };
-    expect(readdirSync(join(dir, 'state', '2000')).sort()).toEqual([`${stateful.state.name}.bin`, 'source_0.bin'].sort());
+    expect(readdirSync(join(dir, 'state', '2000')).sort()).toEqual([stateful.state.name, 'source_0'].sort());
     // Resume on 1 worker and 3 partitions: the keyed state moves by key group.
     const second = harnessPipeline([lines], runningTotals as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
     const { metrics } = await second.pipeline.run({ runtime: 'cluster', workers: 1, partitions: 3, worker: ref, checkpointDir: dir } as never);
@@ -92,11 +92,11 @@ describe('cluster recovery', () => {
     const p = harnessPipeline([lines], runningTotals as (s: Stream<any>) => Stream<unknown>).pipeline;
     await expect(p.run({ runtime: 'cluster', workers: 1, worker: ref, checkpointDir: corrupt } as never)).rejects.toThrow(/checkpoint directory .* refused: metadata.json is corrupt/);
     const foreign = tmp();
-    writeFileSync(join(foreign, 'metadata.json'), JSON.stringify({ format: 1, pipeline: 'other-job', planHash: 'x', keyGroups: 128, stateful: [] }));
+    writeFileSync(join(foreign, 'metadata.json'), JSON.stringify({ format: 2, pipeline: 'other-job', planHash: 'x', keyGroups: 128, stateful: [] }));
     await expect(p.run({ runtime: 'cluster', workers: 1, worker: ref, checkpointDir: foreign } as never)).rejects.toThrow(RuntimeError);
     await expect(p.run({ runtime: 'cluster', workers: 1, worker: ref, checkpointDir: foreign } as never)).rejects.toThrow(/refused: it belongs to pipeline 'other-job', not 'test'/);
     const lost = tmp();
-    writeFileSync(join(lost, 'metadata.json'), JSON.stringify({ format: 1, pipeline: 'test', planHash: 'x', keyGroups: 128, stateful: [{ node: 'mapWithState#4', state: 'sessions', kind: 'mapWithState' }] }));
+    writeFileSync(join(lost, 'metadata.json'), JSON.stringify({ format: 2, pipeline: 'test', planHash: 'x', keyGroups: 128, stateful: [{ node: 'mapWithState#4', state: 'sessions', kind: 'mapWithState' }] }));
     await expect(p.run({ runtime: 'cluster', workers: 1, worker: ref, checkpointDir: lost } as never)).rejects.toThrow(/refused: its state 'sessions' \(mapWithState mapWithState#4\) is not in the pipeline/);
   });
 });
@@ -173,25 +173,36 @@ describe('cluster checkpoints written by the workers', () => {
     const stateful = first.pipeline.plan().nodes.find((n) => n.kind === 'updateStateByKey') as { id: string; state: { name: string } };
     const commit = JSON.parse(readFileSync(join(dir, 'commits', '2000.json'), 'utf8')) as { segments: Array<{ node: string; partition: number; partitions: number; file: string; bytes: number }> };
     const mine = commit.segments.filter((s) => s.node === stateful.id);
+    // Each partition's chain: the full segment of batch 1, then the delta of batch 2.
     expect(mine.map((s) => [s.partition, s.partitions, s.file])).toEqual([
-      [0, 2, join('state', '2000', `${stateful.state.name}.bin`, 'p0.bin')],
-      [1, 2, join('state', '2000', `${stateful.state.name}.bin`, 'p1.bin')],
+      [0, 2, join('state', '1000', stateful.state.name, 'p0.avro')],
+      [1, 2, join('state', '1000', stateful.state.name, 'p1.avro')],
+      [0, 2, join('state', '2000', stateful.state.name, 'p0.avro')],
+      [1, 2, join('state', '2000', stateful.state.name, 'p1.avro')],
     ]);
     for (const s of commit.segments) expect(statSync(join(dir, s.file)).size).toBe(s.bytes);
     expect(readdirSync(join(dir, 'state')).sort()).toEqual(['1000', '2000']);
     // A truncated state file is refused, naming it.
-    const victim = join(dir, mine[1].file);
+    const victim = join(dir, mine[3].file);
     const bytes = readFileSync(victim);
     writeFileSync(victim, bytes.subarray(0, bytes.length - 1));
     const broken = harnessPipeline([lines], runningTotals as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
-    await expect(broken.pipeline.run({ runtime: 'cluster', workers: 1, worker: ref, checkpointDir: dir } as never)).rejects.toThrow(/refused: state file .*p1\.bin is corrupt/);
+    await expect(broken.pipeline.run({ runtime: 'cluster', workers: 1, worker: ref, checkpointDir: dir } as never)).rejects.toThrow(/refused: state file .*p1\.avro is corrupt/);
+    // A flipped byte inside a key group's section is found by its checksum when the worker reads it.
+    const flipped = Buffer.from(bytes);
+    flipped[flipped.length - 20] ^= 0xff;
+    writeFileSync(victim, flipped);
+    await expect(broken.pipeline.run({ runtime: 'cluster', workers: 1, worker: ref, checkpointDir: dir } as never)).rejects.toThrow(/refused: state file .*p1\.avro is corrupt \(.*checksum mismatch\)/);
     writeFileSync(victim, bytes);
     const second = harnessPipeline([lines], runningTotals as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
     await second.pipeline.run({ runtime: 'cluster', workers: 1, partitions: 3, worker: ref, checkpointDir: dir } as never);
     expect(second.out.batches.map(([t]) => t)).toEqual([3000, 4000]);
     expect(sorted([...first.out.batches, ...second.out.batches].map(([, rs]) => rs))).toEqual(sorted(expected));
     const last = JSON.parse(readFileSync(join(dir, 'commits', '5000.json'), 'utf8')) as { segments: Array<{ node: string; partitions: number }> };
-    expect(last.segments.filter((s) => s.node === stateful.id).map((s) => s.partitions)).toEqual([3, 3, 3]);
+    // Chains of 3 partitions: full after batch 3 (the first checkpoint of the resumed job), deltas after 4 and 5.
+    expect(last.segments.filter((s) => s.node === stateful.id).map((s) => [s.partitions, (s as unknown as { file: string }).file.split(/[\\/]/)[1]])).toEqual(
+      ['3000', '4000', '5000'].flatMap((t) => [[3, t], [3, t], [3, t]]),
+    );
   });
 
   it('checkpointInterval commits every N batches, the last batch of a run and the final pass; a resume gives the local output', async () => {
@@ -223,5 +234,28 @@ describe('cluster checkpoints written by the workers', () => {
     expect(out.batches.map(([t]) => t)).toEqual([1000, 2000, 3000, 4000]);
     expect(sorted(out.batches.map(([, rs]) => rs))).toEqual(sorted(expected));
     expect(metrics.records['source#0']).toBe(6); // the attempt that finished read every line from batch 1: nothing was committed before the crash in batch 2
+  });
+});
+
+describe('cluster checkpoints with a declared state schema', () => {
+  it('resumes from Avro segments written under the declared schema; refuses a resume whose declared schema cannot read them, naming the operator', async () => {
+    const dir = tmp();
+    const expected = await runBatches(lines, declaredTotals);
+    const build = (f: (s: Stream<string>) => Stream<unknown>, name: string) => ({
+      ...harnessPipeline([lines], f as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) }),
+      ref: { module: fixtures, export: 'harness', args: [name] },
+    });
+    const first = build(declaredTotals, 'declaredTotals');
+    await first.pipeline.run({ runtime: 'cluster', workers: 2, worker: first.ref, checkpointDir: dir, numBatches: 2 } as never);
+    const node = first.pipeline.plan().nodes.find((n) => n.kind === 'updateStateByKey')!.id;
+    const asString = build(declaredAsString, 'declaredAsString');
+    await expect(asString.pipeline.run({ runtime: 'cluster', workers: 2, worker: asString.ref, checkpointDir: dir } as never)).rejects.toThrow(
+      new RegExp(`refused: the declared state schema of 'totals' \\(updateStateByKey ${node}\\) cannot read its stored state, written as "long"`),
+    );
+    expect(asString.out.batches).toEqual([]);
+    const second = build(declaredTotals, 'declaredTotals');
+    await second.pipeline.run({ runtime: 'cluster', workers: 3, worker: second.ref, checkpointDir: dir } as never);
+    expect(second.out.batches.map(([t]) => t)).toEqual([3000, 4000]);
+    expect(sorted([...first.out.batches, ...second.out.batches].map(([, rs]) => rs))).toEqual(sorted(expected));
   });
 });

@@ -2,8 +2,7 @@ import * as O from 'fp-ts/lib/Option.js';
 import { StateCell } from '../../../src/dsl/state.js';
 import type { ExecutorFactory } from '../executor.js';
 import { fail } from '../guard.js';
-import { KeyMap } from '../keys.js';
-import { inOrder } from './keyed-order.js';
+import { KeyedStateStore, snapshotOf } from '../state-store.js';
 
 interface Entry { state: unknown; touched: number }
 
@@ -19,7 +18,7 @@ interface Entry { state: unknown; touched: number }
 export const mapWithState: ExecutorFactory<'mapWithState'> = (node, env) => {
   const fns = env.fns(node.id);
   const f = fns.f as (k: unknown, v: O.Option<unknown>, s: StateCell<unknown>, t: number) => O.Option<unknown>;
-  const state = new KeyMap<Entry>();
+  const state = new KeyedStateStore<Entry>((e) => [e.state, e.touched]);
   // Initial state: touched is set to the first batch time (see process).
   for (const [k, s] of (fns.initial as Iterable<[unknown, unknown]> | undefined) ?? []) state.set(k, { state: s, touched: NaN });
   let first = true;
@@ -35,13 +34,13 @@ export const mapWithState: ExecutorFactory<'mapWithState'> = (node, env) => {
     if (timingOut) { state.delete(k); return; }
     if (cell.removed && !cell.exists()) state.delete(k);
     else if (cell.updated) state.set(k, { state: cell.get(), touched: t });
-    else if (e) e.touched = t;
+    else if (e && e.touched !== t) { e.touched = t; state.changed(k); }
   }
 
   return {
     process([input], ctx) {
       const t = ctx.time;
-      if (first) { first = false; for (const e of state.values()) e.value.touched = t; }
+      if (first) { first = false; for (const e of state.values()) { e.value.touched = t; state.changed(e.key); } }
       const out: unknown[] = [];
       const rs = (input ?? []) as [unknown, unknown][];
       for (let i = 0; i < rs.length; i++) {
@@ -58,11 +57,10 @@ export const mapWithState: ExecutorFactory<'mapWithState'> = (node, env) => {
       return out;
     },
     stateKeys: () => state.size,
-    // Each key's place in the map goes with it, so a restored partition emits its keys in the order an uninterrupted run does.
-    snapshot: () => ({ keyed: [...state.entries()].map(([k, e], i) => [k, [e.state, e.touched, i]] as const), shared: { first } }),
+    snapshot: (mode) => snapshotOf(state, mode, { shared: { first } }),
     restore(s) {
-      for (const [k] of [...state.entries()]) state.delete(k);
-      for (const [k, [st, touched]] of inOrder(s.keyed)) state.set(k, { state: st, touched });
+      state.clear();
+      for (const [k, st, touched] of s.keyed ?? []) state.set(k, { state: st, touched: touched as number });
       first = (s.shared as { first?: boolean } | undefined)?.first ?? first;
     },
   };

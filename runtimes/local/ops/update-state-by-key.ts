@@ -2,7 +2,7 @@ import * as O from 'fp-ts/lib/Option.js';
 import type { ExecutorFactory } from '../executor.js';
 import { callBatch } from '../guard.js';
 import { KeyMap } from '../keys.js';
-import { inOrder } from './keyed-order.js';
+import { KeyedStateStore, snapshotOf } from '../state-store.js';
 
 interface Entry { state: unknown; seen: number }
 
@@ -14,7 +14,7 @@ interface Entry { state: unknown; seen: number }
 export const updateStateByKey: ExecutorFactory<'updateStateByKey'> = (node, env) => {
   const fns = env.fns(node.id);
   const f = fns.f as (vs: unknown[], s: O.Option<unknown>) => O.Option<unknown>;
-  const state = new KeyMap<Entry>();
+  const state = new KeyedStateStore<Entry>((e) => [e.state, e.seen]);
   for (const [k, s] of (fns.initial as Iterable<[unknown, unknown]> | undefined) ?? []) state.set(k, { state: s, seen: env.zeroTime });
   const ttl = node.state.ttlMs;
   return {
@@ -29,7 +29,11 @@ export const updateStateByKey: ExecutorFactory<'updateStateByKey'> = (node, env)
         if (vs) fresh.delete(k);
         if (!vs && ttl !== undefined && e.seen <= t - ttl) { state.delete(k); continue; }
         const next = callBatch(node.id, ctx, [k, vs ?? []], () => f(vs ?? [], O.some(e.state)));
-        if (O.isSome(next)) { e.state = next.value; if (vs) e.seen = t; } else state.delete(k);
+        if (O.isSome(next)) {
+          if (next.value !== e.state || (vs && e.seen !== t)) state.changed(k);
+          e.state = next.value;
+          if (vs) e.seen = t;
+        } else state.delete(k);
       }
       for (const { key, value: vs } of fresh.values()) {
         const next = callBatch(node.id, ctx, [key, vs], () => f(vs, O.none));
@@ -38,11 +42,10 @@ export const updateStateByKey: ExecutorFactory<'updateStateByKey'> = (node, env)
       return [...state.entries()].map(([k, e]) => [k, e.state]);
     },
     stateKeys: () => state.size,
-    // Each key's place in the map goes with it, so a restored partition emits its keys in the order an uninterrupted run does.
-    snapshot: () => ({ keyed: [...state.entries()].map(([k, e], i) => [k, [e.state, e.seen, i]] as const) }),
+    snapshot: (mode) => snapshotOf(state, mode),
     restore(s) {
-      for (const [k] of [...state.entries()]) state.delete(k);
-      for (const [k, [st, seen]] of inOrder(s.keyed)) state.set(k, { state: st, seen });
+      state.clear();
+      for (const [k, st, seen] of s.keyed ?? []) state.set(k, { state: st, seen: seen as number });
     },
   };
 };
