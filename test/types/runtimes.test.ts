@@ -12,10 +12,13 @@ describe('runtimes are objects passed to run()', () => {
     const p = pipeline();
     expectTypeOf(local()).toEqualTypeOf<Runtime>();
     expectTypeOf(cluster({ workers: 2, checkpointDir: '/tmp/ckpt', checkpointInterval: 5 })).toEqualTypeOf<ClusterRuntime>();
-    expectTypeOf(p.run({ runtime: local(), pace: 'asap', numBatches: 2 })).toEqualTypeOf<Promise<RunResult>>();
-    expectTypeOf(p.run({ runtime: cluster({ workers: 2 }), numBatches: 2 })).toEqualTypeOf<Promise<RunResult>>();
-    // The string form stays as sugar, with the cluster's options beside it.
-    expectTypeOf(p.run({ runtime: 'cluster', workers: 2, checkpointDir: '/tmp/ckpt' })).toEqualTypeOf<Promise<RunResult>>();
+    // Type-checked only, never called: a call would start the runs (and touch /tmp/ckpt).
+    const runs = () => {
+      expectTypeOf(p.run({ runtime: local(), pace: 'asap', numBatches: 2 })).toEqualTypeOf<Promise<RunResult>>();
+      expectTypeOf(p.run({ runtime: cluster({ workers: 2 }), numBatches: 2 })).toEqualTypeOf<Promise<RunResult>>();
+      // The string form stays as sugar, with the cluster's options beside it.
+      expectTypeOf(p.run({ runtime: 'cluster', workers: 2, checkpointDir: '/tmp/ckpt' })).toEqualTypeOf<Promise<RunResult>>();
+    };
     const misuse = () => {
       // @ts-expect-error workers is an option of the cluster runtime, not of a run on local()
       void p.run({ runtime: local(), workers: 2 });
@@ -28,6 +31,7 @@ describe('runtimes are objects passed to run()', () => {
       // @ts-expect-error not a runtime
       void p.run({ runtime: 'spark' });
     };
+    expect(typeof runs).toBe('function');
     expect(typeof misuse).toBe('function');
   });
 
