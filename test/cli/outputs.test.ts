@@ -1,7 +1,7 @@
 // Output directories across runs (issue 6 §3): a rerun into existing output is refused unless
 // it overwrites it or resumes the checkpoint that wrote it; --batches N then a resume writes
 // exactly what one uninterrupted run writes.
-import { spawn } from 'node:child_process';
+import { runNode, type Finished } from '../helpers/spawn.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,16 +15,8 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 let n = 0;
 const fresh = (what: string) => join(base, `${what}-${++n}`);
 
-function sluice(out: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/sluice.js', 'run', job, ...args], { cwd: root, env: { ...process.env, SLUICE_OUT: out, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function sluice(out: string, args: string[]): Promise<Finished> {
+  return runNode(['bin/sluice.js', 'run', job, ...args], { cwd: root, env: { ...process.env, SLUICE_OUT: out, NO_COLOR: '1' } });
 }
 
 /** Every file under `dir` (relative path → content), except the checkpoint markers. */

@@ -1,5 +1,5 @@
 // The watching flags of `sluice run` and the `sluice ui` command, through the real CLI; the log format.
-import { spawn } from 'node:child_process';
+import { runNode, type Finished } from '../helpers/spawn.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,16 +12,8 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'sluice-obs-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, SLUICE_DEBUG: '', SLUICE_LOG: '', SLUICE_LOG_LEVEL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Finished> {
+  return runNode(args, { cwd: root, env: { ...process.env, SLUICE_DEBUG: '', SLUICE_LOG: '', SLUICE_LOG_LEVEL: '', ...env } });
 }
 
 describe('sluice run: watching flags', () => {
