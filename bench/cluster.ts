@@ -21,7 +21,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkerPool } from '../runtimes/cluster/index.js';
-import { restorePartition, StateWriter } from '../runtimes/cluster/checkpoint.js';
+import { restorePartition, StateWriter } from '../runtimes/core/checkpoint.js';
 import { KeyedStateStore, snapshotOf } from '../runtimes/local/state-store.js';
 import { codecFor } from '../runtimes/cluster/codec.js';
 import { splitBatch } from '../runtimes/cluster/shuffle.js';

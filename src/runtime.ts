@@ -147,7 +147,8 @@ export async function resolveRuntime(opts: RunOptions | ClusterShorthand): Promi
   if (typeof runtime === 'object' && runtime !== null && typeof runtime.run === 'function') return { runtime, options: rest };
   switch (runtime) {
     case 'local':
-      return { runtime: (await import('../runtimes/local/index.js')).local(), options: rest };
+      // The sugar's local options (checkpointDir from the CLI) go to the factory.
+      return { runtime: (await import('../runtimes/local/index.js')).local(rest as never), options: rest };
     case 'cluster': {
       // The sugar's cluster options (and, from tests and tools, the cluster runtime's others) go to the factory.
       return { runtime: (await import('../runtimes/cluster/index.js')).cluster(rest as never), options: rest };

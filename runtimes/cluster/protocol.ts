@@ -7,6 +7,9 @@
  */
 import type { DeadLetter } from '../../src/io/connector.js';
 import type { PhysicalPlan } from '../../src/planner/types.js';
+import type { StateSegment } from '../core/checkpoint.js';
+
+export type { StateSegment };
 
 /**
  * How a worker process rebuilds the pipeline: import `module` and call its export `export`
@@ -41,17 +44,6 @@ export interface BatchPart {
   readonly t: number;
   readonly defined: boolean;
   readonly data?: Uint8Array;
-}
-
-/** One partition's state file of one node in a checkpoint, as a worker reports it. */
-export interface StateSegment {
-  readonly node: string;
-  readonly partition: number;
-  /** Partitions the node has in this run. */
-  readonly partitions: number;
-  /** Path relative to the checkpoint directory. */
-  readonly file: string;
-  readonly bytes: number;
 }
 
 /** Coordinator → worker. */

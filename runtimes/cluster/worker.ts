@@ -25,10 +25,10 @@ import { clusterExecutor } from './ops.js';
 import type { FromWorker, StateSegment, ToWorker } from './protocol.js';
 import { ShuffleReader, splitBatch } from './shuffle.js';
 import { Exchange, type PartHeader } from './exchange.js';
-import { fingerprinting } from './input-guard.js';
+import { fingerprinting } from '../core/input-guard.js';
 import { canSlice, SLICED, slicedSource } from './sliced-source.js';
-import { restorePartition, StateWriter, type RestorePoint } from './checkpoint.js';
-import { canSnapshot, KEEPS_STATE } from './state.js';
+import { restorePartition, StateWriter, type RestorePoint } from '../core/checkpoint.js';
+import { canSnapshot, KEEPS_STATE } from '../core/state.js';
 
 type StartMsg = Extract<ToWorker, { type: 'start' }>;
 type JobMsg = Extract<ToWorker, { type: 'job' }>;

@@ -12,6 +12,9 @@ import { executors } from './ops/index.js';
 import type { Observer } from '../../src/observe/observer.js';
 import { BatchProbe } from './probe.js';
 import type { SourceExecutor } from './ops/source.js';
+import type { ExecutorState } from './executor.js';
+import { checkpointedSource, type HeldState } from './checkpoints.js';
+import { KEEPS_STATE } from '../core/state.js';
 
 /** How the engine is set up for one run. */
 export interface EngineOptions {
@@ -21,6 +24,8 @@ export interface EngineOptions {
   readonly wait: boolean;
   /** Partitions of each source's output (default 1). */
   readonly partitions: number;
+  /** Sources snapshot as the cluster's do (and carry their input file's fingerprint): the run keeps a checkpoint directory. */
+  readonly checkpointing?: boolean;
 }
 
 function isPromise<T>(x: unknown): x is Promise<T> {
@@ -41,6 +46,13 @@ export class Engine {
   private deadWriter?: SinkWriter<DeadLetter>;
   private currentTime: number;
   private probe?: BatchProbe;
+  /** The executors that keep state across batches (before fusion, which fuses only stateless ones). */
+  private readonly keeping: HeldState[] = [];
+  /**
+   * Batches up to this time are run again for their state only (a resume that replays the job
+   * from its first batch): their sinks and dead letters were written before.
+   */
+  replayThrough = -Infinity;
 
   constructor(private readonly plan: Plan, private readonly bindings: Bindings, opts: EngineOptions) {
     this.nodes = plan.nodes;
@@ -48,14 +60,37 @@ export class Engine {
     const env = createEnv(plan, bindings, opts.zeroTime, opts.partitions, (origin, reason, raw) => this.dead(origin, reason, raw));
     const table = executors({ maxBatchSize: opts.maxBatchSize, wait: opts.wait });
     this.execs = plan.nodes.map((n) => {
-      const ex = (table[n.kind] as (node: IRNode, env: Env) => Executor)(n, env);
+      let ex = (table[n.kind] as (node: IRNode, env: Env) => Executor)(n, env);
+      if (n.kind === 'source' && opts.checkpointing) ex = checkpointedSource(ex as SourceExecutor, n, bindings);
       if (n.kind === 'source') this.sources.push(ex as SourceExecutor);
+      if (n.kind === 'sink') ex = this.skipsReplayed(ex);
+      if (KEEPS_STATE.has(n.kind)) this.keeping.push({ node: n, ex });
       this.metrics.records[n.id] = 0;
       return ex;
     });
     this.holders = this.execs.filter((ex) => ex.holds !== undefined);
     // Operator fusion (fuse.ts): the same results, computed with fewer passes. SLUICE_FUSE=0 turns it off.
     this.execs = fuse(plan.nodes, this.execs, env);
+  }
+
+  /** A sink executor that does not write the batches run again for their state only. */
+  private skipsReplayed(ex: Executor): Executor {
+    const skipping = Object.create(ex) as Executor;
+    skipping.process = (inputs, ctx) => (ctx.time <= this.replayThrough ? undefined : ex.process(inputs, ctx));
+    return skipping;
+  }
+
+  /** The nodes that keep state across batches, with their executors (what a checkpoint snapshots). */
+  held(): readonly HeldState[] {
+    return this.keeping;
+  }
+
+  /** Puts back the state a checkpoint kept, by node id (before {@link Engine.start}). */
+  restore(states: ReadonlyMap<string, ExecutorState>): void {
+    for (const { node, ex } of this.keeping) {
+      const s = states.get(node.id);
+      if (s && ex.restore) ex.restore(s);
+    }
   }
 
   /** The executors that can hold data for later batches (windows). */
@@ -112,6 +147,7 @@ export class Engine {
 
   private async flushDead(time: number): Promise<void> {
     if (!this.pendingDead.length) return;
+    if (time <= this.replayThrough) { this.pendingDead = []; return; }
     const batch = this.pendingDead;
     this.pendingDead = [];
     await this.deadWriter!.write(batch, time);

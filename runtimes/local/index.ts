@@ -7,8 +7,42 @@ import { claimOutputs } from '../../src/io/claim-outputs.js';
 import { Engine } from './engine.js';
 import { pacingOf } from './pacing.js';
 import { Observer } from '../../src/observe/observer.js';
+import { RuntimeError } from '../../src/errors.js';
+import { LocalCheckpoints } from './checkpoints.js';
 
 interface Step { readonly index: number; readonly time: number; readonly end: boolean }
+
+/**
+ * Options of the local runtime, given to {@link local}.
+ * @example
+ * ```ts
+ * const opts: LocalOptions = { checkpointDir: 'ckpt', checkpointInterval: 5 };
+ * await pipeline.run({ runtime: local(opts) });
+ * ```
+ * @category Runtime
+ */
+export interface LocalOptions {
+  /**
+   * Where checkpoints are kept (the layout of the cluster runtime, docs/ENGINE.md): a rerun
+   * with the same directory resumes after its last commit, with the output of an
+   * uninterrupted run; a checkpoint of one runtime resumes on the other.
+   */
+  readonly checkpointDir?: string;
+  /**
+   * With a `checkpointDir`: commit every this many batches (default 1). The last batch of a
+   * run stopped by `numBatches` or a signal, and the final pass of a drained job, are always
+   * committed; a resume runs the batches after the last commit again (file sinks skip the
+   * batch times they hold).
+   */
+  readonly checkpointInterval?: number;
+}
+
+/** A local runtime object, with the options it was made with. @category Runtime */
+export interface LocalRuntime extends Runtime {
+  readonly name: 'local';
+  /** The options given to {@link local}. */
+  readonly options: LocalOptions;
+}
 
 /**
  * Runs a plan on the local engine. RxJS drives the batch clock: with `asap` pacing batches
@@ -16,43 +50,73 @@ interface Step { readonly index: number; readonly time: number; readonly end: bo
  * pacing batch i runs when the wall clock reaches zeroTime + (i+1) × interval (late batches
  * run at once, one at a time, as Spark's job queue does).
  */
-export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions, scheduler: SchedulerLike = asyncScheduler): Promise<RunResult> {
+export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions & LocalOptions, scheduler: SchedulerLike = asyncScheduler): Promise<RunResult> {
   const interval = plan.batchIntervalMs;
-  const { pace, zeroTime } = pacingOf(bindings, opts, interval, scheduler.now());
-  claimOutputs(plan, bindings, { overwrite: opts.overwrite });
+  const { pace, zeroTime: fresh } = pacingOf(bindings, opts, interval, scheduler.now());
+  const every = opts.checkpointInterval ?? 1;
+  if (!Number.isInteger(every) || every < 1) {
+    throw new RuntimeError(`checkpointInterval must be a positive integer (batches), got ${opts.checkpointInterval}`, {}, 'pass { checkpointInterval: 10 } to commit every 10 batches');
+  }
+  const ck = opts.checkpointDir !== undefined ? LocalCheckpoints.open(opts.checkpointDir, plan) : undefined;
+  claimOutputs(plan, bindings, { overwrite: opts.overwrite, checkpointDir: ck?.dir });
+  const previous = ck?.last;
+  if (previous?.complete) return { metrics: { batches: 0, records: Object.fromEntries(plan.nodes.map((n) => [n.id, 0])), deadLetters: 0, lateRecords: 0 } };
+  // Refuses missing or corrupt state files and changed input files before anything runs.
+  const states = previous?.mode === 'snapshot' ? ck!.restoreStates() : new Map();
+  const zeroTime = previous?.zeroTime ?? fresh;
   const engine = new Engine(plan, bindings, {
     zeroTime,
     maxBatchSize: opts.maxBatchSize ?? 100_000,
     wait: pace === 'asap',
     partitions: opts.partitions ?? 1,
+    checkpointing: ck !== undefined,
   });
+  engine.restore(states);
+  // After a snapshot commit the job resumes at the next batch; after a replay commit it runs
+  // again from its first batch without writing what the commit covers.
+  const resume = previous?.mode === 'snapshot' ? previous : undefined;
+  if (previous?.mode === 'replay') engine.replayThrough = previous.t;
+  const first = resume ? Math.round((resume.t - zeroTime) / interval) + 1 : 1;
   const observer = await Observer.open(plan, opts, 'local', pace);
   if (observer) observer.zeroTime = zeroTime;
   engine.observe(observer);
   // A bounded run goes on with empty batches until every window that holds data has fired;
   // with numBatches it runs exactly that many (the test harness's explicit batches, as Spark's).
   const ended = (index: number, time: number) => (opts.numBatches !== undefined ? index >= opts.numBatches : engine.drained && !engine.holds(time));
+  const stop$ = opts.signal ? fromEvent(opts.signal, 'abort') : NEVER;
   const step = (index: number) =>
     defer(async (): Promise<Step> => {
       const time = zeroTime + index * interval;
       await engine.runBatch(time);
-      return { index, time, end: ended(index, time) };
+      const end = ended(index, time);
+      // A checkpointed run commits each batch it runs to the end (the abort signal stops it between batches).
+      if (ck && time > engine.replayThrough && (every === 1 || index % every === 0 || end || opts.signal?.aborted)) ck.commit(time, zeroTime, false, engine.held());
+      return { index, time, end: end || (ck !== undefined && !!opts.signal?.aborted) };
     });
   const next = (index: number) =>
-    pace === 'asap' ? step(index) : timer(Math.max(0, zeroTime + index * interval - scheduler.now()), scheduler).pipe(concatMap(() => step(index)));
-  const stop$ = opts.signal ? fromEvent(opts.signal, 'abort') : NEVER;
-  let last: Step = { index: 0, time: zeroTime, end: false };
+    pace === 'asap' ? step(index) : timer(Math.max(0, zeroTime + index * interval - scheduler.now()), scheduler).pipe(takeUntil(stop$), concatMap(() => step(index)));
+  let last: Step = { index: first - 1, time: resume?.t ?? zeroTime, end: false };
   try {
     await engine.start();
-    if (!(opts.numBatches === 0)) {
+    ck?.begin(engine.held());
+    if (!(opts.numBatches === 0) && !(opts.numBatches !== undefined && first > opts.numBatches)) {
       if (opts.signal?.aborted) return { metrics: engine.metrics };
       const done = await lastValueFrom(
-        next(1).pipe(expand((s) => (s.end ? EMPTY : next(s.index + 1))), takeUntil(stop$)),
+        next(first).pipe(expand((s) => (s.end ? EMPTY : next(s.index + 1))), ck ? (x) => x : takeUntil(stop$)),
         { defaultValue: last },
       );
       last = done;
     }
-    if (last.end || (opts.numBatches === undefined && engine.drained)) await engine.finish(last.time + interval);
+    // With a checkpoint directory a run stopped by numBatches is a pause: no final pass and
+    // nothing marked complete, so a rerun with more batches goes on as an uninterrupted run.
+    const pause = ck !== undefined && opts.numBatches !== undefined;
+    const stoppedEarly = ck !== undefined && !!opts.signal?.aborted && !(engine.drained && !engine.holds(last.time));
+    if ((last.end || (opts.numBatches === undefined && engine.drained)) && !pause && !stoppedEarly) {
+      const t = last.time + interval;
+      const complete = opts.numBatches === undefined && engine.drained && !engine.holds(last.time);
+      await engine.finish(t);
+      if (ck && complete) ck.commit(t, zeroTime, true, engine.held());
+    }
   } finally {
     try { await engine.close(); } finally { await observer?.close(); }
   }
@@ -69,22 +133,29 @@ export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions,
  * ```
  * @category Runtime
  */
-export const localRuntime: Runtime = {
-  name: 'local',
-  supports: new Set(NODE_KINDS),
-  run: (plan, bindings, opts) => runLocal(plan, bindings, opts),
-};
+export const localRuntime: Runtime = localWith({});
 
 /**
- * The local runtime, for `run({ runtime: local() })`: every node kind, in this process.
+ * The local runtime, for `run({ runtime: local() })`: every node kind, in this process;
+ * with `checkpointDir`, checkpoints in the layout the cluster runtime uses.
  *
  * @example
  * ```ts
  * import { local } from 'sluice';
  * await pipeline.run({ runtime: local(), pace: 'asap' });
+ * await pipeline.run({ runtime: local({ checkpointDir: 'ckpt' }) }); // a rerun resumes after its last commit
  * ```
  * @category Runtime
  */
-export function local(): Runtime {
-  return localRuntime;
+export function local(options?: LocalOptions): LocalRuntime {
+  return options === undefined ? (localRuntime as LocalRuntime) : localWith(options);
+}
+
+function localWith(options: LocalOptions): LocalRuntime {
+  return {
+    name: 'local',
+    supports: new Set(NODE_KINDS),
+    options,
+    run: (plan, bindings, opts) => runLocal(plan, bindings, { ...opts, ...options }),
+  };
 }

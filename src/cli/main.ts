@@ -81,8 +81,7 @@ function needs(flag: string, given: boolean, what: string, ok: boolean): void {
 
 async function runCommand(job: string, flags: RunFlags, args: readonly string[]): Promise<number> {
   needs('--workers', flags.workers !== undefined, "applies to the cluster runtime only: add --runtime cluster", flags.runtime === 'cluster');
-  needs('--checkpoint-dir', flags.checkpointDir !== undefined, "applies to the cluster runtime only: add --runtime cluster", flags.runtime === 'cluster');
-  // The cluster's options go with the string form of the runtime (sugar for cluster({ workers, checkpointDir })).
+  // The runtime's options go with the string form of the runtime (sugar for cluster({ workers, checkpointDir }) or local({ checkpointDir })).
   const opts: RunOptions | ClusterShorthand = {
     runtime: flags.runtime as 'local',
     pace: flags.pace,
@@ -168,7 +167,7 @@ function program(done: (code: number) => void, args: readonly string[]): Command
     .option('--max-batch-size <n>', 'most records a source contributes to one batch (default 100000)', integer(1))
     .option('--runtime <name>', "runtime to run on: 'local' (default) or 'cluster'")
     .option('--workers <n>', 'cluster runtime: number of worker processes', integer(1))
-    .option('--checkpoint-dir <dir>', 'cluster runtime: where checkpoints are kept')
+    .option('--checkpoint-dir <dir>', 'where checkpoints are kept; a rerun with the same directory resumes after its last commit')
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics', integer(0))
     .option('--metrics-host <host>', 'interface for --metrics-port (default 127.0.0.1)')
     .option('--progress-file <file>', 'write each batch\'s progress record as a JSON line (sluice ui <file> shows it later)')

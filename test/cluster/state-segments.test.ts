@@ -6,8 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Pipeline, S, seconds, Sources } from '../../src/index.js';
 import type { Plan } from '../../src/ir/plan.js';
 import { keyGroupOf, partitionOfKeyGroup } from '../../src/planner/key-groups.js';
-import { Checkpoints, MAX_DELTAS, restorePartition, StateWriter, type RestorePoint } from '../../runtimes/cluster/checkpoint.js';
-import { SegmentFile } from '../../runtimes/cluster/state.js';
+import { Checkpoints, MAX_DELTAS, restorePartition, StateWriter, type RestorePoint } from '../../runtimes/core/checkpoint.js';
+import { SegmentFile } from '../../runtimes/core/state.js';
 import { KeyedStateStore, snapshotOf, type KeyedEntry } from '../../runtimes/local/state-store.js';
 
 const dirs: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { cluster, local, localRuntime, Pipeline, seconds, Sinks, Sources, type ClusterRuntime, type RunResult, type Runtime } from '../../src/index.js';
+import { cluster, local, localRuntime, Pipeline, seconds, Sinks, Sources, type ClusterRuntime, type LocalRuntime, type RunResult, type Runtime } from '../../src/index.js';
 
 function pipeline(): Pipeline {
   const p = Pipeline.create('runtimes', { batchInterval: seconds(1) });
@@ -10,7 +10,9 @@ function pipeline(): Pipeline {
 describe('runtimes are objects passed to run()', () => {
   it('local() and cluster({...}) are typed per runtime; cluster-only options exist only on the cluster object', () => {
     const p = pipeline();
-    expectTypeOf(local()).toEqualTypeOf<Runtime>();
+    expectTypeOf(local()).toEqualTypeOf<LocalRuntime>();
+    expectTypeOf(local({ checkpointDir: '/tmp/ckpt', checkpointInterval: 5 })).toEqualTypeOf<LocalRuntime>();
+    expectTypeOf(localRuntime).toEqualTypeOf<Runtime>();
     expectTypeOf(cluster({ workers: 2, checkpointDir: '/tmp/ckpt', checkpointInterval: 5 })).toEqualTypeOf<ClusterRuntime>();
     // Type-checked only, never called: a call would start the runs (and touch /tmp/ckpt).
     const runs = () => {
@@ -22,8 +24,10 @@ describe('runtimes are objects passed to run()', () => {
     const misuse = () => {
       // @ts-expect-error workers is an option of the cluster runtime, not of a run on local()
       void p.run({ runtime: local(), workers: 2 });
-      // @ts-expect-error checkpointDir needs the cluster runtime
+      // @ts-expect-error checkpointDir goes to local({ checkpointDir }), not beside the string
       void p.run({ runtime: 'local', checkpointDir: '/tmp/ckpt' });
+      // @ts-expect-error workers is an option of the cluster runtime, not of local()
+      local({ workers: 2 });
       // @ts-expect-error checkpointDir goes to cluster({ checkpointDir }), not beside the object
       void p.run({ runtime: cluster({ workers: 2 }), checkpointDir: '/tmp/ckpt' });
       // @ts-expect-error pace is an option of the run, not of the cluster runtime

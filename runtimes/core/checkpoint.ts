@@ -1,10 +1,12 @@
 /**
- * The checkpoint directory of a cluster job: `metadata.json` (what job the directory belongs
+ * The checkpoint directory of a job, the same for every runtime (the cluster's coordinator
+ * and workers, the local runtime's one process), so a checkpoint taken by one resumes on
+ * another: `metadata.json` (what job the directory belongs
  * to); per committed batch t, `offsets/<t>.json` (source positions after t),
  * `state/<t>/<name>/p<p>.avro` (a state segment of each stateful node and partition after t,
- * written by the worker that runs the partition: full, or a delta of the keys changed since
+ * written by the process that runs the partition: full, or a delta of the keys changed since
  * the partition's previous segment; format in `state.ts`) and, last, `commits/<t>.json`,
- * written by the coordinator and listing, per node and partition, the chain of segments to
+ * written by the coordinator (the local runtime: its engine) and listing, per node and partition, the chain of segments to
  * restore from (a full one and the deltas after it) with their sizes. Every file is written
  * to a temporary name, fsynced, renamed, and its directory fsynced. The last 2 commits are
  * kept, with every segment they list.
@@ -21,7 +23,6 @@ import { basename, dirname, join, relative } from 'node:path';
 import { RuntimeError } from '../../src/errors.js';
 import { STATEFUL_KINDS, type AvroSchemaJson } from '../../src/ir/nodes.js';
 import type { Plan } from '../../src/ir/plan.js';
-import type { StateSegment } from './protocol.js';
 import { CorruptSegment, encodeSegment, restoreState, SegmentCodecs, SegmentFile } from './state.js';
 import type { ExecutorState } from '../local/executor.js';
 
@@ -29,6 +30,17 @@ import type { ExecutorState } from '../local/executor.js';
 export const CHECKPOINT_FORMAT = 2;
 /** Most deltas after a full segment before the next segment is full again. */
 export const MAX_DELTAS = 64;
+
+/** One partition's state file of one node in a checkpoint, as a worker reports it. */
+export interface StateSegment {
+  readonly node: string;
+  readonly partition: number;
+  /** Partitions the node has in this run. */
+  readonly partitions: number;
+  /** Path relative to the checkpoint directory. */
+  readonly file: string;
+  readonly bytes: number;
+}
 
 /** What `metadata.json` holds. */
 export interface CheckpointMetadata {
@@ -319,9 +331,10 @@ export class Checkpoints {
    * What a restart restores from (snapshot mode): the last commit's segments with the node
    * ids of `plan` (files are matched by state name). Checks, before any worker starts, that
    * every file is there with the size the commit gives and a readable header, and refuses
-   * partition-local state (windows' kept batches) on another partition count.
+   * partition-local state (windows' kept batches) on another partition count (`hint`: what
+   * the refusal suggests, given the partition count the state was taken with).
    */
-  restorePoint(plan: Plan, nodePartitions: Readonly<Record<string, number>>): RestorePoint | undefined {
+  restorePoint(plan: Plan, nodePartitions: Readonly<Record<string, number>>, hint?: (partitions: number) => string): RestorePoint | undefined {
     const c = this.last;
     if (!c || c.mode !== 'snapshot') return undefined;
     const byName = new Map(plan.nodes.map((n) => [stateDirName(plan, n.id), n.id]));
@@ -339,7 +352,7 @@ export class Checkpoints {
       const now = nodePartitions[node];
       if (h.hasLocal && h.partitions !== now) {
         throw refuse(this.dir, `${node} keeps its state per partition and it was taken with ${h.partitions} partition(s), this run has ${now}`,
-          `resume with { partitions: ${h.partitions} } (or as many workers), or start from an empty checkpoint directory`, node);
+          hint?.(h.partitions) ?? `resume with { partitions: ${h.partitions} } (or as many workers), or start from an empty checkpoint directory`, node);
       }
       segments.push({ ...sg, node });
     }

@@ -46,7 +46,11 @@ export const KEEPS_STATE: ReadonlySet<NodeKind> = new Set<NodeKind>([
 export function canSnapshot(kind: NodeKind, ex: Executor): boolean {
   if (!KEEPS_STATE.has(kind)) return true;
   if (!ex.snapshot || !ex.restore) return false;
-  if (kind === 'source') return (ex.snapshot().local as { position?: unknown } | undefined)?.position !== undefined;
+  if (kind === 'source') {
+    // The position is per partition (`local`), or the same in every partition for a source read in slices (`shared`).
+    const s = ex.snapshot();
+    return ((s.local ?? s.shared) as { position?: unknown } | undefined)?.position !== undefined;
+  }
   return true;
 }
 
