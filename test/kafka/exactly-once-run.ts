@@ -1,0 +1,118 @@
+/**
+ * The exactly-once fault test, shared by the runtimes (`exactly-once.test.ts` runs it on the
+ * cluster, `exactly-once-local.test.ts` on the local runtime): the job of
+ * `fixtures/eos-job.ts` (Kafka source → map → transactional Kafka sink) run by a real
+ * `sluice run … --checkpoint-dir` process, SIGKILLed (with its whole process group) at
+ * random points and at chosen ones around the batch's Kafka commit and checkpoint commit,
+ * restarted from its checkpoint each time; a read_committed consumer of the output topic
+ * must then see exactly the output of a failure-free run.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { bootstrap, freshTopic, produce, readValues, topicName } from './helpers.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+const job = 'test/kafka/fixtures/eos-job.ts';
+
+interface Run { code: number | null; signal: NodeJS.Signals | null; stderr: string }
+
+/**
+ * Where the fixture's sink kills its own process, at batch `EOS_CRASH_AT`:
+ * - `after-commit`: after the batch's Kafka transaction committed, before its checkpoint commit;
+ * - `before-write`: after the previous batch's checkpoint commit, before this batch's Kafka transaction;
+ * - `in-transaction`: with the batch's records sent in an open transaction under the sink's transactional id, not committed.
+ */
+export type CrashMode = 'after-commit' | 'before-write' | 'in-transaction';
+
+/** The last committed batch time in checkpoint directory `dir` (0 when none). */
+export function lastCommit(dir: string): number {
+  const commits = join(dir, 'commits');
+  if (!existsSync(commits)) return 0;
+  return Math.max(0, ...readdirSync(commits).filter((f) => /^\d+\.json$/.test(f)).map((f) => Number(f.slice(0, -5))));
+}
+
+/**
+ * Runs the job with `runtime` (the `sluice run` flags choosing the runtime). With
+ * `killAfterMs`: once the run has committed a batch of its own (so that each kill lands
+ * mid-job, not during start-up), waits that long and SIGKILLs its whole process group.
+ */
+function runJob(runtime: readonly string[], env: Record<string, string>, dir: string, killAfterMs?: number): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/sluice.js', 'run', job, ...runtime, '--checkpoint-dir', dir], {
+      cwd: root, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const before = lastCommit(dir);
+    let timer: NodeJS.Timeout | undefined;
+    const watch = killAfterMs === undefined ? undefined : setInterval(() => {
+      if (lastCommit(dir) <= before) return;
+      clearInterval(watch);
+      timer = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* ended */ } }, killAfterMs);
+    }, 10);
+    child.on('exit', (code, signal) => {
+      clearInterval(watch);
+      if (timer) clearTimeout(timer);
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* no stragglers */ }
+      resolve({ code, signal, stderr });
+    });
+  });
+}
+
+/**
+ * The fault test on `runtime`: 3000 records on 2 partitions, read 5 per partition and batch
+ * (300 batches), the job killed at 20 random points (ms after its run's first commit) and
+ * then once at each of `crashes` (batches after the last commit, and where in the batch);
+ * finally run to its end. The output topic, read read_committed, must hold every input
+ * record exactly once.
+ */
+export async function exactlyOnceUnderKills(runtime: readonly string[], crashes: ReadonlyArray<readonly [batchesAfter: number, mode: CrashMode]>): Promise<void> {
+  const input = await freshTopic(2);
+  const records = Array.from({ length: 3000 }, (_, i) => ({ value: `r${i}`, partition: i % 2 }));
+  await produce(input, records);
+  const expected = records.map((r, i) => `${r.partition}:${Math.floor(i / 2)}:R${i}`).sort();
+
+  const out = await freshTopic(1);
+  const env = { EOS_BROKERS: bootstrap, EOS_IN: input, EOS_OUT: out, EOS_PIPELINE: topicName('eos'), EOS_CAP: '5' };
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-eos-'));
+  const seed = Number(process.env.EOS_SEED ?? Date.now() % 100_000);
+  let state = seed;
+  const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  // Kill points: ms after the run's first commit, then `mode@t` for the chosen crashes.
+  const kills: string[] = [];
+  const say = () => `${runtime.join(' ')}, seed ${seed}, kills at ${kills.join(', ')}`;
+  try {
+    let finished: Run | undefined;
+    // On a quiet machine a run gets through a few batches between its first commit and its
+    // kill, so the job outlasts the 20 kills.
+    let random20 = 0;
+    for (let k = 0; k < 20 && !finished; k++) {
+      const at = Math.round(random() * 400);
+      const r = await runJob(runtime, env, dir, at);
+      if (r.signal === 'SIGKILL') { kills.push(`${at} ms`); random20++; } else finished = r;
+    }
+    const afterRandom = (await readValues(out)).length;
+    const markers = mkdtempSync(join(tmpdir(), 'sluice-eos-markers-'));
+    let chosen = 0;
+    for (const [after, mode] of crashes) {
+      if (finished) break;
+      const t = lastCommit(dir) + after * 1000;
+      const r = await runJob(runtime, { ...env, EOS_CRASH_AT: String(t), EOS_CRASH_MODE: mode, EOS_MARKERS: markers }, dir);
+      if (r.signal === 'SIGKILL' || r.code !== 0) { kills.push(`${mode}@${t}`); chosen++; } else finished = r;
+    }
+    rmSync(markers, { recursive: true, force: true });
+    finished ??= await runJob(runtime, env, dir);
+    expect(finished.code, `${say()}; last stderr: ${finished.stderr}`).toBe(0);
+    const got = await readValues(out);
+    expect(got.length, say()).toBe(expected.length);
+    expect(got.sort()).toEqual(expected);
+    console.log(`exactly-once (${runtime.join(' ')}): seed ${seed}, ${kills.length} kills at ${kills.join(', ')}; ${afterRandom} of ${expected.length} records written by the randomly killed runs`);
+    expect(random20, say()).toBeGreaterThanOrEqual(20);
+    expect(chosen, say()).toBe(crashes.length);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
