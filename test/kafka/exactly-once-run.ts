@@ -7,17 +7,15 @@
  * restarted from its checkpoint each time; a read_committed consumer of the output topic
  * must then see exactly the output of a failure-free run.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { lastCommit, runKilled, type Run } from '../helpers/checkpoints.js';
 import { bootstrap, freshTopic, produce, readValues, topicName } from './helpers.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const job = 'test/kafka/fixtures/eos-job.ts';
-
-interface Run { code: number | null; signal: NodeJS.Signals | null; stderr: string }
 
 /**
  * Where the fixture's sink kills its own process, at batch `EOS_CRASH_AT`:
@@ -27,39 +25,9 @@ interface Run { code: number | null; signal: NodeJS.Signals | null; stderr: stri
  */
 export type CrashMode = 'after-commit' | 'before-write' | 'in-transaction';
 
-/** The last committed batch time in checkpoint directory `dir` (0 when none). */
-export function lastCommit(dir: string): number {
-  const commits = join(dir, 'commits');
-  if (!existsSync(commits)) return 0;
-  return Math.max(0, ...readdirSync(commits).filter((f) => /^\d+\.json$/.test(f)).map((f) => Number(f.slice(0, -5))));
-}
-
-/**
- * Runs the job with `runtime` (the `sluice run` flags choosing the runtime). With
- * `killAfterMs`: once the run has committed a batch of its own (so that each kill lands
- * mid-job, not during start-up), waits that long and SIGKILLs its whole process group.
- */
+/** Runs the job with `runtime` (the `sluice run` flags choosing the runtime), SIGKILLed with its process group `killAfterMs` after its first commit of its own. */
 function runJob(runtime: readonly string[], env: Record<string, string>, dir: string, killAfterMs?: number): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/sluice.js', 'run', job, ...runtime, '--checkpoint-dir', dir], {
-      cwd: root, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
-    const before = lastCommit(dir);
-    let timer: NodeJS.Timeout | undefined;
-    const watch = killAfterMs === undefined ? undefined : setInterval(() => {
-      if (lastCommit(dir) <= before) return;
-      clearInterval(watch);
-      timer = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* ended */ } }, killAfterMs);
-    }, 10);
-    child.on('exit', (code, signal) => {
-      clearInterval(watch);
-      if (timer) clearTimeout(timer);
-      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* no stragglers */ }
-      resolve({ code, signal, stderr });
-    });
-  });
+  return runKilled(['bin/sluice.js', 'run', job, ...runtime, '--checkpoint-dir', dir], { cwd: root, env: { ...process.env, ...env }, dir, killAfterMs, group: true });
 }
 
 /**
