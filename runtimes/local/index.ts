@@ -84,13 +84,16 @@ export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions 
   // with numBatches it runs exactly that many (the test harness's explicit batches, as Spark's).
   const ended = (index: number, time: number) => (opts.numBatches !== undefined ? index >= opts.numBatches : engine.drained && !engine.holds(time));
   const stop$ = opts.signal ? fromEvent(opts.signal, 'abort') : NEVER;
+  /** The last batch committed (by this run or the one it resumes). */
+  let committed = resume?.t ?? -Infinity;
+  const commit = (time: number, complete: boolean) => { ck!.commit(time, zeroTime, complete, engine.held()); committed = time; };
   const step = (index: number) =>
     defer(async (): Promise<Step> => {
       const time = zeroTime + index * interval;
       await engine.runBatch(time);
       const end = ended(index, time);
       // A checkpointed run commits each batch it runs to the end (the abort signal stops it between batches).
-      if (ck && time > engine.replayThrough && (every === 1 || index % every === 0 || end || opts.signal?.aborted)) ck.commit(time, zeroTime, false, engine.held());
+      if (ck && time > engine.replayThrough && (every === 1 || index % every === 0 || end || opts.signal?.aborted)) commit(time, false);
       return { index, time, end: end || (ck !== undefined && !!opts.signal?.aborted) };
     });
   const next = (index: number) =>
@@ -110,12 +113,14 @@ export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions 
     // With a checkpoint directory a run stopped by numBatches is a pause: no final pass and
     // nothing marked complete, so a rerun with more batches goes on as an uninterrupted run.
     const pause = ck !== undefined && opts.numBatches !== undefined;
+    // Stopped by the signal while waiting for a batch between two checkpoints: commit the last batch run.
+    if (ck && opts.signal?.aborted && last.index >= first && committed < last.time && last.time > engine.replayThrough) commit(last.time, false);
     const stoppedEarly = ck !== undefined && !!opts.signal?.aborted && !(engine.drained && !engine.holds(last.time));
     if ((last.end || (opts.numBatches === undefined && engine.drained)) && !pause && !stoppedEarly) {
       const t = last.time + interval;
       const complete = opts.numBatches === undefined && engine.drained && !engine.holds(last.time);
       await engine.finish(t);
-      if (ck && complete) ck.commit(t, zeroTime, true, engine.held());
+      if (ck && complete) commit(t, true);
     }
   } finally {
     try { await engine.close(); } finally { await observer?.close(); }

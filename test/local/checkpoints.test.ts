@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as O from 'fp-ts/lib/Option.js';
-import { local, pair, Pipeline, seconds, Sinks, Sources } from '../../src/index.js';
+import { local, millis, pair, Pipeline, seconds, Sinks, Sources } from '../../src/index.js';
 import type { Stream } from '../../src/dsl/stream.js';
 import { harnessPipeline, runBatches } from '../../src/testing/index.js';
 import { declaredAsString, declaredTotals, lines, runningTotals, windowed } from '../cluster/fixtures/pipelines.js';
@@ -63,6 +63,24 @@ describe('local checkpoints', () => {
     }
     expect(runs.map((r) => r.map(([t]) => t))).toEqual([[1000, 2000, 3000], [4000, 5000], [6000, 7000]]);
     expect(sorted(runs.flat().map(([, rs]) => rs))).toEqual(sorted(expected));
+  });
+
+  it('a run stopped by its abort signal between two checkpoints commits the last batch it ran; the resume goes on from there', async () => {
+    const dir = tmp();
+    const input = Array.from({ length: 12 }, (_, i) => [`w${i % 3} w${i % 5}`]);
+    const expected = await runBatches(input, runningTotals);
+    const ctl = new AbortController();
+    const first = harnessPipeline([input], runningTotals as (s: Stream<any>) => Stream<unknown>, { batchInterval: millis(100) });
+    setTimeout(() => ctl.abort(), 450);
+    await first.pipeline.run({ runtime: local({ checkpointDir: dir, checkpointInterval: 1000 }), pace: 'realtime', signal: ctl.signal });
+    const ran = first.out.batches.map(([t]) => t);
+    expect(ran.length).toBeGreaterThan(0);
+    expect(ran.length).toBeLessThan(12);
+    expect(readdirSync(join(dir, 'commits'))).toEqual([`${ran.at(-1)}.json`]);
+    const second = harnessPipeline([input], runningTotals as (s: Stream<any>) => Stream<unknown>, { batchInterval: millis(100) });
+    await second.pipeline.run({ runtime: local({ checkpointDir: dir }), pace: 'asap' });
+    expect(second.out.batches[0][0]).toBe(ran.at(-1)! + 100);
+    expect(sorted([...first.out.batches, ...second.out.batches].map(([, rs]) => rs))).toEqual(sorted(expected));
   });
 
   it('a job whose source cannot tell its position commits replay points: the resume runs it again from the start and writes only the batches after the commit', async () => {
