@@ -37,6 +37,15 @@ export interface LocalOptions {
   readonly checkpointInterval?: number;
 }
 
+/** Run options the test harness gives the local runtime. @internal */
+interface LocalRunExtras {
+  /**
+   * With `numBatches` and a `checkpointDir`: the last batch ends the job as drained input
+   * does (final pass, committed complete) instead of pausing it (as the cluster's `endsJob`).
+   */
+  readonly endsJob?: boolean;
+}
+
 /** A local runtime object, with the options it was made with. @category Runtime */
 export interface LocalRuntime extends Runtime {
   readonly name: 'local';
@@ -50,7 +59,7 @@ export interface LocalRuntime extends Runtime {
  * pacing batch i runs when the wall clock reaches zeroTime + (i+1) × interval (late batches
  * run at once, one at a time, as Spark's job queue does).
  */
-export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions & LocalOptions, scheduler: SchedulerLike = asyncScheduler): Promise<RunResult> {
+export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions & LocalOptions & LocalRunExtras, scheduler: SchedulerLike = asyncScheduler): Promise<RunResult> {
   const interval = plan.batchIntervalMs;
   const { pace, zeroTime: fresh } = pacingOf(bindings, opts, interval, scheduler.now());
   const every = opts.checkpointInterval ?? 1;
@@ -112,13 +121,13 @@ export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions 
     }
     // With a checkpoint directory a run stopped by numBatches is a pause: no final pass and
     // nothing marked complete, so a rerun with more batches goes on as an uninterrupted run.
-    const pause = ck !== undefined && opts.numBatches !== undefined;
+    const pause = ck !== undefined && opts.numBatches !== undefined && !opts.endsJob;
     // Stopped by the signal while waiting for a batch between two checkpoints: commit the last batch run.
     if (ck && opts.signal?.aborted && last.index >= first && committed < last.time && last.time > engine.replayThrough) commit(last.time, false);
     const stoppedEarly = ck !== undefined && !!opts.signal?.aborted && !(engine.drained && !engine.holds(last.time));
     if ((last.end || (opts.numBatches === undefined && engine.drained)) && !pause && !stoppedEarly) {
       const t = last.time + interval;
-      const complete = opts.numBatches === undefined && engine.drained && !engine.holds(last.time);
+      const complete = (opts.numBatches === undefined || !!opts.endsJob) && engine.drained && !engine.holds(last.time);
       await engine.finish(t);
       if (ck && complete) commit(t, true);
     }
