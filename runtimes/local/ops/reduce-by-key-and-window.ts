@@ -79,16 +79,31 @@ export const reduceByKeyAndWindow: ExecutorFactory<'reduceByKeyAndWindow'> = (no
       return out;
     },
     holds: (time) => windowHoldsAfter(batches.map((b) => ({ time: b.time, size: b.m.size })), time, env.zeroTime, node.windowMs, node.slideMs),
-    snapshot: () => ({
-      local: { batches: batches.map((b) => [b.time, [...b.m.entries()]]), previous: previous && [...previous.entries()], lastEmit },
-    }),
+    snapshot: () => {
+      // One keyed entry per key: `[key, [[time, value], …], previous]` (`previous`: `[v]` or
+      // `[]`), so the state moves between partition counts by key group; `lastEmit` is the
+      // same in every partition.
+      const perKey = new KeyMap<[Array<[number, unknown]>, unknown[]]>();
+      for (const b of batches) for (const [k, v] of b.m.entries()) perKey.entry(k, () => [[], []]).value[0].push([b.time, v]);
+      if (previous) for (const [k, v] of previous.entries()) perKey.entry(k, () => [[], []]).value[1].push(v);
+      return { keyed: [...perKey.entries()], shared: { lastEmit } };
+    },
     restore(s) {
-      const l = s.local as { batches: [number, [unknown, unknown][]][]; previous?: [unknown, unknown][]; lastEmit: number } | undefined;
-      if (!l) return;
-      const toMap = (es: [unknown, unknown][]) => { const m = new KeyMap<unknown>(); for (const [k, v] of es) m.set(k, v); return m; };
-      batches.splice(0, batches.length, ...l.batches.map(([time, es]) => ({ time, m: toMap(es) })));
-      previous = l.previous && toMap(l.previous);
-      lastEmit = l.lastEmit;
+      const byTime = new Map<number, KeyMap<unknown>>();
+      let prev: KeyMap<unknown> | undefined;
+      for (const [k, value] of s.keyed ?? []) {
+        const [kept, p] = value as [Array<[number, unknown]>, unknown[]];
+        for (const [time, v] of kept) {
+          let m = byTime.get(time);
+          if (!m) byTime.set(time, (m = new KeyMap()));
+          m.set(k, v);
+        }
+        if (p.length) (prev ??= new KeyMap()).set(k, p[0]);
+      }
+      batches.splice(0, batches.length, ...[...byTime].sort(([a], [b]) => a - b).map(([time, m]) => ({ time, m })));
+      const shared = s.shared as { lastEmit: number } | undefined;
+      if (shared) lastEmit = shared.lastEmit;
+      previous = prev; // an empty `previous` and none give the same next result
     },
   };
 };
