@@ -2,9 +2,10 @@
  * Randomized comparison of the runtimes: generated programs (random-program.ts: chains of
  * DStream and event-time operators with several stateful operators each) over generated
  * input, run on the local runtime, on the cluster runtime checkpointing every batch, and on
- * the cluster runtime stopped halfway and resumed from its checkpoint (on another
- * partition count). Every run must give the local runtime's output batch by batch (each
- * batch compared as a multiset) and the same dead letters.
+ * the cluster runtime stopped halfway and resumed from its checkpoint (on the same
+ * partition count, and on another). Every run must give the local runtime's output batch
+ * by batch (each batch compared as a multiset) and the same dead letters; a resume on the
+ * same partition count must give the uninterrupted cluster run's batches in their order.
  *
  * `SLUICE_FUZZ_SEED` (first seed, default 1) and `SLUICE_FUZZ_COUNT` (programs, default 24)
  * choose the programs; a failure names the seed and prints the program, and
@@ -43,21 +44,22 @@ const root = mkdtempSync(join(tmpdir(), 'sluice-randomized-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let dirs = 0;
 
-/** What a run gives: batch time → its records (canonical JSON, sorted), and the dead letters. */
-interface Outcome { batches: Map<number, string[]>; dead: string[] }
+/** What a run gives: batch time → its records (canonical JSON, sorted; and as emitted), and the dead letters. */
+interface Outcome { batches: Map<number, string[]>; ordered: Map<number, string[]>; dead: string[] }
 
 function outcome(out: ReadonlyArray<readonly [number, readonly unknown[]]>, dead: readonly DeadLetter[], from = 0, to = Infinity): Outcome {
-  const batches = new Map<number, string[]>();
+  const ordered = new Map<number, string[]>();
   for (const [t, rs] of out) {
     if (t <= from || t > to) continue;
-    batches.set(t, [...(batches.get(t) ?? []), ...rs.map((r) => JSON.stringify(r))].sort());
+    ordered.set(t, [...(ordered.get(t) ?? []), ...rs.map((r) => JSON.stringify(r))]);
   }
+  const batches = new Map([...ordered].map(([t, rs]) => [t, [...rs].sort()]));
   const d = dead.filter((x) => x.batchTime > from && x.batchTime <= to).map((x) => JSON.stringify([x.batchTime, x.reason, x.raw])).sort();
-  return { batches, dead: d };
+  return { batches, ordered, dead: d };
 }
 
 function merge(a: Outcome, b: Outcome): Outcome {
-  return { batches: new Map([...a.batches, ...b.batches]), dead: [...a.dead, ...b.dead].sort() };
+  return { batches: new Map([...a.batches, ...b.batches]), ordered: new Map([...a.ordered, ...b.ordered]), dead: [...a.dead, ...b.dead].sort() };
 }
 
 function pipelineOf(p: Program) {
@@ -82,8 +84,8 @@ async function runCluster(p: Program, partitions: number, dir: string, numBatche
   return outcome(out.batches, dead.records(), from * INTERVAL, numBatches === p.numBatches ? Infinity : numBatches * INTERVAL);
 }
 
-function expectSame(actual: Outcome, expected: Outcome, what: string, p: Program): void {
-  const show = (o: Outcome) => ({ batches: Object.fromEntries([...o.batches].sort(([a], [b]) => a - b)), dead: o.dead });
+function expectSame(actual: Outcome, expected: Outcome, what: string, p: Program, inOrder = false): void {
+  const show = (o: Outcome) => ({ batches: Object.fromEntries([...(inOrder ? o.ordered : o.batches)].sort(([a], [b]) => a - b)), dead: o.dead });
   const program = `seed ${p.seed} (${what}):\n  input ${JSON.stringify(p.input)}\n  ${p.steps.join('\n  ')}`;
   expect(show(actual), program).toEqual(show(expected));
 }
@@ -96,9 +98,13 @@ describe('randomized programs: local = cluster with checkpoints = cluster stoppe
       const partitions = 1 + (seed % 4);
       const cluster = await runCluster(p, partitions, join(root, String(++dirs)), p.numBatches);
       expectSame(cluster, local, `cluster, ${partitions} partitions, checkpointing`, p);
+      const half = Math.max(1, Math.floor(p.numBatches / 2));
+      // Stopped halfway and resumed on the same partition count: the uninterrupted run's output, in its order.
+      const same = join(root, String(++dirs));
+      const resumed = merge(await runCluster(p, partitions, same, half), await runCluster(p, partitions, same, p.numBatches, half));
+      expectSame(resumed, cluster, `cluster stopped after ${half} batches and resumed, ${partitions} partitions, in order`, p, true);
       // Stopped halfway, resumed on another partition count from the same checkpoint.
       const dir = join(root, String(++dirs));
-      const half = Math.max(1, Math.floor(p.numBatches / 2));
       const before = await runCluster(p, 2, dir, half);
       const after = await runCluster(p, partitions === 2 ? 3 : partitions, dir, p.numBatches, half);
       expectSame(merge(before, after), local, `cluster stopped after ${half} batches on 2 partitions, resumed on ${partitions === 2 ? 3 : partitions}`, p);

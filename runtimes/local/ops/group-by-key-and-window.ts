@@ -5,8 +5,9 @@ import { windowHoldsAfter } from './window-tail.js';
 /**
  * groupByKeyAndWindow: the values of each key over the window, oldest batch first.
  *
- * Checkpoints: one keyed entry per key, `[key, [[time, values], …]]` (its values per kept
- * batch), so the state moves between partition counts by key group.
+ * Checkpoints: one keyed entry per key, `[key, [[time, [[value, place], …]], …]]` (its
+ * values per kept batch with their places in it), so the state moves between partition
+ * counts by key group and a restore on the same count rebuilds each batch in its order.
  */
 export const groupByKeyAndWindow: ExecutorFactory<'groupByKeyAndWindow'> = (node, env) => {
   const kept: Array<{ time: number; records: [unknown, unknown][] }> = [];
@@ -21,27 +22,28 @@ export const groupByKeyAndWindow: ExecutorFactory<'groupByKeyAndWindow'> = (node
     },
     holds: (time) => windowHoldsAfter(kept.map((b) => ({ time: b.time, size: b.records.length })), time, env.zeroTime, node.windowMs, node.slideMs),
     snapshot: () => {
-      const perKey = new KeyMap<Array<[number, unknown[]]>>();
+      const perKey = new KeyMap<Array<[number, Array<[unknown, number]>]>>();
       for (const b of kept) {
-        for (const [k, v] of b.records) {
+        for (let place = 0; place < b.records.length; place++) {
+          const [k, v] = b.records[place];
           const batches = perKey.entry(k, () => []).value;
           const last = batches[batches.length - 1];
-          if (last && last[0] === b.time) last[1].push(v);
-          else batches.push([b.time, [v]]);
+          if (last && last[0] === b.time) last[1].push([v, place]);
+          else batches.push([b.time, [[v, place]]]);
         }
       }
       return { keyed: [...perKey.entries()] };
     },
     restore(s) {
-      const byTime = new Map<number, [unknown, unknown][]>();
+      const byTime = new Map<number, Array<[number, [unknown, unknown]]>>();
       for (const [k, batches] of s.keyed ?? []) {
-        for (const [time, values] of batches as Array<[number, unknown[]]>) {
-          const records = byTime.get(time) ?? [];
-          for (const v of values) records.push([k, v]);
-          byTime.set(time, records);
+        for (const [time, values] of batches as Array<[number, Array<[unknown, number]>]>) {
+          let records = byTime.get(time);
+          if (!records) byTime.set(time, (records = []));
+          for (const [v, place] of values) records.push([place, [k, v]]);
         }
       }
-      kept.splice(0, kept.length, ...[...byTime].sort(([a], [b]) => a - b).map(([time, records]) => ({ time, records })));
+      kept.splice(0, kept.length, ...[...byTime].sort(([a], [b]) => a - b).map(([time, rs]) => ({ time, records: rs.sort((a, b) => a[0] - b[0]).map(([, r]) => r) })));
     },
   };
 };

@@ -80,30 +80,41 @@ export const reduceByKeyAndWindow: ExecutorFactory<'reduceByKeyAndWindow'> = (no
     },
     holds: (time) => windowHoldsAfter(batches.map((b) => ({ time: b.time, size: b.m.size })), time, env.zeroTime, node.windowMs, node.slideMs),
     snapshot: () => {
-      // One keyed entry per key: `[key, [[time, value], …], previous]` (`previous`: `[v]` or
-      // `[]`), so the state moves between partition counts by key group; `lastEmit` is the
-      // same in every partition.
-      const perKey = new KeyMap<[Array<[number, unknown]>, unknown[]]>();
-      for (const b of batches) for (const [k, v] of b.m.entries()) perKey.entry(k, () => [[], []]).value[0].push([b.time, v]);
-      if (previous) for (const [k, v] of previous.entries()) perKey.entry(k, () => [[], []]).value[1].push(v);
+      // One keyed entry per key: `[key, [[time, value, place], …], [[value, place]] | []]` —
+      // its value in each kept batch and in `previous`, with its place in that map — so the
+      // state moves between partition counts by key group, and a restore on the same count
+      // rebuilds every map in its order (the output's order). `lastEmit` is the same in
+      // every partition.
+      const perKey = new KeyMap<[Array<[number, unknown, number]>, Array<[unknown, number]>]>();
+      for (const b of batches) {
+        let place = 0;
+        for (const [k, v] of b.m.entries()) perKey.entry(k, () => [[], []]).value[0].push([b.time, v, place++]);
+      }
+      let place = 0;
+      if (previous) for (const [k, v] of previous.entries()) perKey.entry(k, () => [[], []]).value[1].push([v, place++]);
       return { keyed: [...perKey.entries()], shared: { lastEmit } };
     },
     restore(s) {
-      const byTime = new Map<number, KeyMap<unknown>>();
-      let prev: KeyMap<unknown> | undefined;
+      const byTime = new Map<number, Array<[number, unknown, unknown]>>();
+      const prev: Array<[number, unknown, unknown]> = [];
       for (const [k, value] of s.keyed ?? []) {
-        const [kept, p] = value as [Array<[number, unknown]>, unknown[]];
-        for (const [time, v] of kept) {
-          let m = byTime.get(time);
-          if (!m) byTime.set(time, (m = new KeyMap()));
-          m.set(k, v);
+        const [kept, p] = value as [Array<[number, unknown, number]>, Array<[unknown, number]>];
+        for (const [time, v, place] of kept) {
+          let rs = byTime.get(time);
+          if (!rs) byTime.set(time, (rs = []));
+          rs.push([place, k, v]);
         }
-        if (p.length) (prev ??= new KeyMap()).set(k, p[0]);
+        for (const [v, place] of p) prev.push([place, k, v]);
       }
-      batches.splice(0, batches.length, ...[...byTime].sort(([a], [b]) => a - b).map(([time, m]) => ({ time, m })));
+      const toMap = (rs: Array<[number, unknown, unknown]>) => {
+        const m = new KeyMap<unknown>();
+        for (const [, k, v] of rs.sort((a, b) => a[0] - b[0])) m.set(k, v);
+        return m;
+      };
+      batches.splice(0, batches.length, ...[...byTime].sort(([a], [b]) => a - b).map(([time, rs]) => ({ time, m: toMap(rs) })));
+      previous = prev.length ? toMap(prev) : undefined; // an empty `previous` and none give the same next result
       const shared = s.shared as { lastEmit: number } | undefined;
       if (shared) lastEmit = shared.lastEmit;
-      previous = prev; // an empty `previous` and none give the same next result
     },
   };
 };
