@@ -134,4 +134,28 @@ describe('fusion of stateless chains', () => {
   it('a throw on a non-pair in mapValues is the stage\'s failure', async () => {
     await same([[pair('a', 1), null, pair('b', 2)]], (s) => s.map((x: unknown) => x as readonly [string, number]).mapValues((v: number) => v + 1, { onError: 'deadLetter' }));
   });
+
+  it('a chain folds into the reduceByKey after it: output (keys in first-seen order), metrics, dead letters', async () => {
+    const o = await same([['a b a', 'c'], [], [''], ['b b', 'a']], (s) =>
+      s
+        .flatMap((l: string) => l.split(' '))
+        .filter((w: string) => { if (w === 'c') throw new Error('no c'); return w !== ''; }, { onError: 'deadLetter' })
+        .map((w: string) => pair(w, 1))
+        .reduceByKey((a: number, b: number) => a + b));
+    expect(o.out).toEqual([[['a', 2], ['b', 1]], [], [], [['b', 2], ['a', 1]]]);
+    expect(o.metrics!.records['map#3']).toBe(6);
+    expect(o.dead).toHaveLength(1);
+  });
+
+  it('a single stage folds into reduceByKey; object keys fold by value', async () => {
+    const o = await same([[1, 2, 3, 4, 5, 6]], (s) => s.map((x: number) => pair({ even: x % 2 === 0 }, x)).reduceByKey((a: number, b: number) => a + b));
+    expect(o.out).toEqual([[[{ even: false }, 9], [{ even: true }, 12]]]);
+  });
+
+  it('the fused reduceByKey fails at its own turn on the first failing fold; an earlier stage\'s failure comes first', async () => {
+    const reduceFails = await same([[1, 2, 3, 4]], (s) => s.map((x: number) => pair('k', x)).reduceByKey((a: number, b: number) => { if (b === 3) throw new Error('fold'); return a + b; }));
+    expect(reduceFails.error?.message).toMatch(/reduceByKey#2.*fold/);
+    const mapFails = await same([[1, 2, 3, 4]], (s) => s.map((x: number) => { if (x === 4) throw new Error('map'); return pair('k', x); }).reduceByKey((a: number, b: number) => { if (b === 3) throw new Error('fold'); return a + b; }));
+    expect(mapFails.error?.message).toMatch(/map#1.*map/);
+  });
 });

@@ -9,6 +9,7 @@
  *   npm run bench -- cluster       only the cluster runtime's benchmarks (cluster-report.ts); RESULTS.md untouched
  *   npm run bench -- longline      only the long-line benchmark (long-line.ts); RESULTS.md untouched
  *   npm run bench -- ui            only the web UI page load with 10,000 batches (ui-load.ts); RESULTS.md untouched
+ *   npm run bench -- io            only JSON lines → file and word count peak RSS against loops (io.ts); RESULTS.md untouched
  *
  * @module
  */
@@ -22,6 +23,7 @@ import { FILE_KEYS, writeKeyedLines } from './file.js';
 import { renderCluster, runClusterBenches, type ClusterResults } from './cluster-report.js';
 import { measureUiLoad, renderUiLoad } from './ui-load.js';
 import { renderLongLine, runLongLine } from './long-line.js';
+import { runIoBenches } from './io.js';
 import { BATCH, type Row } from './harness.js';
 import type { ProcessReport } from './worker.js';
 
@@ -170,6 +172,7 @@ function render(results: Results, cmd: string): string {
 async function main(argv: string[]): Promise<void> {
   const only = argv.filter((a) => !a.startsWith('-'));
   if (only.length === 1 && only[0] === 'ui') { console.log(renderUiLoad(await measureUiLoad())); return; }
+  if (only.length === 1 && only[0] === 'io') { console.log(await runIoBenches()); return; }
   for (const id of only) if (!CASES[id] && id !== 'file' && id !== 'cluster' && id !== 'longline') throw new Error(`no benchmark ${id} (benchmarks: ${[...Object.keys(CASES), 'file', 'cluster', 'longline'].join(', ')})`);
   const local = only.filter((id) => id !== 'cluster' && id !== 'longline');
   const started = new Date();
@@ -201,6 +204,8 @@ async function main(argv: string[]): Promise<void> {
     console.log(`\n${longLineBody}\n`);
   }
   if (only.length) return;
+  const ioBody = await runIoBenches(cmd);
+  console.log(`\n${ioBody}\n`);
   const uiBody = renderUiLoad(await measureUiLoad());
   const md = [
     '# Local runtime benchmarks',
@@ -218,6 +223,10 @@ async function main(argv: string[]): Promise<void> {
     '# Reading a file with one 50 MB line',
     '',
     longLineBody,
+    '',
+    '# Local runtime I/O against hand-written loops',
+    '',
+    ioBody,
     '',
     '# Web UI page load',
     '',

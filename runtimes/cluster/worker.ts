@@ -280,6 +280,7 @@ export class ClusterWorker {
     const kg = phys.keyGroups;
     return {
       ...env,
+      owns: (id, key) => partitionOfKeyGroup(keyGroupOf(key, kg), kg, phys.nodePartitions[id]) === p,
       fns: (id) => {
         const fns = env.fns(id);
         if (fns.initial === undefined) return fns;

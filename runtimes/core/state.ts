@@ -236,18 +236,19 @@ export class SegmentFile {
  */
 export function restoreState(node: string, chains: ReadonlyArray<readonly SegmentFile[]>, partition: number, partitions: number, keyGroups: number, schema?: AvroSchemaJson): ExecutorState {
   const want = (g: number) => partitionOfKeyGroup(g, keyGroups, partitions) === partition;
-  // Per key group: the full segment's entries, and the deltas after it folded into one net
-  // change per key (in order), applied in one pass over the full entries.
-  const base = new Map<number, KeyedEntry[]>();
-  /** The key groups each chain restored. */
-  const byChain: Array<Set<number>> = [];
-  const net = new Map<number, KeyMap<KeyedEntry | typeof REMOVED>>();
+  // Per chain and key group: the full segment's entries, and the deltas after it folded into
+  // one net change per key (in order), applied in one pass over the full entries. Per chain:
+  // a key group's entries may come from more than one writer (a window's kept batches are
+  // keyed by batch and writer, not routed by key group).
+  const byChain: Array<{ groups: Set<number>; base: Map<number, KeyedEntry[]>; net: Map<number, KeyMap<KeyedEntry | typeof REMOVED>> }> = [];
   let shared: unknown;
   let local: unknown;
   for (const chain of chains) {
     const codecs = new SegmentCodecs(node, schema);
     const mine = new Set<number>();
-    byChain.push(mine);
+    const base = new Map<number, KeyedEntry[]>();
+    const net = new Map<number, KeyMap<KeyedEntry | typeof REMOVED>>();
+    byChain.push({ groups: mine, base, net });
     for (const f of chain) {
       const h = f.header;
       if (h.hasLocal && h.partitions !== partitions) {
@@ -276,7 +277,7 @@ export function restoreState(node: string, chains: ReadonlyArray<readonly Segmen
   }
   // Each chain's entries in their places (the writer's map order), chain after chain.
   const keyed: KeyedEntry[] = [];
-  for (const chainGroups of byChain) {
+  for (const { groups: chainGroups, base, net } of byChain) {
     const placed: KeyedEntry[] = [];
     const unplaced: KeyedEntry[] = [];
     const put = (e: KeyedEntry, place: number | undefined) => { if (place === undefined || place < 0) unplaced.push(e); else placed[place] = e; };

@@ -36,6 +36,13 @@ export interface Env {
   deadLetter(origin: string, reason: string, raw: unknown): void;
   /** The user functions bound to a node. */
   fns(id: string): Record<string, any>;
+  /**
+   * Cluster: whether the partition this executor runs on owns `key` in node `id`'s state
+   * (by key group). State that is not routed by key (a window's kept batches) picks keys its
+   * own partition owns, so that a restore on the same partition count puts it back where it
+   * was. Absent: one partition owns every key.
+   */
+  owns?(id: string, key: unknown): boolean;
 }
 
 /**

@@ -29,6 +29,7 @@
 import type { IRNode, OnError } from '../../src/ir/nodes.js';
 import type { BatchContext, Env, Executor } from './executor.js';
 import { fail } from './guard.js';
+import { keyId, type KeyId } from './keys.js';
 
 type Fn = (x: unknown) => unknown;
 type Emit = (record: unknown) => void;
@@ -73,11 +74,26 @@ export function fuse(nodes: readonly IRNode[], execs: readonly Executor[], env: 
     }
   }
   for (const chain of chains) {
-    if (chain.length < 2) continue;
-    const fused = fuseChain(chain.map((n) => ({ id: n.id, kind: n.kind as StatelessKind, onError: (n as { onError: OnError }).onError, f: env.fns(n.id).f as Fn })));
+    const tail = chain[chain.length - 1].id;
+    const after = env.consumers(tail);
+    // A chain whose only consumer is a reduceByKey folds into its per-key map directly (map-side
+    // combine, as Spark's), so the chain's output array is never built.
+    const reduce = after.length === 1 && after[0].kind === 'reduceByKey' && after[0].inputs.length === 1 ? after[0] : undefined;
+    if (chain.length < 2 && !reduce) continue;
+    const stages = chain.map((n) => ({ id: n.id, kind: n.kind as StatelessKind, onError: (n as { onError: OnError }).onError, f: env.fns(n.id).f as Fn }));
+    const fused = fuseChain(stages, reduce && { id: reduce.id, f: env.fns(reduce.id).f as Reduce });
     chain.forEach((n, i) => { out[at.get(n.id)!] = fused[i]; });
+    if (reduce) out[at.get(reduce.id)!] = fused[chain.length];
   }
   return out;
+}
+
+type Reduce = (a: unknown, b: unknown) => unknown;
+
+/** A reduceByKey fused after a chain: the per-key fold the chain's records go into. */
+interface ReduceStage {
+  readonly id: string;
+  readonly f: Reduce;
 }
 
 // ---- stateless chains ---------------------------------------------------------------------------
@@ -179,15 +195,50 @@ function stageFn(s: Stage, i: number, run: ChainRun, next: Emit): Emit {
   }
 }
 
-/** One executor per stage: the head computes the chain, each stage settles at its turn, the last returns the output. */
-function fuseChain(stages: readonly Stage[]): Executor[] {
+/**
+ * One executor per stage: the head computes the chain, each stage settles at its turn, the
+ * last returns the output. With `reduce`, the chain's records are folded per key as they
+ * come (what `ops/reduce-by-key.ts` does over the array): the last stage returns an empty
+ * array (its record count still added) and one more executor, the reduceByKey's, returns the
+ * folded pairs and throws, at its turn, the first failure of its function.
+ */
+function fuseChain(stages: readonly Stage[], reduce?: ReduceStage): Executor[] {
   const run = new ChainRun(stages);
-  const prealloc = stages.every((s) => s.kind !== 'flatMap' && s.kind !== 'flatMapValues');
+  const prealloc = !reduce && stages.every((s) => s.kind !== 'flatMap' && s.kind !== 'flatMapValues');
+  const acc = new Map<KeyId, [unknown, unknown]>();
+  let reduceFailure: { record: unknown; error: unknown } | undefined;
   let emit: Emit = (r) => { run.out[run.n++] = r; };
+  if (reduce) {
+    const f = reduce.f;
+    emit = (r) => {
+      if (reduceFailure) return;
+      run.n++;
+      try {
+        const kv = r as [unknown, unknown];
+        const k = kv[0];
+        const id = typeof k === 'object' && k !== null ? keyId(k) : (k as KeyId);
+        const e = acc.get(id);
+        if (e === undefined) acc.set(id, [k, kv[1]]);
+        else e[1] = f(e[1], kv[1]);
+      } catch (e) {
+        reduceFailure = { record: r, error: e };
+      }
+    };
+  }
   for (let i = stages.length - 1; i >= 0; i--) emit = stageFn(stages[i], i, run, emit);
   const head = emit;
   const last = stages.length - 1;
-  return stages.map((_s, i): Executor => ({
+  const reducer: Executor[] = reduce ? [{
+    process(_inputs, ctx) {
+      const failure = reduceFailure;
+      reduceFailure = undefined;
+      const out = [...acc.values()];
+      acc.clear();
+      if (failure) fail(reduce.id, 'fail', failure.record, failure.error, ctx);
+      return out;
+    },
+  }] : [];
+  return [...stages.map((_s, i): Executor => ({
     process([input], ctx) {
       // The engine calls a node only when its input produced a batch, so input is defined.
       const rs = input ?? [];
@@ -196,16 +247,22 @@ function fuseChain(stages: readonly Stage[]): Executor[] {
         run.settle(i, ctx, rs.length);
         return rs;
       }
+      if (reduce) {
+        run.settle(i, ctx, 0);
+        return [];
+      }
       run.settle(i, ctx, run.n);
       const out = run.out;
       if (out.length !== run.n) out.length = run.n;
       run.out = [];
       return out;
     },
-  }));
+  })), ...reducer];
 
   function runHead(rs: unknown[]): void {
     run.start(rs.length, prealloc);
+    acc.clear();
+    reduceFailure = undefined;
     for (let j = 0; j < rs.length; j++) {
       head(rs[j]);
       if (run.limit === 0) break;

@@ -79,16 +79,42 @@ export const reduceByKeyAndWindow: ExecutorFactory<'reduceByKeyAndWindow'> = (no
       return out;
     },
     holds: (time) => windowHoldsAfter(batches.map((b) => ({ time: b.time, size: b.m.size })), time, env.zeroTime, node.windowMs, node.slideMs),
-    snapshot: () => ({
-      local: { batches: batches.map((b) => [b.time, [...b.m.entries()]]), previous: previous && [...previous.entries()], lastEmit },
-    }),
+    snapshot: () => {
+      // One keyed entry per key: `[key, [[time, value, place], …], [[value, place]] | []]` —
+      // its value in each kept batch and in `previous`, with its place in that map — so the
+      // state moves between partition counts by key group, and a restore on the same count
+      // rebuilds every map in its order (the output's order). `lastEmit` is the same in
+      // every partition.
+      const perKey = new KeyMap<[Array<[number, unknown, number]>, Array<[unknown, number]>]>();
+      for (const b of batches) {
+        let place = 0;
+        for (const [k, v] of b.m.entries()) perKey.entry(k, () => [[], []]).value[0].push([b.time, v, place++]);
+      }
+      let place = 0;
+      if (previous) for (const [k, v] of previous.entries()) perKey.entry(k, () => [[], []]).value[1].push([v, place++]);
+      return { keyed: [...perKey.entries()], shared: { lastEmit } };
+    },
     restore(s) {
-      const l = s.local as { batches: [number, [unknown, unknown][]][]; previous?: [unknown, unknown][]; lastEmit: number } | undefined;
-      if (!l) return;
-      const toMap = (es: [unknown, unknown][]) => { const m = new KeyMap<unknown>(); for (const [k, v] of es) m.set(k, v); return m; };
-      batches.splice(0, batches.length, ...l.batches.map(([time, es]) => ({ time, m: toMap(es) })));
-      previous = l.previous && toMap(l.previous);
-      lastEmit = l.lastEmit;
+      const byTime = new Map<number, Array<[number, unknown, unknown]>>();
+      const prev: Array<[number, unknown, unknown]> = [];
+      for (const [k, value] of s.keyed ?? []) {
+        const [kept, p] = value as [Array<[number, unknown, number]>, Array<[unknown, number]>];
+        for (const [time, v, place] of kept) {
+          let rs = byTime.get(time);
+          if (!rs) byTime.set(time, (rs = []));
+          rs.push([place, k, v]);
+        }
+        for (const [v, place] of p) prev.push([place, k, v]);
+      }
+      const toMap = (rs: Array<[number, unknown, unknown]>) => {
+        const m = new KeyMap<unknown>();
+        for (const [, k, v] of rs.sort((a, b) => a[0] - b[0])) m.set(k, v);
+        return m;
+      };
+      batches.splice(0, batches.length, ...[...byTime].sort(([a], [b]) => a - b).map(([time, rs]) => ({ time, m: toMap(rs) })));
+      previous = prev.length ? toMap(prev) : undefined; // an empty `previous` and none give the same next result
+      const shared = s.shared as { lastEmit: number } | undefined;
+      if (shared) lastEmit = shared.lastEmit;
     },
   };
 };
