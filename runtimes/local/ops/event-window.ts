@@ -1,7 +1,7 @@
 import type { Aggregator } from '../../../src/dsl/event-time.js';
 import type { NodeOf } from '../../../src/ir/nodes.js';
 import { formatMillis } from '../../../src/time/duration.js';
-import type { BatchContext, Env, ExecutorFactory } from '../executor.js';
+import type { BatchContext, Env, Executor, ExecutorFactory } from '../executor.js';
 import { fail } from '../guard.js';
 import { KeyMap } from '../keys.js';
 
@@ -95,7 +95,7 @@ function aggregatorOf(node: NodeOf<'eventWindow'>, fns: Record<string, any>): Re
 }
 
 /** The eventTime node above keyBy: its id, timestamp function and watermark delay. */
-function eventTimeOf(node: NodeOf<'eventWindow'>, env: Env): { id: string; ts: (r: unknown) => number; delay: number } {
+export function eventTimeOf(node: NodeOf<'eventWindow'>, env: Env): { id: string; ts: (r: unknown) => number; delay: number } {
   const keyBy = env.node(node.inputs[0].from);
   const et = env.node(keyBy.inputs[0].from);
   if (et.kind !== 'eventTime') throw new Error(`${node.id}: expected eventTime above ${keyBy.id}`);
@@ -105,11 +105,38 @@ function eventTimeOf(node: NodeOf<'eventWindow'>, env: Env): { id: string; ts: (
 type Out = { key: unknown; start: number; end: number; value: unknown };
 
 /**
+ * An event-time window's executor as a partitioned runtime drives it: before `process(t)`,
+ * the runtime hands it the largest event time of batch t's records over every partition
+ * (what the exchange into the window carried), so each partition derives the watermark of
+ * the whole batch, not of its own records.
+ */
+export interface EventWindowExecutor extends Executor {
+  batchMaxEventTime(max: number): void;
+}
+
+/**
+ * The largest finite event time among `records` (`[key, record]` pairs, as keyBy emits
+ * them) by `ts`; `-Infinity` when none. A record whose timestamp function throws or is not
+ * finite is skipped here (the window sends it to the dead letters).
+ */
+export function maxEventTime(records: readonly unknown[], ts: (r: unknown) => number): number {
+  let m = -Infinity;
+  for (let i = 0; i < records.length; i++) {
+    let t: number;
+    try { t = ts((records[i] as readonly unknown[])[1]); } catch { continue; }
+    if (typeof t === 'number' && t > m && t !== Infinity) m = t;
+  }
+  return m;
+}
+
+/**
  * Event-time windows per key (tumbling, sliding, session) with a watermark.
  *
- * The watermark is `maxEventTime − watermarkDelay − 1` after each batch: window [s, e) is
- * emitted (once) at the end of the batch in which an event at `e + delay` or later has been
- * seen. With allowed lateness L the window stays until an event at `e + delay + L`; late
+ * The watermark is `maxEventTime − watermarkDelay − 1` after each batch, where
+ * `maxEventTime` is the largest (finite) event time of every record that reached the window
+ * so far — over all partitions of the stream (on a partitioned runtime, the exchange into
+ * the window carries it: {@link EventWindowExecutor}). Window [s, e) is emitted (once) at
+ * the end of the batch in which an event at `e + delay` or later has been seen. With allowed lateness L the window stays until an event at `e + delay + L`; late
  * records within L update it and it is emitted again. Records whose windows are all gone go
  * to `lateRecords()` (or, without it, to the dead-letter output). At the end of a bounded
  * run every open window is emitted.
@@ -119,7 +146,7 @@ type Out = { key: unknown; start: number; end: number; value: unknown };
  * a scan of every key. A batch's results are ordered by window end, start, then key in the
  * order keys were first seen.
  */
-export const eventWindow: ExecutorFactory<'eventWindow'> = (node, env) => {
+export const eventWindow: ExecutorFactory<'eventWindow'> = (node, env): EventWindowExecutor => {
   const agg = aggregatorOf(node, env.fns(node.id));
   const { id: eventTimeId, ts: tsOf, delay } = eventTimeOf(node, env);
   const lateness = node.allowedLatenessMs;
@@ -264,9 +291,12 @@ export const eventWindow: ExecutorFactory<'eventWindow'> = (node, env) => {
           ctx.deadLetter(eventTimeId, `event time is not a finite number: ${String(t)}`, r);
           continue;
         }
+        // Every record with an event time counts, late or not (a late one is at or below the
+        // watermark, so it never moves it): the same set a producer partition sees.
+        if (t > maxTs) maxTs = t;
         let ok: boolean;
         try { ok = assign(kv[0], t, r); } catch (e) { fail(node.id, 'fail', r, e, ctx); continue; }
-        if (!ok) { lateOnes.push(r); lateTimes.push(t); } else if (t > maxTs) maxTs = t;
+        if (!ok) { lateOnes.push(r); lateTimes.push(t); }
       }
       late(ctx, lateOnes, lateTimes);
       wm = Math.max(wm, maxTs - delay - 1);
@@ -276,6 +306,9 @@ export const eventWindow: ExecutorFactory<'eventWindow'> = (node, env) => {
       wm = Infinity;
       const out = due();
       return out.length ? out : undefined;
+    },
+    batchMaxEventTime(max) {
+      if (max > maxTs) maxTs = max;
     },
     stateKeys: () => slots.size,
     watermark: () => wm,
@@ -287,6 +320,8 @@ export const eventWindow: ExecutorFactory<'eventWindow'> = (node, env) => {
     restore(st) {
       const sh = st.shared as { wm: number; maxTs: number; seq: number } | undefined;
       if (sh) ({ wm, maxTs, seq } = sh);
+      // Keys restored from other partitions (a rescale) keep their order; new keys come after them.
+      for (const [, v] of (st.keyed ?? []) as [unknown, { seq: number }][]) if (v.seq >= seq) seq = v.seq + 1;
       for (const [key, v] of (st.keyed ?? []) as [unknown, { seq: number; wins: Array<Omit<Win, 'slot' | 'alive'>> }][]) {
         const slot: Slot = { key, seq: v.seq, wins: new Map() };
         slots.set(key, slot);
