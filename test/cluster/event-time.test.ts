@@ -5,7 +5,7 @@
  * equal the local runtime's batch by batch — also across a stop and a resume on another
  * partition count (a rescale).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import type { Stream } from '../../src/dsl/stream.js';
 import type { RunMetrics } from '../../src/runtime.js';
 import { harnessPipeline, runBatches } from '../../src/testing/index.js';
 import { seconds } from '../../src/time/duration.js';
+import { SegmentFile } from '../../runtimes/cluster/state.js';
 import { generateEvents, threeWindows } from './fixtures/event-time.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/event-time.ts', import.meta.url));
@@ -71,6 +72,12 @@ describe('event-time windows on the cluster runtime', () => {
         outs.push(...h.out.batches.filter(([t]) => t > from && t <= until));
         dead.push(...h.dead.records().filter((d) => d.batchTime > from && d.batchTime <= until));
         from = until;
+        if (numBatches !== undefined) {
+          // The windows' state went into the checkpoint as deltas after the first full segment: only the keys that changed.
+          const commit = JSON.parse(readFileSync(join(dir, 'commits', `${until}.json`), 'utf8')) as { segments: Array<{ node: string; file: string; bytes: number }> };
+          const windows = commit.segments.filter((x) => x.node.startsWith('eventWindow'));
+          expect(windows.some((x) => SegmentFile.open(join(dir, x.file), x.bytes).header.delta)).toBe(true);
+        }
       }
       expect(outs.map(([t]) => t)).toEqual(expected.out.map((_, i) => (i + 1) * 1000));
       expect(sorted(outs.map(([, rs]) => rs))).toEqual(sorted(expected.out));

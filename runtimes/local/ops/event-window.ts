@@ -3,7 +3,7 @@ import type { NodeOf } from '../../../src/ir/nodes.js';
 import { formatMillis } from '../../../src/time/duration.js';
 import type { BatchContext, Env, Executor, ExecutorFactory } from '../executor.js';
 import { fail } from '../guard.js';
-import { KeyMap } from '../keys.js';
+import { KeyedStateStore, snapshotOf } from '../state-store.js';
 
 /** The open windows of one key, by start (sessions of a key never overlap, so starts are unique). */
 interface Slot {
@@ -151,7 +151,9 @@ export const eventWindow: ExecutorFactory<'eventWindow'> = (node, env): EventWin
   const { id: eventTimeId, ts: tsOf, delay } = eventTimeOf(node, env);
   const lateness = node.allowedLatenessMs;
   const w = node.window;
-  const slots = new KeyMap<Slot>();
+  // Open windows per key: a key's state is its windows (and its order); once a checkpoint
+  // was taken, the store tracks which keys changed, so the next one writes only those.
+  const slots = new KeyedStateStore<Slot>((sl) => [{ seq: sl.seq, wins: [...sl.wins.values()].map(({ start, end, acc, fired, dirty }) => ({ start, end, acc, fired, dirty })) }]);
   const timers = new Timers();
   const lateConsumer = env.consumers(node.id).some((c) => c.kind === 'lateRecords');
   /** Emitted windows changed by late records in this batch, already past their end. */
@@ -181,6 +183,7 @@ export const eventWindow: ExecutorFactory<'eventWindow'> = (node, env): EventWin
     const slot = win.slot;
     if (slot.wins.get(win.start) === win) slot.wins.delete(win.start);
     if (!keep && slot.wins.size === 0) slots.delete(slot.key);
+    else slots.changed(slot.key);
   }
 
   /** A window changed: one already emitted must be emitted again. */
@@ -252,6 +255,7 @@ export const eventWindow: ExecutorFactory<'eventWindow'> = (node, env): EventWin
       out.push({ key: win.slot.key, start: win.start, end: win.end, value: agg.result(win.acc), seq: win.slot.seq });
       win.fired = true;
       win.dirty = false;
+      slots.changed(win.slot.key);
     };
     while (timers.size > 0 && timers.peek()!.at <= wm) {
       const { at, win } = timers.pop()!;
@@ -296,7 +300,7 @@ export const eventWindow: ExecutorFactory<'eventWindow'> = (node, env): EventWin
         if (t > maxTs) maxTs = t;
         let ok: boolean;
         try { ok = assign(kv[0], t, r); } catch (e) { fail(node.id, 'fail', r, e, ctx); continue; }
-        if (!ok) { lateOnes.push(r); lateTimes.push(t); }
+        if (!ok) { lateOnes.push(r); lateTimes.push(t); } else slots.changed(kv[0]);
       }
       late(ctx, lateOnes, lateTimes);
       wm = Math.max(wm, maxTs - delay - 1);
@@ -313,10 +317,7 @@ export const eventWindow: ExecutorFactory<'eventWindow'> = (node, env): EventWin
     stateKeys: () => slots.size,
     watermark: () => wm,
     // Open windows per key, the watermark and the key order; timers are rebuilt from the windows.
-    snapshot: () => ({
-      keyed: [...slots.values()].map(({ value: sl }) => [sl.key, { seq: sl.seq, wins: [...sl.wins.values()].map(({ start, end, acc, fired, dirty }) => ({ start, end, acc, fired, dirty })) }] as const),
-      shared: { wm, maxTs, seq },
-    }),
+    snapshot: (mode) => snapshotOf(slots, mode, { shared: { wm, maxTs, seq } }),
     restore(st) {
       const sh = st.shared as { wm: number; maxTs: number; seq: number } | undefined;
       if (sh) ({ wm, maxTs, seq } = sh);
