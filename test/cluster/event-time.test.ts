@@ -16,7 +16,7 @@ import type { RunMetrics } from '../../src/runtime.js';
 import { harnessPipeline, runBatches } from '../../src/testing/index.js';
 import { seconds } from '../../src/time/duration.js';
 import { SegmentFile } from '../../runtimes/cluster/state.js';
-import { generateEvents, threeWindows } from './fixtures/event-time.js';
+import { generateEvents, keptWindows, quietKeys, threeWindows } from './fixtures/event-time.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/event-time.ts', import.meta.url));
 const text = (x: unknown) => JSON.stringify(x);
@@ -84,4 +84,21 @@ describe('event-time windows on the cluster runtime', () => {
       expect(deadSorted(dead)).toEqual(deadSorted(expected.dead));
     });
   }
+
+  it('a window that fired in a batch without records of its key is checkpointed as fired (its key is in the delta): a resume does not emit it again', async () => {
+    const expected = await runBatches(quietKeys, keptWindows);
+    // The ten windows fire at batch 2, when z's record moves the watermark past them.
+    expect(expected[1]).toHaveLength(10);
+    const dir = tmp();
+    const outs: Array<readonly [number, unknown[]]> = [];
+    let from = 0;
+    for (const numBatches of [2, undefined]) {
+      const h = harnessPipeline([quietKeys], keptWindows as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
+      await h.pipeline.run({ runtime: 'cluster', workers: 2, worker: { module: fixtures, export: 'keptHarness' }, checkpointDir: dir, numBatches } as never);
+      const until = numBatches === undefined ? Infinity : numBatches * 1000;
+      outs.push(...h.out.batches.filter(([t]) => t > from && t <= until));
+      from = until;
+    }
+    expect(sorted(outs.map(([, rs]) => rs))).toEqual(sorted(expected));
+  });
 });
