@@ -8,6 +8,7 @@
  *   npm run bench -- stateless window   only those in-memory cases; RESULTS.md untouched
  *   npm run bench -- cluster       only the cluster runtime's benchmarks (cluster-report.ts); RESULTS.md untouched
  *   npm run bench -- longline      only the long-line benchmark (long-line.ts); RESULTS.md untouched
+ *   npm run bench -- eventtime     only the cluster's event-time windows (cluster-event-time.ts); RESULTS.md untouched
  *   npm run bench -- ui            only the web UI page load with 10,000 batches (ui-load.ts); RESULTS.md untouched
  *   npm run bench -- io            only JSON lines → file and word count peak RSS against loops (io.ts); RESULTS.md untouched
  *
@@ -24,6 +25,7 @@ import { renderCluster, runClusterBenches, type ClusterResults } from './cluster
 import { measureUiLoad, renderUiLoad } from './ui-load.js';
 import { renderLongLine, runLongLine } from './long-line.js';
 import { runIoBenches } from './io.js';
+import { renderEventTime, runEventTime } from './cluster-event-time.js';
 import { BATCH, type Row } from './harness.js';
 import type { ProcessReport } from './worker.js';
 
@@ -173,8 +175,8 @@ async function main(argv: string[]): Promise<void> {
   const only = argv.filter((a) => !a.startsWith('-'));
   if (only.length === 1 && only[0] === 'ui') { console.log(renderUiLoad(await measureUiLoad())); return; }
   if (only.length === 1 && only[0] === 'io') { console.log(await runIoBenches()); return; }
-  for (const id of only) if (!CASES[id] && id !== 'file' && id !== 'cluster' && id !== 'longline') throw new Error(`no benchmark ${id} (benchmarks: ${[...Object.keys(CASES), 'file', 'cluster', 'longline'].join(', ')})`);
-  const local = only.filter((id) => id !== 'cluster' && id !== 'longline');
+  for (const id of only) if (!CASES[id] && id !== 'file' && id !== 'cluster' && id !== 'longline' && id !== 'eventtime') throw new Error(`no benchmark ${id} (benchmarks: ${[...Object.keys(CASES), 'file', 'cluster', 'longline', 'eventtime'].join(', ')})`);
+  const local = only.filter((id) => id !== 'cluster' && id !== 'longline' && id !== 'eventtime');
   const started = new Date();
   const load = os.loadavg()[0];
   const t0 = performance.now();
@@ -203,6 +205,11 @@ async function main(argv: string[]): Promise<void> {
     longLineBody = renderLongLine(await runLongLine(), cmd);
     console.log(`\n${longLineBody}\n`);
   }
+  let eventTimeBody = '';
+  if (!only.length || only.includes('eventtime')) {
+    eventTimeBody = renderEventTime(await runEventTime(), cmd);
+    console.log(`\n${eventTimeBody}\n`);
+  }
   if (only.length) return;
   const ioBody = await runIoBenches(cmd);
   console.log(`\n${ioBody}\n`);
@@ -219,6 +226,10 @@ async function main(argv: string[]): Promise<void> {
     `${cluster!.started} · the same machine and run · load average ${cluster!.load.toFixed(2)} at the start of this section · ${cluster!.seconds.toFixed(0)} s`,
     '',
     clusterBody,
+    '',
+    '# Event-time windows on the cluster',
+    '',
+    eventTimeBody,
     '',
     '# Reading a file with one 50 MB line',
     '',

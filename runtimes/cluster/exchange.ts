@@ -23,6 +23,11 @@ export interface PartHeader {
   readonly to: number;
   /** False when the producer produced nothing at t (the frame then has no data). */
   readonly defined: boolean;
+  /**
+   * On an edge into an event-time window: the largest event time of every record the
+   * producer partition sent on the edge at t (absent when none), whatever part it is.
+   */
+  readonly maxEventTime?: number;
 }
 
 /** The socket of `worker` for `job` under `dir`. */

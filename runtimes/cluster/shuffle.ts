@@ -46,7 +46,17 @@ export function splitBatch(edge: ShuffleEdge, keyGroups: number, from: number, r
 interface Slot {
   readonly parts: Array<unknown[] | undefined>;
   got: number;
-  resolve?: (v: unknown[] | undefined) => void;
+  /** The largest event time the producers reported (edges into event-time windows). */
+  maxEventTime: number;
+  resolve?: (v: ConsumerInput) => void;
+}
+
+/** A consumer partition's input of one edge at one batch time. */
+export interface ConsumerInput {
+  /** Every producer partition's part, in partition order; undefined when none produced anything. */
+  readonly records: unknown[] | undefined;
+  /** The largest event time over producer partitions (`-Infinity` when none reported one). */
+  readonly maxEventTime: number;
 }
 
 /** Collects the parts of shuffle edges by batch time and consumer partition. */
@@ -58,20 +68,29 @@ export class ShuffleReader {
   private slot(edge: string, t: number, to: number): Slot {
     const key = `${edge}|${t}|${to}`;
     let s = this.slots.get(key);
-    if (!s) { s = { parts: new Array(this.producers(edge)), got: 0 }; this.slots.set(key, s); }
+    if (!s) { s = { parts: new Array(this.producers(edge)), got: 0, maxEventTime: -Infinity }; this.slots.set(key, s); }
     return s;
   }
 
-  /** One producer partition's part (already decoded; undefined when the producer produced nothing). */
-  put(edge: string, t: number, from: number, to: number, part: unknown[] | undefined): void {
+  /**
+   * One producer partition's part (already decoded; undefined when the producer produced
+   * nothing), with the producer's largest event time of t on an edge into an event-time window.
+   */
+  put(edge: string, t: number, from: number, to: number, part: unknown[] | undefined, maxEventTime?: number): void {
     const s = this.slot(edge, t, to);
     s.parts[from] = part;
     s.got++;
+    if (maxEventTime !== undefined && maxEventTime > s.maxEventTime) s.maxEventTime = maxEventTime;
     if (s.got === s.parts.length && s.resolve) this.finish(edge, t, to, s);
   }
 
   /** The consumer partition's input: every producer partition's part, in partition order. */
-  take(edge: string, t: number, to: number): Promise<unknown[] | undefined> {
+  async take(edge: string, t: number, to: number): Promise<unknown[] | undefined> {
+    return (await this.takeInput(edge, t, to)).records;
+  }
+
+  /** {@link take}, with the largest event time the producers reported. */
+  takeInput(edge: string, t: number, to: number): Promise<ConsumerInput> {
     const s = this.slot(edge, t, to);
     return new Promise((resolve) => {
       s.resolve = resolve;
@@ -82,11 +101,13 @@ export class ShuffleReader {
   private finish(edge: string, t: number, to: number, s: Slot): void {
     this.slots.delete(`${edge}|${t}|${to}`);
     const defined = s.parts.filter((p): p is unknown[] => p !== undefined);
-    if (!defined.length) return s.resolve!(undefined);
-    if (defined.length === 1) return s.resolve!(defined[0]);
-    const out: unknown[] = [];
-    for (const p of defined) for (let i = 0; i < p.length; i++) out.push(p[i]);
-    s.resolve!(out);
+    let records: unknown[] | undefined;
+    if (defined.length === 1) records = defined[0];
+    else if (defined.length > 1) {
+      records = [];
+      for (const p of defined) for (let i = 0; i < p.length; i++) records.push(p[i]);
+    }
+    s.resolve!({ records, maxEventTime: s.maxEventTime });
   }
 
   /** Parts still waiting (for error messages). */

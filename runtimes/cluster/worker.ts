@@ -9,7 +9,7 @@ import type { Bindings } from '../../src/dsl/graph.js';
 import type { Pipeline } from '../../src/dsl/pipeline.js';
 import { rawText } from '../local/guard.js';
 import type { DeadLetter } from '../../src/io/connector.js';
-import type { IRNode } from '../../src/ir/nodes.js';
+import type { IRNode, NodeOf } from '../../src/ir/nodes.js';
 import { planHash, type Plan } from '../../src/ir/plan.js';
 import { keyGroupOf, partitionOfKeyGroup } from '../../src/planner/key-groups.js';
 import type { ShuffleEdge, Stage } from '../../src/planner/types.js';
@@ -29,6 +29,7 @@ import { fingerprinting } from '../core/input-guard.js';
 import { canSlice, SLICED, slicedSource } from './sliced-source.js';
 import { restorePartition, StateWriter, type RestorePoint } from '../core/checkpoint.js';
 import { canSnapshot, KEEPS_STATE } from '../core/state.js';
+import { eventTimeOf, maxEventTime, type EventWindowExecutor } from '../local/ops/event-window.js';
 
 type StartMsg = Extract<ToWorker, { type: 'start' }>;
 type JobMsg = Extract<ToWorker, { type: 'job' }>;
@@ -54,6 +55,10 @@ interface StagePartition {
   readonly combiners: Map<string, Executor>;
   /** Sinks this partition feeds (their input node). */
   readonly sinks: Array<{ id: string; input: string }>;
+  /** Edges out of this partition into event-time windows: the timestamp function whose largest value each part carries. */
+  readonly eventTimeOut: Map<string, (r: unknown) => number>;
+  /** Edges into this partition's event-time windows: the window's executor, told each batch's largest event time. */
+  readonly eventTimeIn: Map<string, EventWindowExecutor>;
 }
 
 /** What one job holds in a worker. */
@@ -254,7 +259,11 @@ export class ClusterWorker {
       const to = byId.get(e.to)!;
       if (e.combine && to.kind === e.combine) combiners.set(e.id, (local[to.kind] as (n: IRNode, env: Env) => Executor)(to, env));
     }
-    return { stage, partition: p, nodes, execs, sources, shuffleIn, forwardIn, shuffleOut, combiners, sinks };
+    const eventTimeOut = new Map<string, (r: unknown) => number>();
+    for (const e of shuffleOut) if (e.eventTime) eventTimeOut.set(e.id, eventTimeOf(byId.get(e.to) as NodeOf<'eventWindow'>, env).ts);
+    const eventTimeIn = new Map<string, EventWindowExecutor>();
+    for (const e of shuffleIn) if (e.eventTime) eventTimeIn.set(e.id, execs[nodes.findIndex((n) => n.id === e.to)] as EventWindowExecutor);
+    return { stage, partition: p, nodes, execs, sources, shuffleIn, forwardIn, shuffleOut, combiners, sinks, eventTimeOut, eventTimeIn };
   }
 
   /** Puts the last commit's state into this worker's executors (before they start): each partition reads its own key groups' sections of the segment files. */
@@ -303,7 +312,7 @@ export class ClusterWorker {
         return;
       }
     }
-    job.reader.put(h.edge, h.t, h.from, h.to, part);
+    job.reader.put(h.edge, h.t, h.from, h.to, part, h.maxEventTime);
   }
 
   private fail(job: Job, t: number | undefined, sp: StagePartition | undefined, e: unknown): void {
@@ -381,7 +390,12 @@ export class ClusterWorker {
       const producer = await running.get(`${f.stage}/${sp.partition}`);
       outputs.set(f.from, producer?.get(f.from));
     }
-    for (const e of sp.shuffleIn) outputs.set(e.id, await job.reader.take(e.id, t, sp.partition));
+    for (const e of sp.shuffleIn) {
+      const input = await job.reader.takeInput(e.id, t, sp.partition);
+      outputs.set(e.id, input.records);
+      // The batch's largest event time over every partition: each window partition derives the global watermark.
+      sp.eventTimeIn.get(e.id)?.batchMaxEventTime(input.maxEventTime);
+    }
     const ctx: BatchContext = {
       time: t,
       final,
@@ -395,7 +409,7 @@ export class ClusterWorker {
       let records = outputs.get(e.from);
       const combiner = sp.combiners.get(e.id);
       if (records && combiner) records = (await combiner.process([records], ctx))!;
-      sending.push(...this.writeShuffle(job, e, sp.partition, records, ctx));
+      sending.push(...this.writeShuffle(job, e, sp, records, ctx));
     }
     for (const s of sp.sinks) {
       const records = outputs.get(s.input);
@@ -409,20 +423,25 @@ export class ClusterWorker {
   }
 
   /** Hands each consumer partition its part; returns the sends still waiting for a full socket to drain. */
-  private writeShuffle(job: Job, e: ShuffleEdge, from: number, records: unknown[] | undefined, ctx: BatchContext): Promise<void>[] {
+  private writeShuffle(job: Job, e: ShuffleEdge, sp: StagePartition, records: unknown[] | undefined, ctx: BatchContext): Promise<void>[] {
+    const from = sp.partition;
     const workers = job.start.workers;
     const parts = records ? splitBatch(e, job.start.physical.keyGroups, from, records) : undefined;
     const codec = job.codec(e.id);
+    const ts = sp.eventTimeOut.get(e.id);
+    const maxTs = ts && records ? maxEventTime(records, ts) : -Infinity;
+    // JSON has no -Infinity: absent means no event time.
+    const maxEventTimeOf = maxTs === -Infinity ? undefined : maxTs;
     const sending: Promise<void>[] = [];
     for (let q = 0; q < e.toPartitions; q++) {
       const chunk = parts?.[q];
       const data = chunk && codec.encode(chunk, q);
       if (q % workers === job.worker) {
         // Same process: no socket, but through the codec all the same.
-        job.reader.put(e.id, ctx.time, from, q, data ? codec.decode(data) : undefined);
+        job.reader.put(e.id, ctx.time, from, q, data ? codec.decode(data) : undefined, maxEventTimeOf);
       } else {
         // Straight to the worker that runs partition q; queued on its socket in encode order.
-        sending.push(job.exchange!.send(q % workers, { t: ctx.time, edge: e.id, from, to: q, defined: chunk !== undefined }, data));
+        sending.push(job.exchange!.send(q % workers, { t: ctx.time, edge: e.id, from, to: q, defined: chunk !== undefined, maxEventTime: maxEventTimeOf }, data));
       }
     }
     return sending;

@@ -33,17 +33,27 @@ export function taskName(id: TaskId): string {
 }
 
 /**
- * Event time up to which a producer partition promises no more records (ms); `-Infinity`
- * before the first record. Exchanges carry each producer partition's watermark with its
- * batch; a consumer's input watermark is the minimum over its producer partitions.
+ * Event time (ms) up to which an event-time operator considers its input complete;
+ * `-Infinity` before the first record.
+ *
+ * sluice follows Spark's micro-batch watermark, not Flink's per-channel one: after batch t
+ * the watermark is `max(previous, E − delay − 1)`, where E is the largest event time of
+ * every record the operator received so far **over all partitions**. So an exchange into an
+ * event-time operator carries, with each producer partition's part of t (empty parts
+ * included), that producer's largest event time of t (`EdgeBatch.maxEventTime`); every
+ * consumer partition combines them with {@link batchMaxEventTime} (the maximum, not Flink's
+ * minimum over channels) and so derives the same watermark as one partition would.
  */
 export type Watermark = number;
 
-/** The minimum watermark over producer partitions (the consumer's input watermark). */
-export function minWatermark(perProducer: readonly Watermark[]): Watermark {
-  let m = Infinity;
-  for (const w of perProducer) if (w < m) m = w;
-  return perProducer.length ? m : -Infinity;
+/**
+ * The largest event time of a batch over its producer partitions (each part's
+ * `maxEventTime`; `-Infinity` when no producer saw an event time).
+ */
+export function batchMaxEventTime(perProducer: readonly number[]): number {
+  let m = -Infinity;
+  for (const w of perProducer) if (w > m) m = w;
+  return m;
 }
 
 /** One batch on one edge from one producer partition, as an exchange carries it. */
@@ -54,8 +64,11 @@ export interface EdgeBatch<T = unknown> {
   readonly to: number;
   /** undefined: the producer produced nothing at t (a window between slides). */
   readonly records: T[] | undefined;
-  /** The producer partition's watermark after t, when the plan has event time upstream. */
-  readonly watermark?: Watermark;
+  /**
+   * On an edge into an event-time operator: the largest event time of every record the
+   * producer partition sent on the edge at t (`-Infinity` or absent when none).
+   */
+  readonly maxEventTime?: number;
 }
 
 /** What a prepared task reports for the commit record of t. */

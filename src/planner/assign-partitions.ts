@@ -6,9 +6,9 @@ import type { Cut } from './cut-at-shuffles.js';
  * Rule: the number of partitions of every node.
  * - sources: 1 (read by partition 0 of its stage), or `partitions` for a source read in
  *   slices (`sliced`, see spread-source.ts);
- * - keyed operators (hash exchange): `partitions`, except event-time windows: 1, since the
- *   watermark is global (the largest event time of the batch over all partitions) and is
- *   not yet exchanged between partitions;
+ * - keyed operators (hash exchange), event-time windows included: `partitions` (the
+ *   exchange into a window carries each producer's largest event time, so every window
+ *   partition computes the global watermark: carry-event-time.ts);
  * - gathers (reduce, count, transform, transformWith): 1 (partition 0);
  * - repartition(n): n;
  * - per-record operators right after a spread source (split exchange): `partitions`;
@@ -27,7 +27,6 @@ export function assignPartitions(plan: Plan, cuts: readonly Cut[], partitions: n
 function partitionsOf(n: IRNode, cuts: Cut[] | undefined, partitions: number, known: Record<string, number>): number {
   if (n.kind === 'source') return 1;
   if (n.kind === 'repartition') return n.partitions;
-  if (n.kind === 'eventWindow') return 1;
   if (cuts?.length) return cuts[0].mode === 'hash' || cuts[0].mode === 'split' ? partitions : 1;
   return Math.max(1, ...n.inputs.map((i) => known[i.from]));
 }

@@ -76,7 +76,7 @@ export function formatPhysical(phys: PhysicalPlan): string {
   if (phys.edges.length) lines.push('Shuffle edges:');
   for (const e of phys.edges) {
     const schema = e.schema === 'inferred' ? 'inferred' : JSON.stringify(e.schema);
-    lines.push(`  ${e.id} ${e.from} ~~> ${e.to}: ${plural(e.fromPartitions, 'partition')} -> ${plural(e.toPartitions, 'partition')}, ${route(e, phys.keyGroups)}${e.combine ? `, map-side combine (${e.combine})` : ''}, schema ${schema}`);
+    lines.push(`  ${e.id} ${e.from} ~~> ${e.to}: ${plural(e.fromPartitions, 'partition')} -> ${plural(e.toPartitions, 'partition')}, ${route(e, phys.keyGroups)}${e.combine ? `, map-side combine (${e.combine})` : ''}${e.eventTime ? `, carries max event time of ${e.eventTime}` : ''}, schema ${schema}`);
   }
   return lines.join('\n') + '\n';
 }

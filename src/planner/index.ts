@@ -9,6 +9,7 @@ import { PipelineError } from '../errors.js';
 import type { AvroSchemaJson, IRNode } from '../ir/nodes.js';
 import { planHash, type Plan } from '../ir/plan.js';
 import { assignPartitions } from './assign-partitions.js';
+import { carryEventTime } from './carry-event-time.js';
 import { combineBeforeShuffle } from './combine-before-shuffle.js';
 import { cutAtShuffles } from './cut-at-shuffles.js';
 import { fuseNarrow } from './fuse-narrow.js';
@@ -77,7 +78,7 @@ export function planPhysical(plan: Plan, opts: PlannerOptions = {}): PhysicalPla
   groups.forEach((g, i) => g.forEach((id) => { nodeStage[id] = `stage-${i}`; }));
   const index = new Map(plan.nodes.map((n, i) => [n.id, i]));
   const all = [...cutAtShuffles(plan), ...spread.cuts].sort((a, b) => index.get(a.to)! - index.get(b.to)! || a.input - b.input);
-  const cuts = combineBeforeShuffle(plan, all);
+  const cuts = carryEventTime(plan, combineBeforeShuffle(plan, all));
   const nodePartitions = assignPartitions(plan, cuts, partitions, spread.sliced);
 
   const edges: ShuffleEdge[] = cuts.map((c, i) => ({

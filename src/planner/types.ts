@@ -36,6 +36,12 @@ export interface ShuffleEdge {
   readonly key?: KeyField;
   /** Map-side combine (pre-aggregation per producer partition), when the consumer allows it. */
   readonly combine?: Combine;
+  /**
+   * Into an event-time window: the `eventTime` node whose timestamps the producers apply.
+   * Each part of batch t then carries the largest event time of every record its producer
+   * partition sent on the edge at t; the consumer takes the largest over producers.
+   */
+  readonly eventTime?: string;
   /** Producer partitions (messages per consumer partition). */
   readonly fromPartitions: number;
   /** Consumer partitions. */

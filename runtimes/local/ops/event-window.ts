@@ -1,9 +1,9 @@
 import type { Aggregator } from '../../../src/dsl/event-time.js';
 import type { NodeOf } from '../../../src/ir/nodes.js';
 import { formatMillis } from '../../../src/time/duration.js';
-import type { BatchContext, Env, ExecutorFactory } from '../executor.js';
+import type { BatchContext, Env, Executor, ExecutorFactory } from '../executor.js';
 import { fail } from '../guard.js';
-import { KeyMap } from '../keys.js';
+import { KeyedStateStore, snapshotOf } from '../state-store.js';
 
 /** The open windows of one key, by start (sessions of a key never overlap, so starts are unique). */
 interface Slot {
@@ -95,7 +95,7 @@ function aggregatorOf(node: NodeOf<'eventWindow'>, fns: Record<string, any>): Re
 }
 
 /** The eventTime node above keyBy: its id, timestamp function and watermark delay. */
-function eventTimeOf(node: NodeOf<'eventWindow'>, env: Env): { id: string; ts: (r: unknown) => number; delay: number } {
+export function eventTimeOf(node: NodeOf<'eventWindow'>, env: Env): { id: string; ts: (r: unknown) => number; delay: number } {
   const keyBy = env.node(node.inputs[0].from);
   const et = env.node(keyBy.inputs[0].from);
   if (et.kind !== 'eventTime') throw new Error(`${node.id}: expected eventTime above ${keyBy.id}`);
@@ -105,11 +105,38 @@ function eventTimeOf(node: NodeOf<'eventWindow'>, env: Env): { id: string; ts: (
 type Out = { key: unknown; start: number; end: number; value: unknown };
 
 /**
+ * An event-time window's executor as a partitioned runtime drives it: before `process(t)`,
+ * the runtime hands it the largest event time of batch t's records over every partition
+ * (what the exchange into the window carried), so each partition derives the watermark of
+ * the whole batch, not of its own records.
+ */
+export interface EventWindowExecutor extends Executor {
+  batchMaxEventTime(max: number): void;
+}
+
+/**
+ * The largest finite event time among `records` (`[key, record]` pairs, as keyBy emits
+ * them) by `ts`; `-Infinity` when none. A record whose timestamp function throws or is not
+ * finite is skipped here (the window sends it to the dead letters).
+ */
+export function maxEventTime(records: readonly unknown[], ts: (r: unknown) => number): number {
+  let m = -Infinity;
+  for (let i = 0; i < records.length; i++) {
+    let t: number;
+    try { t = ts((records[i] as readonly unknown[])[1]); } catch { continue; }
+    if (typeof t === 'number' && t > m && t !== Infinity) m = t;
+  }
+  return m;
+}
+
+/**
  * Event-time windows per key (tumbling, sliding, session) with a watermark.
  *
- * The watermark is `maxEventTime − watermarkDelay − 1` after each batch: window [s, e) is
- * emitted (once) at the end of the batch in which an event at `e + delay` or later has been
- * seen. With allowed lateness L the window stays until an event at `e + delay + L`; late
+ * The watermark is `maxEventTime − watermarkDelay − 1` after each batch, where
+ * `maxEventTime` is the largest (finite) event time of every record that reached the window
+ * so far — over all partitions of the stream (on a partitioned runtime, the exchange into
+ * the window carries it: {@link EventWindowExecutor}). Window [s, e) is emitted (once) at
+ * the end of the batch in which an event at `e + delay` or later has been seen. With allowed lateness L the window stays until an event at `e + delay + L`; late
  * records within L update it and it is emitted again. Records whose windows are all gone go
  * to `lateRecords()` (or, without it, to the dead-letter output). At the end of a bounded
  * run every open window is emitted.
@@ -119,12 +146,14 @@ type Out = { key: unknown; start: number; end: number; value: unknown };
  * a scan of every key. A batch's results are ordered by window end, start, then key in the
  * order keys were first seen.
  */
-export const eventWindow: ExecutorFactory<'eventWindow'> = (node, env) => {
+export const eventWindow: ExecutorFactory<'eventWindow'> = (node, env): EventWindowExecutor => {
   const agg = aggregatorOf(node, env.fns(node.id));
   const { id: eventTimeId, ts: tsOf, delay } = eventTimeOf(node, env);
   const lateness = node.allowedLatenessMs;
   const w = node.window;
-  const slots = new KeyMap<Slot>();
+  // Open windows per key: a key's state is its windows (and its order); once a checkpoint
+  // was taken, the store tracks which keys changed, so the next one writes only those.
+  const slots = new KeyedStateStore<Slot>((sl) => [{ seq: sl.seq, wins: [...sl.wins.values()].map(({ start, end, acc, fired, dirty }) => ({ start, end, acc, fired, dirty })) }]);
   const timers = new Timers();
   const lateConsumer = env.consumers(node.id).some((c) => c.kind === 'lateRecords');
   /** Emitted windows changed by late records in this batch, already past their end. */
@@ -154,6 +183,7 @@ export const eventWindow: ExecutorFactory<'eventWindow'> = (node, env) => {
     const slot = win.slot;
     if (slot.wins.get(win.start) === win) slot.wins.delete(win.start);
     if (!keep && slot.wins.size === 0) slots.delete(slot.key);
+    else slots.changed(slot.key);
   }
 
   /** A window changed: one already emitted must be emitted again. */
@@ -225,6 +255,7 @@ export const eventWindow: ExecutorFactory<'eventWindow'> = (node, env) => {
       out.push({ key: win.slot.key, start: win.start, end: win.end, value: agg.result(win.acc), seq: win.slot.seq });
       win.fired = true;
       win.dirty = false;
+      slots.changed(win.slot.key);
     };
     while (timers.size > 0 && timers.peek()!.at <= wm) {
       const { at, win } = timers.pop()!;
@@ -264,9 +295,12 @@ export const eventWindow: ExecutorFactory<'eventWindow'> = (node, env) => {
           ctx.deadLetter(eventTimeId, `event time is not a finite number: ${String(t)}`, r);
           continue;
         }
+        // Every record with an event time counts, late or not (a late one is at or below the
+        // watermark, so it never moves it): the same set a producer partition sees.
+        if (t > maxTs) maxTs = t;
         let ok: boolean;
         try { ok = assign(kv[0], t, r); } catch (e) { fail(node.id, 'fail', r, e, ctx); continue; }
-        if (!ok) { lateOnes.push(r); lateTimes.push(t); } else if (t > maxTs) maxTs = t;
+        if (!ok) { lateOnes.push(r); lateTimes.push(t); } else slots.changed(kv[0]);
       }
       late(ctx, lateOnes, lateTimes);
       wm = Math.max(wm, maxTs - delay - 1);
@@ -277,16 +311,18 @@ export const eventWindow: ExecutorFactory<'eventWindow'> = (node, env) => {
       const out = due();
       return out.length ? out : undefined;
     },
+    batchMaxEventTime(max) {
+      if (max > maxTs) maxTs = max;
+    },
     stateKeys: () => slots.size,
     watermark: () => wm,
     // Open windows per key, the watermark and the key order; timers are rebuilt from the windows.
-    snapshot: () => ({
-      keyed: [...slots.values()].map(({ value: sl }) => [sl.key, { seq: sl.seq, wins: [...sl.wins.values()].map(({ start, end, acc, fired, dirty }) => ({ start, end, acc, fired, dirty })) }] as const),
-      shared: { wm, maxTs, seq },
-    }),
+    snapshot: (mode) => snapshotOf(slots, mode, { shared: { wm, maxTs, seq } }),
     restore(st) {
       const sh = st.shared as { wm: number; maxTs: number; seq: number } | undefined;
       if (sh) ({ wm, maxTs, seq } = sh);
+      // Keys restored from other partitions (a rescale) keep their order; new keys come after them.
+      for (const [, v] of (st.keyed ?? []) as [unknown, { seq: number }][]) if (v.seq >= seq) seq = v.seq + 1;
       for (const [key, v] of (st.keyed ?? []) as [unknown, { seq: number; wins: Array<Omit<Win, 'slot' | 'alive'>> }][]) {
         const slot: Slot = { key, seq: v.seq, wins: new Map() };
         slots.set(key, slot);
