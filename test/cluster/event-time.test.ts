@@ -15,7 +15,7 @@ import type { Stream } from '../../src/dsl/stream.js';
 import type { RunMetrics } from '../../src/runtime.js';
 import { harnessPipeline, runBatches } from '../../src/testing/index.js';
 import { seconds } from '../../src/time/duration.js';
-import { SegmentFile } from '../../runtimes/cluster/state.js';
+import { SegmentFile } from '../../runtimes/core/state.js';
 import { generateEvents, keptWindows, quietKeys, threeWindows } from './fixtures/event-time.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/event-time.ts', import.meta.url));
