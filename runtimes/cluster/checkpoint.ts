@@ -24,6 +24,7 @@ import type { Plan } from '../../src/ir/plan.js';
 import type { StateSegment } from './protocol.js';
 import { CorruptSegment, encodeSegment, restoreState, SegmentCodecs, SegmentFile } from './state.js';
 import type { ExecutorState } from '../local/executor.js';
+import { crashPoint } from '../../src/engine/crash-points.js';
 
 /** Format of the checkpoint directory (2: Avro state segments, incremental). */
 export const CHECKPOINT_FORMAT = 2;
@@ -290,9 +291,11 @@ export class Checkpoints {
       for (const n of plan.nodes) if (n.kind === 'source') offsets[n.id] = positions?.[n.id];
       mkdirSync(join(this.dir, 'offsets'), { recursive: true });
       writeAtomic(join(this.dir, 'offsets'), `${c.t}.json`, JSON.stringify(offsets) + '\n');
+      crashPoint('checkpoint.offsets', c.t);
     }
     const commit: Commit = { ...c, committedAt: new Date().toISOString() };
     writeAtomic(join(this.dir, 'commits'), `${c.t}.json`, JSON.stringify(commit) + '\n');
+    crashPoint('checkpoint.committed', c.t);
     this.last = commit;
     const old = commitTimes(this.dir).filter((x) => x < c.t).sort((a, b) => b - a).slice(1);
     for (const x of old) rmSync(join(this.dir, 'commits', `${x}.json`), { force: true });
