@@ -77,6 +77,7 @@ describe(`file sinks and dead letters killed at ${SCENARIOS * POINTS} points (se
       }
       const mine = readdirSync(crashes).map((f) => JSON.parse(readFileSync(join(crashes, f), 'utf8')) as Fired);
       fired.push(...mine);
+      console.log(`scenario ${s + 1}: ${mine.length} of ${points.length} kill points fired: ${mine.map((f) => `${f.label}:${f.n} in ${f.role} at ${f.t}`).join(', ')}`);
       expect(mine.length).toBeGreaterThan(0);
       const got = files(out);
       expect(Object.keys(got)).toEqual(Object.keys(clean));

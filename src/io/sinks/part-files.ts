@@ -148,6 +148,18 @@ function partFiles<T>(dir: string, ext: string, encode: (records: readonly T[], 
   /** Appends committed entries to the manifest (one write, fsynced), after cutting off a torn last line. */
   list(entries: readonly ManifestEntry[], t: number): Promise<void>;
 } {
+  // The committer is the only writer of the manifest: what it listed, while the file has the length it left.
+  let known: { length: number; files: Set<string> } | undefined;
+  const listedFiles = (): Set<string> => {
+    let length = -1;
+    try { length = statSync(join(dir, MANIFEST)).size; } catch { /* none yet */ }
+    if (known?.length !== length) {
+      const { entries, cleanLength } = readManifest(dir);
+      if (cleanLength >= 0) truncateSync(join(dir, MANIFEST), (length = cleanLength));
+      known = { length, files: new Set(entries.map((e) => e.file)) };
+    }
+    return known.files;
+  };
   const self = {
     async write(t: number, records: readonly T[], name: string): Promise<void> {
       await writeDurable(dir, name, (fh) => encode(records, fh), () => crashPoint('sink.prepare.written', t));
@@ -155,9 +167,11 @@ function partFiles<T>(dir: string, ext: string, encode: (records: readonly T[], 
     },
     async list(entries: readonly ManifestEntry[], t: number): Promise<void> {
       if (!entries.length) return;
-      const { cleanLength } = readManifest(dir);
-      if (cleanLength >= 0) truncateSync(join(dir, MANIFEST), cleanLength);
-      await appendDurable(join(dir, MANIFEST), entries.map((e) => JSON.stringify(e) + '\n').join(''));
+      const files = listedFiles(); // also cuts off a torn last line
+      const text = entries.map((e) => JSON.stringify(e) + '\n').join('');
+      await appendDurable(join(dir, MANIFEST), text);
+      for (const e of entries) files.add(e.file);
+      known = { length: Math.max(known!.length, 0) + Buffer.byteLength(text), files };
       crashPoint('sink.commit.manifest', t);
     },
     partition(ctx: { readonly operator: string }, partition: number): CommittableSinkPartition<T> {
@@ -172,12 +186,12 @@ function partFiles<T>(dir: string, ext: string, encode: (records: readonly T[], 
       };
     },
     async commit(t: number): Promise<void> {
-      const listed = new Set(readManifest(dir).entries.map((e) => e.file));
       const pending = (await readdir(dir)).flatMap((f) => {
         const m = PENDING.exec(f);
         return m && Number(m[1]) <= t ? [{ f, t: Number(m[1]), p: Number(m[2]), records: Number(m[3]), ext: m[4] }] : [];
       }).sort((a, b) => a.t - b.t || a.p - b.p);
       if (!pending.length) return;
+      const listed = listedFiles();
       const entries: ManifestEntry[] = [];
       for (const x of pending) {
         const file = partName(x.t, x.p, x.ext);
@@ -199,9 +213,7 @@ function partFiles<T>(dir: string, ext: string, encode: (records: readonly T[], 
     async recover(committed: number | undefined): Promise<void> {
       mkdirOut(dir, 'recovery');
       if (committed !== undefined) await self.commit(committed);
-      const { entries, cleanLength } = readManifest(dir);
-      if (cleanLength >= 0) truncateSync(join(dir, MANIFEST), cleanLength);
-      const listed = new Set(entries.map((e) => e.file));
+      const listed = listedFiles();
       for (const f of await readdir(dir)) {
         if (TEMP.test(f) || PENDING.test(f) || (FINAL.test(f) && !listed.has(f))) await unlink(join(dir, f));
       }
