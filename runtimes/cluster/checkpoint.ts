@@ -74,6 +74,8 @@ export interface Commit {
   readonly zeroTime: number;
   /** True when t was the final pass of a drained job: nothing is left to do. */
   readonly complete: boolean;
+  /** True when after t every source was drained and no window held data: a resume (without `numBatches`) runs the final pass next, as the uninterrupted run did. */
+  readonly drained?: boolean;
   readonly committedAt?: string;
   /** Snapshot mode: the state files of this commit (one per node and partition), as the workers wrote them. */
   readonly segments?: ReadonlyArray<StateSegment>;

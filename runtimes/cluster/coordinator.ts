@@ -323,9 +323,10 @@ class CoordinatorJob {
       if (resume) info({}, `resuming after batch ${resume.t} from its checkpoint`);
       const first = resume ? Math.round((resume.t - zeroTime) / interval) + 1 : 1;
       let last = { time: resume?.t ?? zeroTime, end: false };
-      let drained = false;
+      // A job committed after its input ran out goes on with its final pass, as it would have without the stop.
+      let drained = !!resume?.drained && opts.numBatches === undefined;
       let holds = false;
-      if (opts.numBatches !== 0 && !opts.signal?.aborted && !(opts.numBatches !== undefined && first > opts.numBatches)) {
+      if (!drained && opts.numBatches !== 0 && !opts.signal?.aborted && !(opts.numBatches !== undefined && first > opts.numBatches)) {
         for (let index = first; ; index++) {
           const time = zeroTime + index * interval;
           if (pace === 'realtime' && !(await sleepUntil(time, opts.signal))) break;
@@ -396,7 +397,7 @@ class CoordinatorJob {
       const zeroTime = this.zeroTime;
       const segments = this.snapshots ? b.segments.sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0)) : undefined;
       const t0 = performance.now();
-      this.output.commit({ t, mode, zeroTime, complete: final, ...(segments ? { segments } : {}) }, this.snapshots ? b.positions : undefined);
+      this.output.commit({ t, mode, zeroTime, complete: final, ...(!final && b.drained && !b.holds ? { drained: true } : {}), ...(segments ? { segments } : {}) }, this.snapshots ? b.positions : undefined);
       committed = { durationMs: performance.now() - t0, bytes: b.segments.reduce((n, x) => n + x.bytes, 0) };
       this.commitSinks(t);
     }

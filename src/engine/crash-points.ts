@@ -7,9 +7,10 @@
  * `SLUICE_TEST_CRASH_DIR=<dir>` keeps which have fired (a file per point, naming its label,
  * batch time, process role and pid), shared by every process of the job and by the reruns after a kill.
  * The first point that has not fired is armed: the process that reaches its label for the
- * n-th time (counted in that process) writes the point's file and kills itself. A point does
- * not fire at a batch time where an earlier point fired (so one batch is not failed three
- * times, which would stop the job).
+ * n-th time (counted in that process) writes the point's file and kills itself. A worker
+ * does not kill itself at a batch time where an earlier point killed a worker (so one
+ * batch does not fail three times, which would stop the job; a killed coordinator is run
+ * again and counts no failure).
  *
  * @module
  * @internal
@@ -65,18 +66,18 @@ export function crashPoint(label: CrashLabel, t?: number): void {
   if (!points) return;
   const c = (counts.get(label) ?? 0) + 1;
   counts.set(label, c);
-  const fired: Array<{ t?: number }> = [];
+  const role = process.env.SLUICE_WORKER !== undefined ? `worker ${process.env.SLUICE_WORKER}` : 'coordinator';
+  const fired: Array<{ t?: number; role: string }> = [];
   for (let i = 0; i < points.length; i++) {
     const file = dir !== undefined ? join(dir, `point-${i}.json`) : undefined;
     const done = file ? existsSync(file) : firedHere.has(i);
     if (done) {
-      if (file) fired.push(JSON.parse(readFileSync(file, 'utf8')) as { t?: number });
+      if (file) fired.push(JSON.parse(readFileSync(file, 'utf8')) as { t?: number; role: string });
       continue;
     }
     const p = points[i];
     if (p.label !== label || c < p.n) return;
-    if (t !== undefined && fired.some((f) => f.t === t)) return;
-    const role = process.env.SLUICE_WORKER !== undefined ? `worker ${process.env.SLUICE_WORKER}` : 'coordinator';
+    if (t !== undefined && role !== 'coordinator' && fired.some((f) => f.t === t && f.role !== 'coordinator')) return;
     if (file) writeFileSync(file, JSON.stringify({ label, n: p.n, t, role, pid: process.pid }));
     firedHere.add(i);
     process.kill(process.pid, 'SIGKILL');
