@@ -1,8 +1,10 @@
 /**
  * The coordinator of the cluster runtime: plans the pipeline, starts (or borrows) the
  * workers, checks that each built the same plan, drives the batches (shuffles go worker to
- * worker, `exchange.ts`) and writes every sink batch itself, so the sinks and `collect` / `foreachBatch` callbacks run
- * in the process that called `run()`.
+ * worker, `exchange.ts`) and runs the commit barrier: the file sinks and the dead-letter file
+ * are prepared by the workers partition by partition and committed by worker 0 after the
+ * commit record (`src/engine/commit-sink.ts`); the other sinks (`collect`, `foreachBatch`,
+ * console) get their batches here, so the callbacks run in the process that called `run()`.
  *
  * @module
  */
@@ -28,6 +30,7 @@ import { WorkerPool } from './pool.js';
 import { pacingOf } from '../local/pacing.js';
 import { Observer } from '../../src/observe/observer.js';
 import { writeBatch } from '../local/ops/sink.js';
+import { committableOf, type CommittableSink } from '../../src/engine/commit-sink.js';
 import type { FromWorker, PipelineRef, StateSegment } from './protocol.js';
 
 /**
@@ -86,7 +89,9 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
   const checkpoints = opts.checkpointDir !== undefined ? Checkpoints.open(resolve(opts.checkpointDir), plan, physical.planHash) : undefined;
   claimOutputs(plan, bindings, { overwrite: opts.overwrite, checkpointDir: checkpoints?.dir });
   let last: Omit<Commit, 'committedAt'> | undefined = checkpoints?.lastCommit;
+  const committables = workerSinks(plan, bindings);
   if (last?.complete) {
+    await recoverSinks(committables, last.t);
     debug({}, `checkpoint ${checkpoints!.dir}: the job completed at batch ${last.t}; nothing to do`);
     return { metrics: { batches: 0, records: Object.fromEntries(plan.nodes.map((n) => [n.id, 0])), deadLetters: 0, lateRecords: 0 } };
   }
@@ -106,6 +111,7 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
   }
   const output: Output = {
     writers: new Map(),
+    committables,
     checkpointing: checkpoints !== undefined,
     last: () => last,
     states: () => checkpoints!.restorePoint(plan, physical.nodePartitions)!,
@@ -121,9 +127,9 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     for (const id of plan.nodes.filter((x) => x.kind === 'sink').map((x) => x.id)) {
       const sink = bindings.sinks.get(id);
       if (!sink) throw new RuntimeError(`${id}: no sink bound to this node`, { operator: id });
-      output.writers.set(id, sink.open({ operator: id, pipeline: plan.name }));
+      if (!committables.has(id)) output.writers.set(id, sink.open({ operator: id, pipeline: plan.name }));
     }
-    output.deadWriter = (bindings.deadLetters ?? defaultDeadLetters(plan)).open({ operator: 'deadLetters', pipeline: plan.name });
+    if (!committables.has('deadLetters')) output.deadWriter = (bindings.deadLetters ?? defaultDeadLetters(plan)).open({ operator: 'deadLetters', pipeline: plan.name });
     for (;;) {
       try {
         return await new CoordinatorJob(pool, ++jobs, plan, bindings, physical, opts, output).run();
@@ -159,9 +165,39 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
 /** Times the same batch may fail by a worker crash before the job gives up. */
 const MAX_ATTEMPTS = 3;
 
+/** The sinks the workers write (prepare / commit), by sink node id; `deadLetters` when the dead-letter sink is one. */
+function workerSinks(plan: Plan, bindings: Bindings): Map<string, CommittableSink<unknown>> {
+  const out = new Map<string, CommittableSink<unknown>>();
+  for (const n of plan.nodes) {
+    const c = n.kind === 'sink' ? committableOf<unknown>(bindings.sinks.get(n.id)) : undefined;
+    if (c) out.set(n.id, c);
+  }
+  const dead = committableOf<unknown>(bindings.deadLetters ?? defaultDeadLetters(plan));
+  if (dead) out.set('deadLetters', dead);
+  return out;
+}
+
+/**
+ * Before any worker (re)starts: the sinks the workers write commit again what the last
+ * commit covers and drop every other prepared batch (file renames and appends; no batch
+ * goes through the workers' messages).
+ */
+async function recoverSinks(sinks: Map<string, CommittableSink<unknown>>, committed: number | undefined): Promise<void> {
+  for (const [id, c] of sinks) {
+    try {
+      await c.recover(committed);
+    } catch (e) {
+      throw new RuntimeError(`${id}: recovering its prepared batches failed: ${(e as Error).message}`, { operator: id });
+    }
+  }
+}
+
 /** Where finished batches go: sink writers, the dead-letter writer, and the commit of each batch. */
 interface Output {
+  /** Writers of the sinks written here (callbacks). */
   readonly writers: Map<string, SinkWriter<unknown>>;
+  /** The sinks the workers write, by node id (`deadLetters` for the dead-letter file). */
+  readonly committables: Map<string, CommittableSink<unknown>>;
   deadWriter?: SinkWriter<DeadLetter>;
   /** A checkpoint directory is kept: ask workers for state snapshots. */
   readonly checkpointing: boolean;
@@ -204,6 +240,8 @@ interface BatchState {
   readonly sinks: Map<string, Array<unknown[] | undefined>>;
   readonly records: Record<string, number>;
   readonly dead: DeadLetter[];
+  /** Dead letters of the batch (also those the workers wrote themselves). */
+  deadLetters: number;
   lateRecords: number;
   any: boolean;
   drained: boolean;
@@ -233,6 +271,8 @@ class CoordinatorJob {
   /** Whether batches are checkpointed with state (else commits are replay points). */
   private snapshots = false;
   private zeroTime = 0;
+  /** The last batch the workers were told to commit (their sinks). */
+  private committing?: number;
 
   constructor(
     private readonly pool: WorkerPool,
@@ -244,7 +284,7 @@ class CoordinatorJob {
     private readonly output: Output,
   ) {
     this.n = pool.size;
-    this.sinkNodes = plan.nodes.filter((x) => x.kind === 'sink').map((x) => x.id);
+    this.sinkNodes = plan.nodes.filter((x) => x.kind === 'sink' && !output.committables.has(x.id)).map((x) => x.id);
   }
 
   async run(): Promise<RunResult> {
@@ -262,6 +302,9 @@ class CoordinatorJob {
     if (!this.pool.alive) throw new RuntimeError('cluster runtime: a worker of the pool has exited', {}, 'start a new pool');
     this.pool.listen({ message: (w, m) => this.onMessage(w, m), exit: (w, why) => this.onExit(w, why) });
     try {
+      // The last commit's sink output becomes visible, anything prepared after it is dropped (a crash may have left either).
+      await recoverSinks(this.output.committables, previous?.t);
+      if (previous?.complete) return { metrics: this.output.metrics };
       await this.all('hello', opts.helloTimeoutMs ?? 60_000, () => {
         for (let i = 0; i < this.n; i++) this.pool.send(i, { type: 'job', job: this.job, pipeline: plan.name, ref: opts.worker });
       });
@@ -271,7 +314,7 @@ class CoordinatorJob {
             type: 'start', job: this.job, physical: this.physical, workers: this.n, zeroTime,
             maxBatchSize: opts.maxBatchSize ?? 100_000, wait: pace === 'asap',
             sourcePartitions: opts.sourcePartitions ?? opts.partitions ?? 1, restore,
-            checkpointDir: this.output.dir, exchangeDir: this.output.exchangeDir,
+            checkpointDir: this.output.dir, exchangeDir: this.output.exchangeDir, observed: this.output.observer !== undefined,
           });
         }
       });
@@ -280,9 +323,10 @@ class CoordinatorJob {
       if (resume) info({}, `resuming after batch ${resume.t} from its checkpoint`);
       const first = resume ? Math.round((resume.t - zeroTime) / interval) + 1 : 1;
       let last = { time: resume?.t ?? zeroTime, end: false };
-      let drained = false;
+      // A job committed after its input ran out goes on with its final pass, as it would have without the stop.
+      let drained = !!resume?.drained && opts.numBatches === undefined;
       let holds = false;
-      if (opts.numBatches !== 0 && !opts.signal?.aborted && !(opts.numBatches !== undefined && first > opts.numBatches)) {
+      if (!drained && opts.numBatches !== 0 && !opts.signal?.aborted && !(opts.numBatches !== undefined && first > opts.numBatches)) {
         for (let index = first; ; index++) {
           const time = zeroTime + index * interval;
           if (pace === 'realtime' && !(await sleepUntil(time, opts.signal))) break;
@@ -305,6 +349,9 @@ class CoordinatorJob {
       const ended = drained && !holds && (opts.numBatches === undefined || !!opts.endsJob);
       const pause = opts.numBatches !== undefined && this.output.checkpointing && !opts.endsJob;
       if ((last.end || ended) && !pause) await this.runBatch(last.time + interval, true, ended);
+      // Every batch told to commit is visible before the run returns.
+      const upTo = this.committing;
+      if (upTo !== undefined) await this.all('committed', undefined, () => { for (let i = 0; i < this.n; i++) this.pool.send(i, { type: 'commit', job: this.job, t: upTo }); });
     } finally {
       await this.end();
       this.pool.listen(undefined);
@@ -329,7 +376,7 @@ class CoordinatorJob {
    */
   private async runBatch(t: number, final: boolean, commit = true, checkpoint = true): Promise<BatchState> {
     let committed: { durationMs: number; bytes: number } | undefined;
-    const b: BatchState = { t, final, sinks: new Map(), records: {}, dead: [], lateRecords: 0, any: false, drained: true, holds: false, stages: new Set(), segments: [], positions: {}, byWorker: this.output.observer ? Object.fromEntries(this.plan.nodes.map((x) => [x.id, new Array<number>(this.n).fill(0)])) : {}, startedAt: Date.now() };
+    const b: BatchState = { t, final, sinks: new Map(), records: {}, dead: [], deadLetters: 0, lateRecords: 0, any: false, drained: true, holds: false, stages: new Set(), segments: [], positions: {}, byWorker: this.output.observer ? Object.fromEntries(this.plan.nodes.map((x) => [x.id, new Array<number>(this.n).fill(0)])) : {}, startedAt: Date.now() };
     for (const id of this.sinkNodes) b.sinks.set(id, new Array(this.physical.nodePartitions[id]).fill(undefined));
     this.batch = b;
     debug({ batch: t }, final ? 'final pass' : 'start');
@@ -343,22 +390,25 @@ class CoordinatorJob {
       const records = defined.length === 1 ? defined[0] : defined.flat(1);
       await writeBatch(this.plan.nodes.find((x) => x.id === id)!, this.output.writers.get(id)!, records, t);
     }
-    if (b.dead.length && !replayed) await this.output.deadWriter!.write(b.dead, t);
+    if (b.dead.length && !replayed && this.output.deadWriter) await this.output.deadWriter.write(b.dead, t);
     if (!replayed) this.output.written = t;
     if (!replayed && commit && (snapshot || !this.snapshots)) {
       const mode = this.snapshots ? 'snapshot' : 'replay';
       const zeroTime = this.zeroTime;
       const segments = this.snapshots ? b.segments.sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0)) : undefined;
       const t0 = performance.now();
-      this.output.commit({ t, mode, zeroTime, complete: final, ...(segments ? { segments } : {}) }, this.snapshots ? b.positions : undefined);
+      this.output.commit({ t, mode, zeroTime, complete: final, ...(!final && b.drained && !b.holds ? { drained: true } : {}), ...(segments ? { segments } : {}) }, this.snapshots ? b.positions : undefined);
       committed = { durationMs: performance.now() - t0, bytes: b.segments.reduce((n, x) => n + x.bytes, 0) };
+      this.commitSinks(t);
     }
+    // A final pass that is never committed (undrained, no checkpoint of it) is still written, as the callback sinks get it.
+    else if (!replayed && !commit) this.commitSinks(t);
     else if (replayed) info({ batch: t }, 'replayed after a recovery: its sinks and dead letters were written before and are not written again');
     if (!replayed) {
       const m = this.output.metrics;
       for (const [id, n] of Object.entries(b.records)) m.records[id] = (m.records[id] ?? 0) + n;
       m.lateRecords += b.lateRecords;
-      m.deadLetters += b.dead.length;
+      m.deadLetters += b.deadLetters;
       if (!final || b.any) m.batches++;
     }
     if (!final || b.any) {
@@ -369,6 +419,13 @@ class CoordinatorJob {
     }
     this.batch = undefined;
     return b;
+  }
+
+  /** Tells worker 0 to commit the sinks the workers write up to t (it does so before its next batch; the run waits for it at its end). */
+  private commitSinks(t: number): void {
+    if (!this.output.committables.size) return;
+    this.committing = t;
+    this.pool.send(0, { type: 'commit', job: this.job, t });
   }
 
   /** Sends with `send` and waits until every worker answered `what` (or something failed). */
@@ -433,6 +490,7 @@ class CoordinatorJob {
           for (const [id, n] of Object.entries(m.records)) b.records[id] = (b.records[id] ?? 0) + n;
           if (this.output.observer) for (const [id, n] of Object.entries(m.records)) (b.byWorker[id] ??= new Array<number>(this.n).fill(0))[w] += n;
           b.dead.push(...m.dead);
+          b.deadLetters += m.deadLetters ?? m.dead.length;
           b.lateRecords += m.lateRecords;
           b.any ||= m.any;
           b.drained &&= m.drained;
@@ -446,6 +504,7 @@ class CoordinatorJob {
         if (!m.snapshots) this.cannot.push(`worker ${w}: ${m.cannot}`);
         return this.answered(w, 'ready');
       case 'ended': return this.answered(w, 'ended');
+      case 'committed': return this.answered(w, 'committed');
       case 'failed': {
         const where = siteText({ worker: w, stage: m.stage, partition: m.partition, batch: m.t });
         this.fail(fromWire(m.error, where));

@@ -65,6 +65,8 @@ export type ToWorker =
       readonly checkpointDir?: string;
       /** Directory of the workers' exchange sockets (`exchange.ts`): shuffle parts go worker to worker. */
       readonly exchangeDir?: string;
+      /** The run is observed: send the dead letters with `done` also when the workers write them (for the UI). */
+      readonly observed?: boolean;
     }
   | {
       readonly type: 'batch';
@@ -75,6 +77,8 @@ export type ToWorker =
       readonly checkpoint?: boolean;
     }
   | { readonly type: 'end'; readonly job: number }
+  /** The commit record of t is written (or t ends the run): worker 0 commits the sinks the workers write, up to t; every worker answers `committed`. */
+  | { readonly type: 'commit'; readonly job: number; readonly t: number }
   | { readonly type: 'exit' };
 
 /** Worker → coordinator. */
@@ -108,6 +112,9 @@ export type FromWorker =
       readonly segments?: StateSegment[];
       /** With `checkpoint`: each source's position after the batch, from the partition that reads it (for `offsets/<t>.json`). */
       readonly positions?: Record<string, unknown>;
+      /** Dead letters of the batch on this worker, also those it prepared itself (then `dead` holds them only when the run is observed). */
+      readonly deadLetters?: number;
     }
   | { readonly type: 'failed'; readonly job: number; readonly t?: number; readonly stage?: string; readonly partition?: number; readonly error: WireError }
-  | { readonly type: 'ended'; readonly job: number };
+  | { readonly type: 'ended'; readonly job: number }
+  | { readonly type: 'committed'; readonly job: number; readonly t: number };

@@ -9,6 +9,9 @@ import type { Bindings } from '../../src/dsl/graph.js';
 import type { Pipeline } from '../../src/dsl/pipeline.js';
 import { rawText } from '../local/guard.js';
 import type { DeadLetter } from '../../src/io/connector.js';
+import { defaultDeadLetters } from '../../src/io/dead-letters.js';
+import { committableOf, type CommittableSink, type CommittableSinkPartition } from '../../src/engine/commit-sink.js';
+import { crashPoint } from '../../src/engine/crash-points.js';
 import type { IRNode, NodeOf } from '../../src/ir/nodes.js';
 import { planHash, type Plan } from '../../src/ir/plan.js';
 import { keyGroupOf, partitionOfKeyGroup } from '../../src/planner/key-groups.js';
@@ -59,6 +62,8 @@ interface StagePartition {
   readonly eventTimeOut: Map<string, (r: unknown) => number>;
   /** Edges into this partition's event-time windows: the window's executor, told each batch's largest event time. */
   readonly eventTimeIn: Map<string, EventWindowExecutor>;
+  /** Dead letters of this partition in the current batch (its sources' decode errors and its operators'). */
+  dead: DeadLetter[];
 }
 
 /** What one job holds in a worker. */
@@ -67,7 +72,6 @@ class Job {
   readonly reader: ShuffleReader;
   readonly codecs = new Map<string, BatchCodec>();
   readonly edges: Map<string, ShuffleEdge>;
-  dead: DeadLetter[] = [];
   currentTime = 0;
   failed = false;
   /** Where parts for partitions of other workers go (direct sockets); none with one worker. */
@@ -76,6 +80,12 @@ class Job {
   batches: Promise<void> = Promise.resolve();
   /** Writes this job's state segments (full, then deltas). */
   stateWriter?: StateWriter;
+  /** Sinks written here, partition by partition (prepare), and committed by worker 0: by sink node id. */
+  readonly committables = new Map<string, CommittableSink<unknown>>();
+  /** The dead-letter sink, when it is written here (else dead letters go to the coordinator with `done`). */
+  readonly deadSink?: CommittableSink<DeadLetter>;
+  /** Open sink partitions, by `<sink>/<partition>` (`deadLetters/<p>` for the dead letters). */
+  readonly sinkParts = new Map<string, CommittableSinkPartition<unknown>>();
 
   constructor(
     readonly id: number,
@@ -89,6 +99,18 @@ class Job {
     this.reader = new ShuffleReader((edge) => this.edges.get(edge)!.fromPartitions);
     for (const e of phys.edges) this.codecs.set(e.id, codecFor(`${e.from}→${e.to}`, e.schema));
     for (const n of plan.nodes) if (n.kind === 'sink') this.codecs.set(n.id, codecFor(`${n.inputs[0].from}→${n.id}`, 'inferred'));
+    for (const n of plan.nodes) {
+      const c = n.kind === 'sink' ? committableOf<unknown>(bindings.sinks.get(n.id)) : undefined;
+      if (c) this.committables.set(n.id, c);
+    }
+    this.deadSink = committableOf<DeadLetter>(bindings.deadLetters ?? defaultDeadLetters(plan));
+  }
+
+  /** Partition p of a sink written here, opened on first use. */
+  sinkPart<T>(id: string, p: number, sink: CommittableSink<T>): CommittableSinkPartition<T> {
+    let part = this.sinkParts.get(`${id}/${p}`);
+    if (!part) this.sinkParts.set(`${id}/${p}`, (part = sink.partition({ operator: id }, p) as CommittableSinkPartition<unknown>));
+    return part;
   }
 
   codec(id: string): BatchCodec {
@@ -164,6 +186,12 @@ export class ClusterWorker {
         job.batches = job.batches.then(() => this.runBatch(job, msg.t, msg.final, msg.checkpoint ?? false));
         return;
       }
+      case 'commit': {
+        const job = this.job;
+        if (!job || job.id !== msg.job) return;
+        job.batches = job.batches.then(() => this.commit(job, msg.t));
+        return;
+      }
       default:
         this.queue = this.queue.then(() => this.control(msg));
     }
@@ -225,7 +253,8 @@ export class ClusterWorker {
 
   private buildPartition(job: Job, stage: Stage, p: number, byId: Map<string, IRNode>, local: ReturnType<typeof executors>): StagePartition {
     const phys = job.start.physical;
-    const env = this.envFor(job, p);
+    const self = { dead: [] as DeadLetter[] };
+    const env = this.envFor(job, p, self);
     const present = stage.nodes.filter((id) => phys.nodePartitions[id] > p).map((id) => byId.get(id)!);
     const shuffleIn = phys.edges.filter((e) => e.toStage === stage.id && phys.nodePartitions[e.to] > p);
     const nodes: IRNode[] = [];
@@ -263,7 +292,7 @@ export class ClusterWorker {
     for (const e of shuffleOut) if (e.eventTime) eventTimeOut.set(e.id, eventTimeOf(byId.get(e.to) as NodeOf<'eventWindow'>, env).ts);
     const eventTimeIn = new Map<string, EventWindowExecutor>();
     for (const e of shuffleIn) if (e.eventTime) eventTimeIn.set(e.id, execs[nodes.findIndex((n) => n.id === e.to)] as EventWindowExecutor);
-    return { stage, partition: p, nodes, execs, sources, shuffleIn, forwardIn, shuffleOut, combiners, sinks, eventTimeOut, eventTimeIn };
+    return Object.assign(self, { stage, partition: p, nodes, execs, sources, shuffleIn, forwardIn, shuffleOut, combiners, sinks, eventTimeOut, eventTimeIn });
   }
 
   /** Puts the last commit's state into this worker's executors (before they start): each partition reads its own key groups' sections of the segment files. */
@@ -281,10 +310,10 @@ export class ClusterWorker {
   }
 
   /** The environment of partition p: as the local runtime's, but initial state only for the keys p owns. */
-  private envFor(job: Job, p: number): Env {
+  private envFor(job: Job, p: number, sp: { dead: DeadLetter[] }): Env {
     const phys = job.start.physical;
     const env = createEnv(job.plan, job.bindings, job.start.zeroTime, job.start.sourcePartitions, (origin, reason, raw) => {
-      job.dead.push({ origin, reason, raw: rawText(raw), batchTime: job.currentTime });
+      sp.dead.push({ origin, reason, raw: rawText(raw), batchTime: job.currentTime });
     });
     const kg = phys.keyGroups;
     return {
@@ -337,8 +366,14 @@ export class ClusterWorker {
     } catch {
       return;
     }
-    const dead = job.dead;
-    job.dead = [];
+    let dead: DeadLetter[] = [];
+    let deadLetters = 0;
+    try {
+      ({ dead, deadLetters } = await this.prepareDeadLetters(job, t));
+    } catch (e) {
+      this.fail(job, t, undefined, e);
+      return;
+    }
     const drained = job.parts.every((sp) => sp.sources.every((s) => s.done()));
     const holds = drained && job.parts.some((sp) => sp.execs.some((ex) => ex.holds?.(t)));
     let segments: StateSegment[] | undefined;
@@ -368,7 +403,8 @@ export class ClusterWorker {
         return;
       }
     }
-    this.send({ type: 'done', job: job.id, t, records: metrics.records, dead, lateRecords: metrics.lateRecords, any, drained, holds, segments, positions });
+    crashPoint('worker.prepared', t);
+    this.send({ type: 'done', job: job.id, t, records: metrics.records, dead, lateRecords: metrics.lateRecords, any, drained, holds, segments, positions, deadLetters });
     // Read the next batch while the coordinator and the other workers finish this one.
     if (!final) {
       job.currentTime = t + job.plan.batchIntervalMs;
@@ -401,7 +437,7 @@ export class ClusterWorker {
       final,
       side: new Map(),
       metrics,
-      deadLetter: (origin, reason, raw) => { job.dead.push({ origin, reason, raw: rawText(raw), batchTime: t }); },
+      deadLetter: (origin, reason, raw) => { sp.dead.push({ origin, reason, raw: rawText(raw), batchTime: t }); },
     };
     const any = await runNodes(sp.nodes, sp.execs, outputs, ctx);
     const sending: Promise<void>[] = [];
@@ -414,12 +450,49 @@ export class ClusterWorker {
     for (const s of sp.sinks) {
       const records = outputs.get(s.input);
       if (records) metrics.records[s.id] = metrics.records[s.id] ?? 0;
-      this.send({ type: 'sink', job: job.id, t, node: s.id, partition: sp.partition, defined: records !== undefined, data: records && job.codec(s.id).encode(records, 'coordinator') });
+      const sink = job.committables.get(s.id);
+      // A file sink's partition is prepared here (durable, invisible until worker 0 commits it); other sinks run in the coordinator.
+      if (sink) await job.sinkPart(s.id, sp.partition, sink).prepare(t, records ?? []);
+      else this.send({ type: 'sink', job: job.id, t, node: s.id, partition: sp.partition, defined: records !== undefined, data: records && job.codec(s.id).encode(records, 'coordinator') });
     }
     this.send({ type: 'stage', job: job.id, t, stage: sp.stage.id, partition: sp.partition });
     await Promise.all(sending); // backpressure: the task ends when the sockets took its parts
     debug(site, () => `done: ${sp.nodes.map((n) => `${n.id}=${outputs.get(n.id)?.length ?? '-'}`).join(' ')}`);
     return { outputs, any };
+  }
+
+  /**
+   * The dead letters of batch t, partition by partition (each partition's stages in stage
+   * order): prepared here when the dead-letter sink is committable (the coordinator gets
+   * their count, and the letters only when it shows them), else all sent with `done`.
+   */
+  private async prepareDeadLetters(job: Job, t: number): Promise<{ dead: DeadLetter[]; deadLetters: number }> {
+    const byPartition = new Map<number, DeadLetter[]>();
+    for (const sp of job.parts) {
+      if (sp.dead.length) byPartition.set(sp.partition, [...(byPartition.get(sp.partition) ?? []), ...sp.dead]);
+      sp.dead = [];
+    }
+    const ordered = [...byPartition].sort((a, b) => a[0] - b[0]);
+    const all = ordered.flatMap(([, d]) => d);
+    const sink = job.deadSink;
+    if (!sink) return { dead: all, deadLetters: all.length };
+    for (const [p, letters] of ordered) await job.sinkPart('deadLetters', p, sink).prepare(t, letters);
+    return { dead: job.start.observed ? all : [], deadLetters: all.length };
+  }
+
+  /** Worker 0 commits every sink written by the workers up to batch t (after the coordinator's commit record of t); the others only answer. */
+  private async commit(job: Job, t: number): Promise<void> {
+    if (this.job !== job || job.failed) return;
+    try {
+      if (job.worker === 0) {
+        for (const c of job.committables.values()) await c.commit(t);
+        await job.deadSink?.commit(t);
+      }
+    } catch (e) {
+      this.fail(job, t, undefined, new Error(`committing the sinks up to batch ${t} failed: ${(e as Error).message}`));
+      return;
+    }
+    this.send({ type: 'committed', job: job.id, t });
   }
 
   /** Hands each consumer partition its part; returns the sends still waiting for a full socket to drain. */

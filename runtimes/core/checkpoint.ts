@@ -25,6 +25,7 @@ import { STATEFUL_KINDS, type AvroSchemaJson } from '../../src/ir/nodes.js';
 import type { Plan } from '../../src/ir/plan.js';
 import { CorruptSegment, encodeSegment, restoreState, SegmentCodecs, SegmentFile } from './state.js';
 import type { ExecutorState } from '../local/executor.js';
+import { crashPoint } from '../../src/engine/crash-points.js';
 
 /** Format of the checkpoint directory (2: Avro state segments, incremental). */
 export const CHECKPOINT_FORMAT = 2;
@@ -85,6 +86,8 @@ export interface Commit {
   readonly zeroTime: number;
   /** True when t was the final pass of a drained job: nothing is left to do. */
   readonly complete: boolean;
+  /** True when after t every source was drained and no window held data: a resume (without `numBatches`) runs the final pass next, as the uninterrupted run did. */
+  readonly drained?: boolean;
   readonly committedAt?: string;
   /** Snapshot mode: the state files of this commit (one per node and partition), as the workers wrote them. */
   readonly segments?: ReadonlyArray<StateSegment>;
@@ -302,9 +305,11 @@ export class Checkpoints {
       for (const n of plan.nodes) if (n.kind === 'source') offsets[n.id] = positions?.[n.id];
       mkdirSync(join(this.dir, 'offsets'), { recursive: true });
       writeAtomic(join(this.dir, 'offsets'), `${c.t}.json`, JSON.stringify(offsets) + '\n');
+      crashPoint('checkpoint.offsets', c.t);
     }
     const commit: Commit = { ...c, committedAt: new Date().toISOString() };
     writeAtomic(join(this.dir, 'commits'), `${c.t}.json`, JSON.stringify(commit) + '\n');
+    crashPoint('checkpoint.committed', c.t);
     this.last = commit;
     const old = commitTimes(this.dir).filter((x) => x < c.t).sort((a, b) => b - a).slice(1);
     for (const x of old) rmSync(join(this.dir, 'commits', `${x}.json`), { force: true });

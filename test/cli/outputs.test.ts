@@ -2,8 +2,8 @@
 // it overwrites it or resumes the checkpoint that wrote it; --batches N then a resume writes
 // exactly what one uninterrupted run writes.
 import { runNode, type Finished } from '../helpers/spawn.js';
-import { files } from '../helpers/checkpoints.js';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { outputFiles } from '../helpers/files.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,8 @@ const fresh = (what: string) => join(base, `${what}-${++n}`);
 function sluice(out: string, args: string[]): Promise<Finished> {
   return runNode(['bin/sluice.js', 'run', job, ...args], { cwd: root, env: { ...process.env, SLUICE_OUT: out, NO_COLOR: '1' } });
 }
+
+const files = (dir: string) => outputFiles(dir);
 
 describe('re-running into existing output', () => {
   it('is refused before anything runs, in one line naming the directory and the fix; --overwrite replaces it, the dead-letter file does not grow', async () => {

@@ -1,3 +1,4 @@
+import { outputFiles } from './files.js';
 /**
  * Helpers of the tests that kill a real `sluice run --checkpoint-dir` process and run it
  * again from its checkpoint: the last commit of a checkpoint directory, a run killed at a
@@ -67,15 +68,5 @@ export function aroundWrite<T>(sink: Sink<T>, hooks: { before?(records: readonly
 
 /** Every file under `dir` (relative path → content), except the checkpoint markers. */
 export function files(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string, rel: string) => {
-    for (const f of readdirSync(d).sort()) {
-      if (f === '_checkpoint' || f.endsWith('.checkpoint')) continue;
-      const p = join(d, f);
-      if (statSync(p).isDirectory()) walk(p, `${rel}${f}/`);
-      else out[`${rel}${f}`] = readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir, '');
-  return out;
+  return outputFiles(dir);
 }

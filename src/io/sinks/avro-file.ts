@@ -1,4 +1,5 @@
 import avro from 'avsc';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { preview, RuntimeError } from '../../errors.js';
 import type { Schema } from '../../schema/schema.js';
@@ -12,7 +13,9 @@ import { committedParts, partFileSink } from './part-files.js';
  * non-empty batch (temp file, fsync, rename), then a line in `_manifest.jsonl`; a batch
  * time already committed is skipped. Every record is checked against `schema` first; one
  * that does not fit fails the batch, naming the field, and nothing of the batch is
- * committed. `codec` is the block compression (`null`, the default, or `deflate`).
+ * committed. `codec` is the block compression (`null`, the default, or `deflate`). The
+ * files' sync marker is derived from the schema, so the same batch is always the same
+ * bytes.
  *
  * @example
  * ```ts
@@ -24,12 +27,14 @@ import { committedParts, partFileSink } from './part-files.js';
  */
 export function avroFile<T>(path: string, schema: Schema<T>, opts: { codec?: 'null' | 'deflate' } = {}): Sink<T> {
   const codec = opts.codec ?? 'null';
+  // A sync marker fixed by the schema (not a random one): a batch written again after a crash is the same bytes.
+  const syncMarker = createHash('sha256').update(JSON.stringify(schema.avro)).digest().subarray(0, 16);
   return partFileSink<T>({ type: 'avroFile', path, codec, schema: schema.avro }, 'avro', async (records, file) => {
     for (const r of records) {
       const why = schema.check(r);
       if (why !== undefined) throw new RuntimeError(`avroFile ${path}: record ${preview(r)} does not match the schema: ${why}`, { location: path });
     }
-    const encoder = new avro.streams.BlockEncoder(schema.avroType(), { codec });
+    const encoder = new avro.streams.BlockEncoder(schema.avroType(), { codec, syncMarker });
     const chunks: Buffer[] = [];
     encoder.on('data', (c: Buffer) => chunks.push(c));
     const ended = new Promise<void>((resolve, reject) => { encoder.on('end', resolve); encoder.on('error', reject); });

@@ -11,8 +11,11 @@ const WRITE_CHUNK = 1 << 20;
  * Writes every batch as JSON lines into the directory `path`, atomically: a non-empty
  * batch becomes `part-<batch time, 13 digits>.jsonl`, written to a temp file beside it,
  * fsynced and renamed into place, then recorded in `_manifest.jsonl` (appended, fsynced).
- * An empty batch writes nothing. A batch time already in the manifest is skipped, so a
- * replayed batch is written once (the commit protocol of Spark's file sink). Read the
+ * On the cluster runtime each partition of the sink is written by the worker that computes
+ * it, as `part-<t>.jsonl` (partition 0) and `part-<t>-p<partition>.jsonl`, and listed in the
+ * manifest with the commit of its batch. An empty batch writes nothing. A part already in
+ * the manifest is skipped, so a replayed batch is written once (the commit protocol of
+ * Spark's file sink). Read the
  * output back with `readJsonLinesDir(path)` (same module). Dead letters of the pipeline go, unless it
  * names a sink for them, to the file `<path>.dlq` beside the directory.
  *
