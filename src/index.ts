@@ -42,5 +42,5 @@ export { validatePlan, nodeSlides } from './ir/validate.js';
 export type { Runtime, RunOptions, RunResult, RunMetrics, ClusterShorthand } from './runtime.js';
 export { localRuntime, local } from '../runtimes/local/index.js';
 export { cluster, type ClusterOptions, type ClusterRuntime, type ClusterRunOptions, type PipelineRef } from '../runtimes/cluster/index.js';
-export type { BatchProgress, OperatorProgress, SourceProgress, DeadLetterPreview } from './observe/progress.js';
+export type { BatchProgress, OperatorProgress, SourceProgress, DeadLetterPreview, KafkaProgress } from './observe/progress.js';
 export type { MetricsOptions } from './observe/observer.js';

@@ -7,6 +7,7 @@
  */
 import type { DeadLetter } from '../../src/io/connector.js';
 import type { PhysicalPlan } from '../../src/planner/types.js';
+import type { BatchStats } from './batch-stats.js';
 
 /**
  * How a worker process rebuilds the pipeline: import `module` and call its export `export`
@@ -73,6 +74,8 @@ export type ToWorker =
       readonly checkpointDir?: string;
       /** Directory of the workers' exchange sockets (`exchange.ts`): shuffle parts go worker to worker. */
       readonly exchangeDir?: string;
+      /** The run is observed (progress, metrics): send time, state keys and watermarks with each `done`. */
+      readonly observe?: boolean;
     }
   | {
       readonly type: 'batch';
@@ -116,6 +119,8 @@ export type FromWorker =
       readonly segments?: StateSegment[];
       /** With `checkpoint`: each source's position after the batch, from the partition that reads it (for `offsets/<t>.json`). */
       readonly positions?: Record<string, unknown>;
+      /** Time per node, state keys and watermarks (observed runs) and Kafka sources' ranges and lag (`batch-stats.ts`). */
+      readonly stats?: BatchStats;
     }
   | { readonly type: 'failed'; readonly job: number; readonly t?: number; readonly stage?: string; readonly partition?: number; readonly error: WireError }
   | { readonly type: 'ended'; readonly job: number };

@@ -36,7 +36,7 @@ export class BatchProbe {
     });
     this.observer.batchDone({
       time: ctx.time, final: ctx.final, startedAt: this.startedAt, records, times: ctx.times, stateKeys, watermarks,
-      dead, lateRecords: this.metrics.lateRecords - this.late, lag: consumerLag(this.metrics),
+      dead, lateRecords: this.metrics.lateRecords - this.late, lag: consumerLag(this.metrics), kafka: this.metrics.kafka,
     });
   }
 }

@@ -30,6 +30,8 @@ export const METRIC_NAMES = [
   'sluice_worker_restarts_total',
   'sluice_replayed_batches_total',
   'sluice_consumer_lag',
+  'sluice_kafka_records_total',
+  'sluice_kafka_offset',
 ] as const;
 
 /** The metrics of one run, registered in `registry`. */
@@ -37,7 +39,7 @@ export class JobMetrics {
   private readonly batches: Counter<'pipeline'>;
   private readonly records: Counter<'pipeline' | 'operator' | 'kind' | 'worker'>;
   private readonly recordsIn: Counter<'pipeline' | 'operator' | 'kind'>;
-  private readonly opSeconds: Counter<'pipeline' | 'operator'>;
+  private readonly opSeconds: Counter<'pipeline' | 'operator' | 'worker'>;
   private readonly dead: Counter<'pipeline' | 'reason'>;
   private readonly late: Counter<'pipeline'>;
   private readonly processing: Histogram<'pipeline'>;
@@ -46,7 +48,7 @@ export class JobMetrics {
   private readonly interval: Gauge<'pipeline'>;
   private readonly lastTime: Gauge<'pipeline'>;
   private readonly inputRate: Gauge<'pipeline' | 'source'>;
-  private readonly stateKeys: Gauge<'pipeline' | 'operator'>;
+  private readonly stateKeys: Gauge<'pipeline' | 'operator' | 'worker'>;
   private readonly watermark: Gauge<'pipeline' | 'operator'>;
   private readonly eventLag: Gauge<'pipeline' | 'operator'>;
   private readonly checkpointSeconds: Histogram<'pipeline'>;
@@ -54,6 +56,8 @@ export class JobMetrics {
   private readonly restarts: Counter<'pipeline'>;
   private readonly replayed: Counter<'pipeline'>;
   private readonly lag: Gauge<'pipeline' | 'topic' | 'partition'>;
+  private readonly kafkaRecords: Counter<'pipeline' | 'source' | 'topic' | 'partition'>;
+  private readonly kafkaOffset: Gauge<'pipeline' | 'source' | 'topic' | 'partition'>;
   private readonly pipeline: string;
 
   constructor(readonly registry: Registry, plan: Plan) {
@@ -64,7 +68,7 @@ export class JobMetrics {
     this.batches = counter('sluice_batches_total', 'Batches completed', ['pipeline']);
     this.records = counter('sluice_records_total', 'Records emitted, by operator (and worker on the cluster runtime)', ['pipeline', 'operator', 'kind', 'worker']);
     this.recordsIn = counter('sluice_records_in_total', 'Records read by each operator from its inputs', ['pipeline', 'operator', 'kind']);
-    this.opSeconds = counter('sluice_operator_seconds_total', 'Wall time spent in each operator (local runtime; a fused chain at its first operator)', ['pipeline', 'operator']);
+    this.opSeconds = counter('sluice_operator_seconds_total', 'Wall time spent in each operator, by worker on the cluster runtime (on the local runtime a fused chain counts at its first operator)', ['pipeline', 'operator', 'worker']);
     this.dead = counter('sluice_dead_letters_total', 'Records sent to the dead-letter output, by reason', ['pipeline', 'reason']);
     this.late = counter('sluice_late_records_total', 'Records that arrived after their event-time window closed', ['pipeline']);
     this.processing = new Histogram({
@@ -76,7 +80,7 @@ export class JobMetrics {
     this.interval = gauge('sluice_batch_interval_seconds', 'The batch interval', ['pipeline']);
     this.lastTime = gauge('sluice_last_batch_time_seconds', 'Batch time of the last completed batch', ['pipeline']);
     this.inputRate = gauge('sluice_input_records_per_second', 'Records read per second of batch interval in the last batch, by source', ['pipeline', 'source']);
-    this.stateKeys = gauge('sluice_state_keys', 'Keys held in state, by stateful operator', ['pipeline', 'operator']);
+    this.stateKeys = gauge('sluice_state_keys', 'Keys held in state, by stateful operator (and worker on the cluster runtime)', ['pipeline', 'operator', 'worker']);
     this.watermark = gauge('sluice_watermark_seconds', 'Watermark of each event-time operator', ['pipeline', 'operator']);
     this.eventLag = gauge('sluice_event_time_lag_seconds', 'Batch time minus watermark, by event-time operator', ['pipeline', 'operator']);
     this.checkpointSeconds = new Histogram({
@@ -87,6 +91,8 @@ export class JobMetrics {
     this.restarts = counter('sluice_worker_restarts_total', 'Times the workers were restarted after a crash', ['pipeline']);
     this.replayed = counter('sluice_replayed_batches_total', 'Batches run again after a worker crash', ['pipeline']);
     this.lag = gauge('sluice_consumer_lag', 'Consumer lag (records) by topic partition', ['pipeline', 'topic', 'partition']);
+    this.kafkaRecords = counter('sluice_kafka_records_total', 'Records read from each Kafka topic partition, by source', ['pipeline', 'source', 'topic', 'partition']);
+    this.kafkaOffset = gauge('sluice_kafka_offset', 'Offset up to which each Kafka topic partition has been read (end of the last batch\'s range), by source', ['pipeline', 'source', 'topic', 'partition']);
     // Every series of the plan exists from the start (at 0), so dashboards and alerts see them.
     const pipeline = this.pipeline;
     this.batches.inc({ pipeline }, 0);
@@ -112,8 +118,10 @@ export class JobMetrics {
       if (o.byWorker) o.byWorker.forEach((n, w) => { if (n) this.records.inc({ pipeline, operator: id, kind: o.kind, worker: String(w) }, n); });
       else if (o.records) this.records.inc({ pipeline, operator: id, kind: o.kind, worker: '0' }, o.records);
       if (o.recordsIn) this.recordsIn.inc({ pipeline, operator: id, kind: o.kind }, o.recordsIn);
-      if (o.timeMs) this.opSeconds.inc({ pipeline, operator: id }, o.timeMs / 1000);
-      if (o.stateKeys !== undefined) this.stateKeys.set({ pipeline, operator: id }, o.stateKeys);
+      if (o.timeByWorker) o.timeByWorker.forEach((ms, w) => { if (ms) this.opSeconds.inc({ pipeline, operator: id, worker: String(w) }, ms / 1000); });
+      else if (o.timeMs) this.opSeconds.inc({ pipeline, operator: id, worker: '0' }, o.timeMs / 1000);
+      if (o.stateKeysByWorker) o.stateKeysByWorker.forEach((n, w) => this.stateKeys.set({ pipeline, operator: id, worker: String(w) }, n));
+      else if (o.stateKeys !== undefined) this.stateKeys.set({ pipeline, operator: id, worker: '0' }, o.stateKeys);
       if (o.watermark !== undefined && Number.isFinite(o.watermark)) {
         this.watermark.set({ pipeline, operator: id }, o.watermark / 1000);
         this.eventLag.set({ pipeline, operator: id }, Math.max(0, p.batchTime - o.watermark) / 1000);
@@ -127,9 +135,10 @@ export class JobMetrics {
       this.checkpointSeconds.observe({ pipeline }, p.checkpoint.durationMs / 1000);
       this.checkpointBytes.set({ pipeline }, p.checkpoint.bytes);
     }
-    for (const [tp, n] of Object.entries(p.lag ?? {})) {
-      const cut = tp.lastIndexOf(':');
-      this.lag.set({ pipeline, topic: tp.slice(0, cut), partition: tp.slice(cut + 1) }, n);
+    for (const [tp, n] of Object.entries(p.lag ?? {})) this.lag.set({ pipeline, ...topicPartition(tp) }, n);
+    for (const [source, k] of Object.entries(p.kafka ?? {})) {
+      for (const [tp, n] of Object.entries(k.records)) if (n) this.kafkaRecords.inc({ pipeline, source, ...topicPartition(tp) }, n);
+      for (const [tp, [, until]] of Object.entries(k.ranges)) this.kafkaOffset.set({ pipeline, source, ...topicPartition(tp) }, until);
     }
   }
 
@@ -137,4 +146,10 @@ export class JobMetrics {
   restart(): void {
     this.restarts.inc({ pipeline: this.pipeline });
   }
+}
+
+/** `topic:3` as labels. */
+function topicPartition(tp: string): { topic: string; partition: string } {
+  const cut = tp.lastIndexOf(':');
+  return { topic: tp.slice(0, cut), partition: tp.slice(cut + 1) };
 }

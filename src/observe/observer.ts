@@ -10,7 +10,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import type { DeadLetter } from '../io/connector.js';
 import type { Plan } from '../ir/plan.js';
-import type { RunOptions } from '../runtime.js';
+import type { RunMetrics, RunOptions } from '../runtime.js';
 
 /** The run options an observer reads (a cluster run's also carry its worker count). */
 type ObservedOptions = Omit<RunOptions, 'runtime'> & { readonly workers?: number };
@@ -49,13 +49,19 @@ export interface BatchReport {
   readonly records: Readonly<Record<string, number>>;
   /** Records each node emitted in this batch, by worker (cluster). */
   readonly byWorker?: Readonly<Record<string, number[]>>;
-  /** Time spent in each node (ms; local). */
+  /** Time spent in each node (ms; on the cluster summed over the workers). */
   readonly times?: Readonly<Record<string, number>>;
+  /** Time spent in each node, by worker (cluster). */
+  readonly timesByWorker?: Readonly<Record<string, number[]>>;
   readonly stateKeys?: Readonly<Record<string, number>>;
+  /** State keys of each stateful node, by worker (cluster). */
+  readonly stateKeysByWorker?: Readonly<Record<string, number[]>>;
   readonly watermarks?: Readonly<Record<string, number>>;
   readonly dead: readonly DeadLetter[];
   readonly lateRecords: number;
   readonly lag?: Readonly<Record<string, number>>;
+  /** Kafka sources' offset ranges, records and lag by topic:partition, by source node id. */
+  readonly kafka?: RunMetrics['kafka'];
   readonly replayed?: boolean;
   readonly checkpoint?: { readonly durationMs: number; readonly bytes: number };
 }
@@ -115,6 +121,10 @@ export class Observer {
       if (w !== undefined) op.watermark = w;
       const b = r.byWorker?.[n.id];
       if (b) op.byWorker = b;
+      const tw = r.timesByWorker?.[n.id];
+      if (tw) op.timeByWorker = tw.map((x) => Math.round(x * 1000) / 1000);
+      const kw = r.stateKeysByWorker?.[n.id];
+      if (kw) op.stateKeysByWorker = kw;
       operators[n.id] = op;
     }
     const sources: Record<string, SourceProgress> = {};
@@ -141,6 +151,7 @@ export class Observer {
       deadLetters: { count: r.dead.length, byReason, latest },
       lateRecords: r.lateRecords,
       ...(r.lag ? { lag: r.lag } : {}),
+      ...(r.kafka ? { kafka: kafkaProgress(r.kafka) } : {}),
       ...(r.replayed ? { replayed: true } : {}),
       ...(r.checkpoint ? { checkpoint: r.checkpoint } : {}),
     };
@@ -161,6 +172,11 @@ export class Observer {
     await this.endpoint?.close();
     this.endpoint = undefined;
   }
+}
+
+/** The ranges and records per topic:partition of each Kafka source (the lag is the record's `lag`). */
+function kafkaProgress(k: NonNullable<RunMetrics['kafka']>): NonNullable<BatchProgress['kafka']> {
+  return Object.fromEntries(Object.entries(k).map(([id, s]) => [id, { ranges: s.ranges, records: s.records }]));
 }
 
 function round(x: number): number {

@@ -34,7 +34,7 @@ describe('Prometheus metrics', () => {
     expect(value(text, 'sluice_batches_total{pipeline="ticking"}')).toBeGreaterThanOrEqual(3);
     expect(value(text, `sluice_records_total{pipeline="ticking",operator="${source}",kind="source",worker="0"}`)).toBeGreaterThan(0);
     expect(value(text, 'sluice_dead_letters_total{pipeline="ticking",reason="user function threw"}')).toBeGreaterThan(0);
-    expect(value(text, `sluice_state_keys{pipeline="ticking",operator="${totals}"}`)).toBeGreaterThan(0);
+    expect(value(text, `sluice_state_keys{pipeline="ticking",operator="${totals}",worker="0"}`)).toBeGreaterThan(0);
     expect(value(text, 'sluice_batch_interval_seconds{pipeline="ticking"}')).toBe(0.1);
     expect(value(text, 'sluice_batch_processing_seconds_count{pipeline="ticking"}')).toBeGreaterThanOrEqual(3);
     expect(text).toMatch(/sluice_batch_scheduling_delay_seconds\{pipeline="ticking"\} [\d.e-]+/);
