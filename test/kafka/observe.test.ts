@@ -1,9 +1,13 @@
 // Consumer lag of a Kafka source in what a run reports: progress records, the Prometheus gauge, the web UI's history.
+import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { expect, it } from 'vitest';
 import { Pipeline, Sinks, Sources, seconds, type BatchProgress } from '../../src/index.js';
 import { History } from '../../src/ui/history.js';
 import { bootstrap, freshTopic, kafkaDescribe, produce, topicName } from './helpers.js';
+import { lagJob } from './fixtures/lag-job.js';
+
+const lagModule = fileURLToPath(new URL('./fixtures/lag-job.ts', import.meta.url));
 
 kafkaDescribe('consumer lag', () => {
   it('each progress record carries the lag per topic:partition after its batch; the gauge and the UI history show it', async () => {
@@ -34,6 +38,34 @@ kafkaDescribe('consumer lag', () => {
     const history = new History();
     history.add(progress[0]!);
     expect(history.snapshot().lag).toEqual({ [`${topic}:0`]: 8, [`${topic}:1`]: 7 });
+  });
+
+  it('cluster runtime (2 workers): the same lag, offset ranges and records per partition in progress records, RunMetrics.kafka and the metrics', async () => {
+    const topic = await freshTopic(2);
+    await produce(topic, Array.from({ length: 25 }, (_, i) => ({ value: `v${i}`, partition: i % 2 })));
+    const args = [bootstrap, topic, topicName('g')] as const;
+    const p = lagJob(...args);
+    const source = p.plan().nodes[0].id;
+    const registry = new Registry();
+    const progress: BatchProgress[] = [];
+    const { runCluster } = await import('../../runtimes/cluster/index.js');
+    const { metrics } = await runCluster(p.plan(), p.bindings(), {
+      workers: 2, worker: { module: lagModule, export: 'lagJob', args }, metrics: { registry }, onProgress: (b) => progress.push(b),
+    });
+    const [p0, p1] = [`${topic}:0`, `${topic}:1`];
+    expect(progress.slice(0, 3).map((b) => b.lag)).toEqual([{ [p0]: 8, [p1]: 7 }, { [p0]: 3, [p1]: 2 }, { [p0]: 0, [p1]: 0 }]);
+    expect(progress.slice(0, 3).map((b) => b.kafka?.[source])).toEqual([
+      { ranges: { [p0]: [0, 5], [p1]: [0, 5] }, records: { [p0]: 5, [p1]: 5 } },
+      { ranges: { [p0]: [5, 10], [p1]: [5, 10] }, records: { [p0]: 5, [p1]: 5 } },
+      { ranges: { [p0]: [10, 13], [p1]: [10, 12] }, records: { [p0]: 3, [p1]: 2 } },
+    ]);
+    // RunMetrics.kafka: the last batch, as on the local runtime.
+    expect(metrics.kafka?.[source]?.lag).toEqual({ [p0]: 0, [p1]: 0 });
+    expect(metrics.kafka?.[source]?.ranges[p0]?.[1]).toBe(13);
+    const values = async (name: string) => (await registry.getSingleMetric(name)!.get()).values.map((v) => ({ value: v.value, partition: v.labels.partition })).sort((a, b) => Number(a.partition) - Number(b.partition));
+    expect(await values('sluice_kafka_records_total')).toEqual([{ value: 13, partition: '0' }, { value: 12, partition: '1' }]);
+    expect(await values('sluice_kafka_offset')).toEqual([{ value: 13, partition: '0' }, { value: 12, partition: '1' }]);
+    expect(await values('sluice_consumer_lag')).toEqual([{ value: 0, partition: '0' }, { value: 0, partition: '1' }]);
   });
 
   it('a run without a Kafka source has no lag in its progress records', async () => {
