@@ -14,7 +14,9 @@ kafkaDescribe('consumer lag', () => {
     const topic = await freshTopic(2);
     await produce(topic, Array.from({ length: 25 }, (_, i) => ({ value: `v${i}`, partition: i % 2 })));
     const p = Pipeline.create('kafka-lag', { batchInterval: seconds(1) });
-    p.source(Sources.kafka({ brokers: [bootstrap], topics: [topic], groupId: topicName('g'), value: 'string', startingOffsets: 'earliest', endingOffsets: 'latest', maxRecordsPerPartition: 5 })).to(Sinks.collect<unknown>());
+    p.source(Sources.kafka({ brokers: [bootstrap], topics: [topic], groupId: topicName('g'), value: 'string', startingOffsets: 'earliest', endingOffsets: 'latest', maxRecordsPerPartition: 5 }))
+      // A window keeps the run going after the input ended (until it fires): batches that read nothing.
+      .map((r) => r.value).window(seconds(3), seconds(1)).to(Sinks.collect<unknown>());
     const registry = new Registry();
     const progress: BatchProgress[] = [];
     const gauge: Promise<{ value: number; labels: object }[]>[] = [];
@@ -38,6 +40,11 @@ kafkaDescribe('consumer lag', () => {
     const history = new History();
     history.add(progress[0]!);
     expect(history.snapshot().lag).toEqual({ [`${topic}:0`]: 8, [`${topic}:1`]: 7 });
+    // Records read per partition over the run: each batch's own reads, counted once (batches after the input ended read nothing).
+    for (const b of progress.slice(1)) history.add(b);
+    expect(history.snapshot().kafka).toEqual({ [`${topic}:0`]: { records: 13, range: [10, 13] }, [`${topic}:1`]: { records: 12, range: [10, 12] } });
+    expect(progress.length).toBeGreaterThan(3);
+    expect(progress.slice(3).every((b) => b.kafka === undefined)).toBe(true);
   });
 
   it('cluster runtime (2 workers): the same lag, offset ranges and records per partition in progress records, RunMetrics.kafka and the metrics', async () => {
@@ -66,6 +73,10 @@ kafkaDescribe('consumer lag', () => {
     expect(await values('sluice_kafka_records_total')).toEqual([{ value: 13, partition: '0' }, { value: 12, partition: '1' }]);
     expect(await values('sluice_kafka_offset')).toEqual([{ value: 13, partition: '0' }, { value: 12, partition: '1' }]);
     expect(await values('sluice_consumer_lag')).toEqual([{ value: 0, partition: '0' }, { value: 0, partition: '1' }]);
+    // The UI's history: lag, records read and the last offset range per topic partition.
+    const history = new History();
+    for (const b of progress) history.add(b);
+    expect(history.snapshot().kafka).toEqual({ [p0]: { records: 13, range: [10, 13] }, [p1]: { records: 12, range: [10, 12] } });
   });
 
   it('a run without a Kafka source has no lag in its progress records', async () => {
