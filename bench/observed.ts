@@ -1,24 +1,26 @@
 /**
  * The "observed ÷ plain" column (issue 9: metrics and progress on may cost at most 3 %):
- * plain and observed processes of the same in-memory case, interleaved A B A B …, each pair
- * giving one ratio; the median and the interquartile range of the pairs' ratios are reported,
- * so one noisy process cannot decide the result.
+ * plain and observed runs of the same in-memory case, interleaved A B, B A, … in each of a
+ * few fresh processes; each pair gives one ratio, and the median and the interquartile range
+ * of all the pairs' ratios are reported, so that no single noisy run decides the result.
  *
- *   npm run bench -- observed                     every in-memory case, 5 pairs each
- *   npm run bench -- observed stateless window    only those; SLUICE_BENCH_PAIRS=9 for more pairs
+ *   npm run bench -- observed                     every in-memory case
+ *   npm run bench -- observed stateless window    only those
+ *   SLUICE_BENCH_PROCESSES=3 SLUICE_BENCH_REPS=8  processes per case, pairs per process (the defaults)
  *
  * @module
  */
-import type { Row } from './harness.js';
 
 /** Observed (metrics + progress on) may be at most 3 % slower than plain: median ratio ≥ this. */
 export const OBSERVED_MIN = 0.97;
-/** Pairs of processes per case (SLUICE_BENCH_PAIRS overrides). */
-export const OBSERVED_PAIRS = 5;
+/** Fresh processes per case (SLUICE_BENCH_PROCESSES overrides). */
+export const OBSERVED_PROCESSES = 3;
+/** Interleaved plain/observed pairs in each process (SLUICE_BENCH_REPS overrides). */
+export const OBSERVED_REPS = 8;
 
 /** The ratios of one case's pairs and their summary. */
 export interface ObservedRatios {
-  /** One per pair, in the order run. */
+  /** One per pair (observed ÷ plain records/s by CPU time), in the order run. */
   readonly ratios: readonly number[];
   readonly median: number;
   /** First and third quartiles. */
@@ -26,17 +28,8 @@ export interface ObservedRatios {
   readonly q3: number;
 }
 
-/** Runs one case in a fresh process, observed or not. */
-export type CaseRunner = (id: string, observed: boolean) => Promise<Row>;
-
-/**
- * One pair's ratio: the observed run's throughput relative to the loop of its own process ÷
- * the plain run's, by CPU time (so drift of the machine between the two processes cancels).
- * Above 1: the observed run was faster.
- */
-export function pairRatio(plain: Row, observed: Row): number {
-  return (observed.sluice.cpu / observed.baseline.cpu) / (plain.sluice.cpu / plain.baseline.cpu);
-}
+/** Runs `reps` interleaved plain/observed pairs of case `id` in a fresh process; resolves with the pairs' ratios. */
+export type PairsRunner = (id: string, reps: number) => Promise<number[]>;
 
 /** The q-quantile of `xs` (linear interpolation between order statistics). */
 export function quantile(xs: readonly number[], q: number): number {
@@ -53,22 +46,18 @@ export function summarize(ratios: readonly number[]): ObservedRatios {
 }
 
 /**
- * `pairs` pairs of processes for case `id`, alternating which side of a pair goes first
- * (plain, observed, observed, plain, …) so that a trend in the machine's load does not favour
- * one side. Resolves with the pair ratios' summary and the plain runs (the first is the row's).
+ * Case `id` observed ÷ plain: `processes` fresh processes (so no one process's JIT or heap
+ * decides), each running `reps` pairs of plain and observed runs interleaved (A B, B A, …, so
+ * machine drift and a trend in load fall on both sides alike).
  */
-export async function measureObserved(id: string, run: CaseRunner, pairs = OBSERVED_PAIRS): Promise<{ summary: ObservedRatios; plain: Row[] }> {
+export async function measureObserved(id: string, run: PairsRunner, processes = OBSERVED_PROCESSES, reps = OBSERVED_REPS): Promise<ObservedRatios> {
   const ratios: number[] = [];
-  const plain: Row[] = [];
-  for (let i = 0; i < pairs; i++) {
-    const order = i % 2 === 0 ? [false, true] : [true, false];
-    const got: Partial<Record<'plain' | 'observed', Row>> = {};
-    for (const observed of order) got[observed ? 'observed' : 'plain'] = await run(id, observed);
-    plain.push(got.plain!);
-    ratios.push(pairRatio(got.plain!, got.observed!));
-    process.stderr.write(`bench: ${id} pair ${i + 1}/${pairs}: observed ÷ plain ${ratios[i].toFixed(3)}\n`);
+  for (let i = 0; i < processes; i++) {
+    const got = await run(id, reps);
+    ratios.push(...got);
+    process.stderr.write(`bench: ${id} process ${i + 1}/${processes}: observed ÷ plain ${got.map((x) => x.toFixed(3)).join(' ')}\n`);
   }
-  return { summary: summarize(ratios), plain };
+  return summarize(ratios);
 }
 
 /** `0.998 (IQR 0.985–1.012, 5 pairs) PASS`. */
@@ -76,21 +65,28 @@ export function observedCell(s: ObservedRatios): string {
   return `${s.median.toFixed(3)} (IQR ${s.q1.toFixed(3)}–${s.q3.toFixed(3)}, ${s.ratios.length} pairs) ${s.median >= OBSERVED_MIN ? 'PASS' : 'FAIL'}`;
 }
 
-/** The pairs pass setting. */
-export function pairsFromEnv(): number {
-  const n = Number(process.env.SLUICE_BENCH_PAIRS ?? OBSERVED_PAIRS);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`SLUICE_BENCH_PAIRS must be a positive integer, got ${process.env.SLUICE_BENCH_PAIRS}`);
+/** A positive integer from the environment variable `name`, else `fallback`. */
+export function countFromEnv(name: string, fallback: number): number {
+  const v = process.env[name];
+  const n = v === undefined ? fallback : Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${v}`);
   return n;
 }
 
 /** The table of `npm run bench -- observed`. */
 export function renderObserved(rows: ReadonlyArray<{ name: string; summary: ObservedRatios }>, cmd: string, load: readonly number[]): string {
   const out = [
-    '| benchmark | observed ÷ plain, median | interquartile range | pairs (in order run) | target | result |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.name} | ${r.summary.median.toFixed(3)} | ${r.summary.q1.toFixed(3)}–${r.summary.q3.toFixed(3)} | ${r.summary.ratios.map((x) => x.toFixed(3)).join(', ')} | ≥ ${OBSERVED_MIN} | ${r.summary.median >= OBSERVED_MIN ? 'PASS' : 'FAIL'} |`),
+    '| benchmark | observed ÷ plain, median | interquartile range | min – max | pairs | target | result |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => {
+      const s = r.summary;
+      return `| ${r.name} | ${s.median.toFixed(3)} | ${s.q1.toFixed(3)}–${s.q3.toFixed(3)} | ${Math.min(...s.ratios).toFixed(3)} – ${Math.max(...s.ratios).toFixed(3)} | ${s.ratios.length} | ≥ ${OBSERVED_MIN} | ${s.median >= OBSERVED_MIN ? 'PASS' : 'FAIL'} |`;
+    }),
   ];
-  out.push('', `Each pair: one process runs the case plain, another with progress records to a callback and a JSON-lines file and Prometheus metrics in a registry (SLUICE_BENCH_OBSERVE=1, as \`sluice run --progress-file F --metrics-port P\` watches a job); the sides of a pair alternate which goes first. A pair's ratio is the observed run's records/s ÷ its own process's loop, over the plain run's records/s ÷ its own loop, by CPU time (best of 5 of each side in each process). Above 1: observed was faster, i.e. the difference is noise.`);
+  out.push('', OBSERVED_NOTE);
   out.push('', `Command: \`${cmd}\` · load average (1, 5, 15 min) at the start: ${load.map((x) => x.toFixed(2)).join(', ')}`);
   return out.join('\n');
 }
+
+/** How the observed column is measured, for the notes under the tables. */
+export const OBSERVED_NOTE = `Observed: progress records to a callback and a JSON-lines file and Prometheus metrics in a registry, as \`sluice run --progress-file F --metrics-port P\` watches a job. In each of ${OBSERVED_PROCESSES} fresh processes per case, after a warm-up run of each side, ${OBSERVED_REPS} pairs of a plain and an observed sluice run, interleaved (the side that goes first alternates); a pair's ratio is observed ÷ plain records/s by CPU time of the process, so above 1 means the observed run was faster. The cell is the median of all the pairs' ratios with their interquartile range. Target: median ≥ ${OBSERVED_MIN} (at most 3 % slower).`;

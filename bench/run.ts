@@ -24,7 +24,7 @@ import { renderCluster, runClusterBenches, type ClusterResults } from './cluster
 import { measureUiLoad, renderUiLoad } from './ui-load.js';
 import { renderLongLine, runLongLine } from './long-line.js';
 import { BATCH, type Row } from './harness.js';
-import { measureObserved, observedCell, OBSERVED_MIN, pairsFromEnv, renderObserved, type ObservedRatios } from './observed.js';
+import { countFromEnv, measureObserved, observedCell, OBSERVED_NOTE, OBSERVED_PROCESSES, OBSERVED_REPS, renderObserved, type ObservedRatios } from './observed.js';
 import type { ProcessReport } from './worker.js';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -81,16 +81,17 @@ function summarize(runs: ProcessReport[]): FileRuns {
 async function runCases(ids: string[], results: Results): Promise<void> {
   for (const id of ids) {
     process.stderr.write(`bench: ${id} …\n`);
-    const { summary, plain } = await measureObserved(id, runCase, pairsFromEnv());
-    const row = plain[0];
+    const row = await child<Row>(['case', id]);
+    const summary = await measureObservedPairs(id);
     const unfused = await child<Row>(['case', id], { SLUICE_FUSE: '0' });
     results.rows.push({ ...row, unfused: unfused.sluice.wall / unfused.baseline.wall, observed: summary });
   }
 }
 
-/** One in-memory case in a process of its own, plain or observed. */
-function runCase(id: string, observed: boolean): Promise<Row> {
-  return child<Row>(['case', id], observed ? { SLUICE_BENCH_OBSERVE: '1' } : {});
+/** Observed ÷ plain of an in-memory case: interleaved pairs in a few processes of their own (observed.ts). */
+function measureObservedPairs(id: string): Promise<ObservedRatios> {
+  const run = (c: string, reps: number) => child<number[]>(['observed', c, String(reps)]);
+  return measureObserved(id, run, countFromEnv('SLUICE_BENCH_PROCESSES', OBSERVED_PROCESSES), countFromEnv('SLUICE_BENCH_REPS', OBSERVED_REPS));
 }
 
 async function runFiles(results: Results): Promise<void> {
@@ -165,7 +166,7 @@ function render(results: Results, cmd: string): string {
   out.push('', 'Ratio = sluice records/s ÷ hand-written loop records/s, wall clock, best run of each side.');
   out.push('', '¹ the same runs timed by the CPU time of the process (user + system, all threads, so garbage-collector threads count): less sensitive to other load on the machine.');
   out.push('', '² the same benchmark with operator fusion off (`SLUICE_FUSE=0`, runtimes/local/fuse.ts), in another process: what fusion gains. Fusion changes only chains of two or more stateless operators (here map → filter → map); on the other rows the difference is run-to-run noise.');
-  out.push('', `³ the same benchmark watched as \`sluice run --progress-file F --metrics-port P\` watches it (a progress record per batch to a callback and a JSON-lines file, Prometheus metrics in a registry; SLUICE_BENCH_OBSERVE=1), in another process: its ratio to the loop ÷ the plain run's ratio to the loop, by CPU time (each against the loop of its own process, so machine drift between the processes cancels). Plain and observed processes are interleaved in pairs (bench/observed.ts); the cell is the median of the pairs' ratios, the interquartile range and the number of pairs. Target: median ≥ ${OBSERVED_MIN} (at most 3 % slower).`);
+  out.push('', `³ ${OBSERVED_NOTE}`);
   out.push('', `Each in-memory benchmark runs in a process of its own: one run of each side whose outputs are compared (also the warm-up), then the best of 5 of each side, alternating. Records come from a generator through \`Sources.fromIterable\` (pace \`asap\`, maxBatchSize ${BATCH}) and end in a \`Sinks.foreachBatch\` sink that counts; the loop reads the same records from a generator and counts the same output.`);
   out.push('', ...results.rows.map((r) => `- **${r.name}**: ${r.note}`));
   out.push('', `Command: \`${cmd}\``);
@@ -180,7 +181,7 @@ async function main(argv: string[]): Promise<void> {
     for (const id of ids) if (!CASES[id]) throw new Error(`no in-memory benchmark ${id} (${Object.keys(CASES).join(', ')})`);
     const load = os.loadavg();
     const rows: Array<{ name: string; summary: ObservedRatios }> = [];
-    for (const id of ids) rows.push({ name: CASES[id].name, summary: (await measureObserved(id, runCase, pairsFromEnv())).summary });
+    for (const id of ids) rows.push({ name: CASES[id].name, summary: await measureObservedPairs(id) });
     console.log(`\n${renderObserved(rows, `npm run bench -- ${only.join(' ')}`, load)}\n\nload average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(', ')}`);
     return;
   }
