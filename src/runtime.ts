@@ -26,7 +26,7 @@ export interface RunMetrics {
   lateRecords: number;
   /**
    * Kafka sources' last batch, by source node id: offset range, records read and consumer
-   * lag per `topic:partition` (local runtime).
+   * lag per `topic:partition` (local and cluster runtime).
    */
   kafka?: Record<string, { ranges: Record<string, readonly [number, number]>; records: Record<string, number>; lag: Record<string, number> }>;
 }
