@@ -166,21 +166,19 @@ export async function measure(c: Case, runs = 5): Promise<Row> {
 
 /**
  * Plain and observed runs of `c`'s sluice side in this process, interleaved: after a warm-up
- * of each, `reps` pairs, the side that goes first alternating. Returns each pair's ratio of
- * records/s by CPU time, observed ÷ plain (above 1: observed was faster).
+ * of each, `reps` pairs, the side that goes first alternating. Returns the CPU seconds of
+ * each side's runs, pair by pair.
  */
-export async function measureObservedHere(c: Case, reps: number): Promise<number[]> {
+export async function measureObservedHere(c: Case, reps: number): Promise<{ plain: number[]; observed: number[] }> {
   const run = async (observe: boolean) => {
     watching = observe;
     try { return await timed(() => c.sluice(new Counter())); } finally { watching = undefined; }
   };
   await run(false);
   await run(true);
-  const ratios: number[] = [];
+  const cpu = { plain: [] as number[], observed: [] as number[] };
   for (let i = 0; i < reps; i++) {
-    const t: Partial<Record<'plain' | 'observed', number>> = {};
-    for (const observe of i % 2 === 0 ? [false, true] : [true, false]) t[observe ? 'observed' : 'plain'] = (await run(observe)).cpu;
-    ratios.push(t.plain! / t.observed!);
+    for (const observe of i % 2 === 0 ? [false, true] : [true, false]) cpu[observe ? 'observed' : 'plain'].push((await run(observe)).cpu);
   }
-  return ratios;
+  return cpu;
 }

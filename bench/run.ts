@@ -90,7 +90,7 @@ async function runCases(ids: string[], results: Results): Promise<void> {
 
 /** Observed ÷ plain of an in-memory case: interleaved pairs in a few processes of their own (observed.ts). */
 function measureObservedPairs(id: string): Promise<ObservedRatios> {
-  const run = (c: string, reps: number) => child<number[]>(['observed', c, String(reps)]);
+  const run = (c: string, reps: number) => child<{ plain: number[]; observed: number[] }>(['observed', c, String(reps)]);
   return measureObserved(id, run, countFromEnv('SLUICE_BENCH_PROCESSES', OBSERVED_PROCESSES), countFromEnv('SLUICE_BENCH_REPS', OBSERVED_REPS));
 }
 

@@ -114,7 +114,7 @@ function prefetching(ex: SourceExecutor): Prefetching {
     process(_inputs, ctx) {
       const r = next ?? poll();
       next = undefined;
-      return r.then((records) => {
+      return Promise.resolve(r).then((records) => {
         if (ahead.kafka) { Object.assign((ctx.metrics.kafka ??= {}), ahead.kafka); ahead = { ...ahead, kafka: undefined }; }
         return records;
       });
