@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { Pipeline, Sources, millis, type RunOptions, type Stream } from '../src/index.js';
-import { BATCH, BATCH_MS, Counter, Digest, bestOf, forEachBatchOf, keyTable, keyedPairs, keyedPairsForLoop, numbers, sameOutput, sinkTo, type Output, type Row } from './harness.js';
+import { BATCH, BATCH_MS, Counter, Digest, bestOf, timed, forEachBatchOf, keyTable, keyedPairs, keyedPairsForLoop, numbers, sameOutput, sinkTo, type Output, type Row } from './harness.js';
 
 /** One benchmark: both sides, given where to send their output. */
 export interface Case {
@@ -34,11 +34,14 @@ async function runPipeline<T, U>(items: Iterable<T>, build: (s: Stream<T>) => St
  * Prometheus metrics in a registry.
  */
 function observed(): RunOptions {
-  if (process.env.SLUICE_BENCH_OBSERVE !== '1') return {};
+  if (!(watching ?? process.env.SLUICE_BENCH_OBSERVE === '1')) return {};
   const file = join(tmpdir(), `sluice-bench-progress-${process.pid}.jsonl`);
   process.once('exit', () => rmSync(file, { force: true }));
   return { onProgress: () => undefined, progressFile: file, metrics: { registry: new Registry() } };
 }
+
+/** Set by {@link measureObservedHere}: whether the next runs are observed (else SLUICE_BENCH_OBSERVE decides). */
+let watching: boolean | undefined;
 
 const N = 5_000_000;
 const KEYS = keyTable(10_000);
@@ -159,4 +162,23 @@ export async function measure(c: Case, runs = 5): Promise<Row> {
   sameOutput(c.name, ds, db);
   const r = await bestOf(runs, c.records, { sluice: () => c.sluice(new Counter()), baseline: () => c.baseline(new Counter()) });
   return { name: c.name, records: c.records, sluice: r.sluice, baseline: r.baseline, target: c.target, note: c.note };
+}
+
+/**
+ * Plain and observed runs of `c`'s sluice side in this process, interleaved: after a warm-up
+ * of each, `reps` pairs, the side that goes first alternating. Returns the CPU seconds of
+ * each side's runs, pair by pair.
+ */
+export async function measureObservedHere(c: Case, reps: number): Promise<{ plain: number[]; observed: number[] }> {
+  const run = async (observe: boolean) => {
+    watching = observe;
+    try { return await timed(() => c.sluice(new Counter())); } finally { watching = undefined; }
+  };
+  await run(false);
+  await run(true);
+  const cpu = { plain: [] as number[], observed: [] as number[] };
+  for (let i = 0; i < reps; i++) {
+    for (const observe of i % 2 === 0 ? [false, true] : [true, false]) cpu[observe ? 'observed' : 'plain'].push((await run(observe)).cpu);
+  }
+  return cpu;
 }

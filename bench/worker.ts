@@ -5,10 +5,11 @@
  *   worker.ts case <id>              an in-memory case: output check, then best of 5 of both sides
  *   worker.ts file <sluice|baseline> <path>   one run over a file: time, output digest, peak RSS
  *   worker.ts idle                   peak RSS of a process that only loaded sluice
+ *   worker.ts observed <id> <reps>   plain and observed sluice runs of a case, interleaved: the pairs' ratios (observed.ts)
  *
  * @module
  */
-import { CASES, measure } from './cases.js';
+import { CASES, measure, measureObservedHere } from './cases.js';
 import { baselineFile, sluiceFile } from './file.js';
 import { Digest, timed, type Timing } from './harness.js';
 
@@ -29,6 +30,11 @@ async function main(args: string[]): Promise<unknown> {
     const c = CASES[rest[0]];
     if (!c) throw new Error(`no case ${rest[0]} (cases: ${Object.keys(CASES).join(', ')})`);
     return measure(c);
+  }
+  if (what === 'observed') {
+    const c = CASES[rest[0]];
+    if (!c) throw new Error(`no case ${rest[0]} (cases: ${Object.keys(CASES).join(', ')})`);
+    return measureObservedHere(c, Number(rest[1]));
   }
   if (what === 'file') {
     const [side, path] = rest;

@@ -43,5 +43,5 @@ export type { Runtime, RunOptions, RunResult, RunMetrics, ClusterShorthand } fro
 export { localRuntime, local } from '../runtimes/local/index.js';
 export type { LocalOptions, LocalRuntime } from '../runtimes/local/index.js';
 export { cluster, type ClusterOptions, type ClusterRuntime, type ClusterRunOptions, type PipelineRef } from '../runtimes/cluster/index.js';
-export type { BatchProgress, OperatorProgress, SourceProgress, DeadLetterPreview } from './observe/progress.js';
+export type { BatchProgress, OperatorProgress, SourceProgress, DeadLetterPreview, KafkaProgress } from './observe/progress.js';
 export type { MetricsOptions } from './observe/observer.js';

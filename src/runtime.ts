@@ -26,7 +26,7 @@ export interface RunMetrics {
   lateRecords: number;
   /**
    * Kafka sources' last batch, by source node id: offset range, records read and consumer
-   * lag per `topic:partition` (local runtime).
+   * lag per `topic:partition` (local and cluster runtime).
    */
   kafka?: Record<string, { ranges: Record<string, readonly [number, number]>; records: Record<string, number>; lag: Record<string, number> }>;
 }
@@ -72,7 +72,7 @@ export interface RunOptions {
   partitions?: number;
   /** Called after every batch with its progress record (same shape on every runtime). */
   onProgress?: (progress: BatchProgress) => void;
-  /** Write each batch's progress record to this file as a JSON line (the file is replaced). */
+  /** Write each batch's progress record to this file as a JSON line (the file is replaced; lines of short batches are written together, at most a second late, and all by the end of the run). */
   progressFile?: string;
   /** Prometheus metrics of the run: `{ port: 9464 }` serves them at `http://127.0.0.1:9464/metrics`. */
   metrics?: MetricsOptions;

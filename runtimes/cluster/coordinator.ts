@@ -32,6 +32,7 @@ import { Observer } from '../../src/observe/observer.js';
 import { writeBatch } from '../local/ops/sink.js';
 import { committableOf, type CommittableSink } from '../../src/engine/commit-sink.js';
 import type { FromWorker, PipelineRef, StateSegment } from './protocol.js';
+import { JobStats, kafkaText } from './batch-stats.js';
 
 /**
  * Options of a cluster run: the options of {@link RunOptions} and those of `cluster({...})`.
@@ -255,6 +256,8 @@ interface BatchState {
   readonly positions: Record<string, unknown>;
   /** Records of each node by worker (when the run is observed). */
   readonly byWorker: Record<string, number[]>;
+  /** The workers' time per node, state keys, watermarks and Kafka reports, added up. */
+  readonly stats: JobStats;
   readonly startedAt: number;
 }
 
@@ -376,7 +379,7 @@ class CoordinatorJob {
    */
   private async runBatch(t: number, final: boolean, commit = true, checkpoint = true): Promise<BatchState> {
     let committed: { durationMs: number; bytes: number } | undefined;
-    const b: BatchState = { t, final, sinks: new Map(), records: {}, dead: [], deadLetters: 0, lateRecords: 0, any: false, drained: true, holds: false, stages: new Set(), segments: [], positions: {}, byWorker: this.output.observer ? Object.fromEntries(this.plan.nodes.map((x) => [x.id, new Array<number>(this.n).fill(0)])) : {}, startedAt: Date.now() };
+    const b: BatchState = { t, final, sinks: new Map(), records: {}, dead: [], deadLetters: 0, lateRecords: 0, any: false, drained: true, holds: false, stages: new Set(), segments: [], positions: {}, byWorker: this.output.observer ? Object.fromEntries(this.plan.nodes.map((x) => [x.id, new Array<number>(this.n).fill(0)])) : {}, stats: new JobStats(this.n), startedAt: Date.now() };
     for (const id of this.sinkNodes) b.sinks.set(id, new Array(this.physical.nodePartitions[id]).fill(undefined));
     this.batch = b;
     debug({ batch: t }, final ? 'final pass' : 'start');
@@ -410,10 +413,14 @@ class CoordinatorJob {
       m.lateRecords += b.lateRecords;
       m.deadLetters += b.deadLetters;
       if (!final || b.any) m.batches++;
+      if (b.stats.kafka) m.kafka = { ...m.kafka, ...b.stats.kafka };
     }
+    if (b.stats.kafka) debug({ batch: t }, () => `kafka ${kafkaText(b.stats.kafka!)}`);
     if (!final || b.any) {
       this.output.observer?.batchDone({
         time: t, final, startedAt: b.startedAt, records: b.records, byWorker: b.byWorker, dead: b.dead, lateRecords: b.lateRecords,
+        times: b.stats.times, timesByWorker: b.stats.timesByWorker, stateKeys: b.stats.stateKeys, stateKeysByWorker: b.stats.stateKeysByWorker,
+        watermarks: b.stats.watermarks, lag: b.stats.lag(), kafka: b.stats.kafka,
         ...(replayed ? { replayed } : {}), ...(committed ? { checkpoint: committed } : {}),
       });
     }
@@ -497,6 +504,7 @@ class CoordinatorJob {
           b.holds ||= m.holds ?? false;
           if (m.segments) b.segments.push(...m.segments);
           if (m.positions) Object.assign(b.positions, m.positions);
+          b.stats.add(w, m.stats);
         }
         return this.answered(w, 'done');
       }

@@ -8,6 +8,7 @@
 import type { DeadLetter } from '../../src/io/connector.js';
 import type { PhysicalPlan } from '../../src/planner/types.js';
 import type { StateSegment } from '../core/checkpoint.js';
+import type { BatchStats } from './batch-stats.js';
 
 export type { StateSegment };
 
@@ -65,7 +66,7 @@ export type ToWorker =
       readonly checkpointDir?: string;
       /** Directory of the workers' exchange sockets (`exchange.ts`): shuffle parts go worker to worker. */
       readonly exchangeDir?: string;
-      /** The run is observed: send the dead letters with `done` also when the workers write them (for the UI). */
+      /** The run is observed (progress, metrics, UI): send time, state keys and watermarks with each `done`, and the dead letters also when the workers write them. */
       readonly observed?: boolean;
     }
   | {
@@ -114,6 +115,8 @@ export type FromWorker =
       readonly positions?: Record<string, unknown>;
       /** Dead letters of the batch on this worker, also those it prepared itself (then `dead` holds them only when the run is observed). */
       readonly deadLetters?: number;
+      /** Time per node, state keys and watermarks (observed runs) and Kafka sources' ranges and lag (`batch-stats.ts`). */
+      readonly stats?: BatchStats;
     }
   | { readonly type: 'failed'; readonly job: number; readonly t?: number; readonly stage?: string; readonly partition?: number; readonly error: WireError }
   | { readonly type: 'ended'; readonly job: number }

@@ -33,6 +33,7 @@ import { canSlice, SLICED, slicedSource } from './sliced-source.js';
 import { restorePartition, StateWriter, type RestorePoint } from '../core/checkpoint.js';
 import { canSnapshot, KEEPS_STATE } from '../core/state.js';
 import { eventTimeOf, maxEventTime, type EventWindowExecutor } from '../local/ops/event-window.js';
+import { workerStats } from './batch-stats.js';
 
 type StartMsg = Extract<ToWorker, { type: 'start' }>;
 type JobMsg = Extract<ToWorker, { type: 'job' }>;
@@ -131,14 +132,19 @@ interface Prefetching extends SourceExecutor {
  */
 function prefetching(ex: SourceExecutor): Prefetching {
   let next: Promise<unknown[] | undefined> | undefined;
-  const poll = () => ex.process([], undefined as never) as Promise<unknown[] | undefined>;
+  // A poll ahead of its batch has no batch context: what the source reports (Kafka ranges and lag) is kept here and handed to the batch that takes it.
+  let ahead: RunMetrics = { batches: 0, records: {}, deadLetters: 0, lateRecords: 0 };
+  const poll = () => ex.process([], { metrics: ahead } as BatchContext) as Promise<unknown[] | undefined>;
   return {
     ...ex,
     start: ex.start && (() => ex.start!()),
-    process() {
+    process(_inputs, ctx) {
       const r = next ?? poll();
       next = undefined;
-      return r;
+      return Promise.resolve(r).then((records) => {
+        if (ahead.kafka) { Object.assign((ctx.metrics.kafka ??= {}), ahead.kafka); ahead = { ...ahead, kafka: undefined }; }
+        return records;
+      });
     },
     prefetch() {
       if (next || ex.done()) return;
@@ -354,10 +360,11 @@ export class ClusterWorker {
     if (this.job !== job || job.failed) return;
     job.currentTime = t;
     const metrics: RunMetrics = { batches: 0, records: {}, deadLetters: 0, lateRecords: 0 };
+    const times = job.start.observed ? {} : undefined;
     const running = new Map<string, Promise<Map<string, unknown[] | undefined>>>();
     let any = false;
     const tasks = job.parts.map((sp) => {
-      const task = this.runPartition(job, sp, t, final, metrics, running).then((r) => { if (r.any) any = true; return r.outputs; });
+      const task = this.runPartition(job, sp, t, final, metrics, running, times).then((r) => { if (r.any) any = true; return r.outputs; });
       running.set(`${sp.stage.id}/${sp.partition}`, task);
       return task.catch((e) => { this.fail(job, t, sp, e); throw e; });
     });
@@ -403,8 +410,9 @@ export class ClusterWorker {
         return;
       }
     }
+    const stats = workerStats(job.parts, job.start.observed ?? false, times, metrics.kafka);
     crashPoint('worker.prepared', t);
-    this.send({ type: 'done', job: job.id, t, records: metrics.records, dead, lateRecords: metrics.lateRecords, any, drained, holds, segments, positions, deadLetters });
+    this.send({ type: 'done', job: job.id, t, records: metrics.records, dead, lateRecords: metrics.lateRecords, any, drained, holds, segments, positions, deadLetters, stats });
     // Read the next batch while the coordinator and the other workers finish this one.
     if (!final) {
       job.currentTime = t + job.plan.batchIntervalMs;
@@ -419,6 +427,7 @@ export class ClusterWorker {
     final: boolean,
     metrics: RunMetrics,
     running: Map<string, Promise<Map<string, unknown[] | undefined>>>,
+    times?: Record<string, number>,
   ): Promise<{ outputs: Map<string, unknown[] | undefined>; any: boolean }> {
     const site = { worker: job.worker, stage: sp.stage.id, partition: sp.partition, batch: t };
     const outputs = new Map<string, unknown[] | undefined>();
@@ -438,6 +447,7 @@ export class ClusterWorker {
       side: new Map(),
       metrics,
       deadLetter: (origin, reason, raw) => { sp.dead.push({ origin, reason, raw: rawText(raw), batchTime: t }); },
+      times,
     };
     const any = await runNodes(sp.nodes, sp.execs, outputs, ctx);
     const sending: Promise<void>[] = [];

@@ -13,6 +13,8 @@ export class BatchProbe {
   private records: Record<string, number> = {};
   private late = 0;
   private startedAt = 0;
+  /** The Kafka reports before the batch: a source that did not poll in it keeps its old report, which is not this batch's. */
+  private kafka: RunMetrics['kafka'];
 
   constructor(private readonly nodes: readonly IRNode[], private readonly execs: readonly Executor[], private readonly metrics: RunMetrics, private readonly observer: Observer) {}
 
@@ -21,6 +23,7 @@ export class BatchProbe {
     this.records = { ...this.metrics.records };
     this.late = this.metrics.lateRecords;
     this.startedAt = Date.now();
+    this.kafka = this.metrics.kafka && { ...this.metrics.kafka };
     return {};
   }
 
@@ -36,8 +39,16 @@ export class BatchProbe {
     });
     this.observer.batchDone({
       time: ctx.time, final: ctx.final, startedAt: this.startedAt, records, times: ctx.times, stateKeys, watermarks,
-      dead, lateRecords: this.metrics.lateRecords - this.late, lag: consumerLag(this.metrics),
+      dead, lateRecords: this.metrics.lateRecords - this.late, lag: consumerLag(this.metrics), kafka: this.polled(),
     });
+  }
+
+  /** The Kafka reports of sources that polled in this batch (each poll leaves a new report object). */
+  private polled(): RunMetrics['kafka'] {
+    const now = this.metrics.kafka;
+    if (!now) return undefined;
+    const fresh = Object.entries(now).filter(([id, k]) => this.kafka?.[id] !== k);
+    return fresh.length ? Object.fromEntries(fresh) : undefined;
   }
 }
 

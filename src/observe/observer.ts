@@ -10,7 +10,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import type { DeadLetter } from '../io/connector.js';
 import type { Plan } from '../ir/plan.js';
-import type { RunOptions } from '../runtime.js';
+import type { RunMetrics, RunOptions } from '../runtime.js';
 
 /** The run options an observer reads (a cluster run's also carry its worker count). */
 type ObservedOptions = Omit<RunOptions, 'runtime'> & { readonly workers?: number };
@@ -49,13 +49,19 @@ export interface BatchReport {
   readonly records: Readonly<Record<string, number>>;
   /** Records each node emitted in this batch, by worker (cluster). */
   readonly byWorker?: Readonly<Record<string, number[]>>;
-  /** Time spent in each node (ms; local). */
+  /** Time spent in each node (ms; on the cluster summed over the workers). */
   readonly times?: Readonly<Record<string, number>>;
+  /** Time spent in each node, by worker (cluster). */
+  readonly timesByWorker?: Readonly<Record<string, number[]>>;
   readonly stateKeys?: Readonly<Record<string, number>>;
+  /** State keys of each stateful node, by worker (cluster). */
+  readonly stateKeysByWorker?: Readonly<Record<string, number[]>>;
   readonly watermarks?: Readonly<Record<string, number>>;
   readonly dead: readonly DeadLetter[];
   readonly lateRecords: number;
   readonly lag?: Readonly<Record<string, number>>;
+  /** Kafka sources' offset ranges, records and lag by topic:partition, by source node id. */
+  readonly kafka?: RunMetrics['kafka'];
   readonly replayed?: boolean;
   readonly checkpoint?: { readonly durationMs: number; readonly bytes: number };
 }
@@ -64,6 +70,10 @@ export interface BatchReport {
 export class Observer {
   private readonly metrics?: JobMetrics;
   private fd?: number;
+  /** Progress lines not yet written: written when they reach {@link FILE_CHUNK} characters, a second after the last write, and at close. */
+  private lines: string[] = [];
+  private size = 0;
+  private writtenAt = 0;
   private endpoint?: MetricsEndpoint;
   private readonly sources: string[];
 
@@ -115,6 +125,10 @@ export class Observer {
       if (w !== undefined) op.watermark = w;
       const b = r.byWorker?.[n.id];
       if (b) op.byWorker = b;
+      const tw = r.timesByWorker?.[n.id];
+      if (tw) op.timeByWorker = tw.map((x) => Math.round(x * 1000) / 1000);
+      const kw = r.stateKeysByWorker?.[n.id];
+      if (kw) op.stateKeysByWorker = kw;
       operators[n.id] = op;
     }
     const sources: Record<string, SourceProgress> = {};
@@ -141,13 +155,28 @@ export class Observer {
       deadLetters: { count: r.dead.length, byReason, latest },
       lateRecords: r.lateRecords,
       ...(r.lag ? { lag: r.lag } : {}),
+      ...(r.kafka ? { kafka: kafkaProgress(r.kafka) } : {}),
       ...(r.replayed ? { replayed: true } : {}),
       ...(r.checkpoint ? { checkpoint: r.checkpoint } : {}),
     };
     this.metrics?.record(p);
-    if (this.fd !== undefined) writeSync(this.fd, `${JSON.stringify(p)}\n`);
+    if (this.fd !== undefined) this.writeLine(`${JSON.stringify(p)}\n`, now);
     this.opts.onProgress?.(p);
     return p;
+  }
+
+  /** Queues a progress line; writes the queue once it is large or a second old (a short batch does not pay a write each). */
+  private writeLine(line: string, now: number): void {
+    this.lines.push(line);
+    this.size += line.length;
+    if (this.size >= FILE_CHUNK || now - this.writtenAt >= 1000) this.writeLines(now);
+  }
+
+  private writeLines(now = Date.now()): void {
+    if (this.lines.length) writeSync(this.fd!, this.lines.join(''));
+    this.lines = [];
+    this.size = 0;
+    this.writtenAt = now;
   }
 
   /** The workers were restarted after a crash (cluster). */
@@ -157,11 +186,20 @@ export class Observer {
 
   /** Stops the metrics endpoint and closes the progress file. */
   async close(): Promise<void> {
-    if (this.fd !== undefined) { closeSync(this.fd); this.fd = undefined; }
+    this.metrics?.flush();
+    if (this.fd !== undefined) { this.writeLines(); closeSync(this.fd); this.fd = undefined; }
     await this.endpoint?.close();
     this.endpoint = undefined;
   }
 }
+
+/** The ranges and records per topic:partition of each Kafka source (the lag is the record's `lag`). */
+function kafkaProgress(k: NonNullable<RunMetrics['kafka']>): NonNullable<BatchProgress['kafka']> {
+  return Object.fromEntries(Object.entries(k).map(([id, s]) => [id, { ranges: s.ranges, records: s.records }]));
+}
+
+/** Characters of progress lines written at once at most. */
+const FILE_CHUNK = 64 * 1024;
 
 function round(x: number): number {
   return Math.round(x * 10) / 10;

@@ -21,8 +21,9 @@ export interface OperatorProgress {
   /** Records its inputs emitted in this batch (what it read). */
   readonly recordsIn: number;
   /**
-   * Wall time spent in the operator (ms), local runtime only. A fused chain of narrow
-   * operators (map, filter, flatMap…) is timed at its first operator.
+   * Wall time spent in the operator (ms). On the local runtime a fused chain of narrow
+   * operators (map, filter, flatMap…) is timed at its first operator; on the cluster runtime
+   * it is the sum over the workers (operators are not fused there).
    */
   readonly timeMs?: number;
   /** Keys held in the operator's state after the batch (stateful operators). */
@@ -31,6 +32,27 @@ export interface OperatorProgress {
   readonly watermark?: number;
   /** Cluster runtime: records emitted by each worker (index = worker). */
   readonly byWorker?: readonly number[];
+  /** Cluster runtime: time spent in the operator by each worker (ms; `timeMs` is their sum). */
+  readonly timeByWorker?: readonly number[];
+  /** Cluster runtime: keys held by each worker (`stateKeys` is their sum). */
+  readonly stateKeysByWorker?: readonly number[];
+}
+
+/**
+ * What a Kafka source read in one batch, by `topic:partition` (its consumer lag is in
+ * {@link BatchProgress.lag}).
+ *
+ * @example
+ * ```ts
+ * await p.run({ onProgress: (b) => console.log(b.kafka?.['source#0'].ranges) }); // { 'readings:0': [120, 170] }
+ * ```
+ * @category Observability
+ */
+export interface KafkaProgress {
+  /** The offset range read, `[from, until)`. */
+  readonly ranges: Readonly<Record<string, readonly [number, number]>>;
+  /** Records read (records that did not decode went to dead letters and count here too). */
+  readonly records: Readonly<Record<string, number>>;
 }
 
 /**
@@ -116,6 +138,8 @@ export interface BatchProgress {
   readonly lateRecords: number;
   /** Consumer lag by `topic:partition` (records) after the batch, when a source reports it (Kafka). */
   readonly lag?: Readonly<Record<string, number>>;
+  /** Kafka sources' offset ranges and records per `topic:partition` in this batch, by source node id. */
+  readonly kafka?: Readonly<Record<string, KafkaProgress>>;
   /** Cluster runtime: the batch was run again after a worker crash (its output was already written). */
   readonly replayed?: boolean;
   /** Cluster runtime: a checkpoint was committed after this batch. */

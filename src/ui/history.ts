@@ -30,6 +30,12 @@ export interface OperatorTotals {
   watermark?: number;
 }
 
+/** A Kafka topic partition over the run: records read and the last batch's offset range `[from, until)`. */
+export interface KafkaPartition {
+  records: number;
+  range: readonly [number, number];
+}
+
 /** What one batch adds, as sent to live pages. */
 export interface Update {
   readonly point: Point;
@@ -38,6 +44,8 @@ export interface Update {
   readonly dead: readonly DeadLetterPreview[];
   readonly deadTotal: number;
   readonly lag?: Readonly<Record<string, number>>;
+  /** Kafka sources' topic partitions by `topic:partition`. */
+  readonly kafka?: Readonly<Record<string, KafkaPartition>>;
 }
 
 /** Everything a page loads at first: charts downsampled to at most `maxPoints`. */
@@ -49,6 +57,7 @@ export interface Snapshot {
   readonly dead: readonly DeadLetterPreview[];
   readonly deadTotal: number;
   readonly lag?: Readonly<Record<string, number>>;
+  readonly kafka?: Readonly<Record<string, KafkaPartition>>;
   readonly finished: boolean;
 }
 
@@ -62,6 +71,7 @@ export class History {
   private readonly dead: DeadLetterPreview[] = [];
   private deadTotal = 0;
   private lag?: Record<string, number>;
+  private kafka?: Record<string, KafkaPartition>;
   finished = false;
 
   /** Adds a batch; returns what live pages are sent. */
@@ -87,7 +97,14 @@ export class History {
     this.dead.push(...p.deadLetters.latest);
     if (this.dead.length > DEAD) this.dead.splice(0, this.dead.length - DEAD);
     if (p.lag) this.lag = { ...p.lag };
-    return { point, row, operators: this.operators, dead: p.deadLetters.latest, deadTotal: this.deadTotal, ...(this.lag ? { lag: this.lag } : {}) };
+    for (const k of Object.values(p.kafka ?? {})) {
+      for (const [tp, range] of Object.entries(k.ranges)) {
+        const t = ((this.kafka ??= {})[tp] ??= { records: 0, range });
+        t.records += k.records[tp] ?? 0;
+        t.range = range;
+      }
+    }
+    return { point, row, operators: this.operators, dead: p.deadLetters.latest, deadTotal: this.deadTotal, ...(this.lag ? { lag: this.lag } : {}), ...(this.kafka ? { kafka: this.kafka } : {}) };
   }
 
   /** The page's first load, charts cut to `maxPoints` buckets (each the max of its batches, so spikes stay visible). */
@@ -100,6 +117,7 @@ export class History {
       dead: this.dead,
       deadTotal: this.deadTotal,
       ...(this.lag ? { lag: this.lag } : {}),
+      ...(this.kafka ? { kafka: this.kafka } : {}),
       finished: this.finished,
     };
   }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { METRIC_NAMES } from '../../src/observe/metrics.js';
+import type { BatchProgress } from '../../src/observe/progress.js';
 import { counts, ticking } from './fixtures/jobs.js';
 
 const jobs = fileURLToPath(new URL('./fixtures/jobs.ts', import.meta.url));
@@ -34,7 +35,7 @@ describe('Prometheus metrics', () => {
     expect(value(text, 'sluice_batches_total{pipeline="ticking"}')).toBeGreaterThanOrEqual(3);
     expect(value(text, `sluice_records_total{pipeline="ticking",operator="${source}",kind="source",worker="0"}`)).toBeGreaterThan(0);
     expect(value(text, 'sluice_dead_letters_total{pipeline="ticking",reason="user function threw"}')).toBeGreaterThan(0);
-    expect(value(text, `sluice_state_keys{pipeline="ticking",operator="${totals}"}`)).toBeGreaterThan(0);
+    expect(value(text, `sluice_state_keys{pipeline="ticking",operator="${totals}",worker="0"}`)).toBeGreaterThan(0);
     expect(value(text, 'sluice_batch_interval_seconds{pipeline="ticking"}')).toBe(0.1);
     expect(value(text, 'sluice_batch_processing_seconds_count{pipeline="ticking"}')).toBeGreaterThanOrEqual(3);
     expect(text).toMatch(/sluice_batch_scheduling_delay_seconds\{pipeline="ticking"\} [\d.e-]+/);
@@ -78,5 +79,28 @@ describe('Prometheus metrics', () => {
     const queried = new Set(exprs.flatMap((e) => [...e.matchAll(/\bsluice_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, ''))));
     expect(queried.size).toBeGreaterThan(15);
     for (const q of queried) expect(names, `dashboard queries ${q}`).toContain(q);
+  });
+});
+
+describe('metrics fed batch by batch', () => {
+  it('queued batches are all in the registry when it is read, counters summed and gauges at the last batch, also past the queue limit', async () => {
+    const { JobMetrics, FLUSH_EVERY } = await import('../../src/observe/metrics.js');
+    const seen: BatchProgress[] = [];
+    const p = counts();
+    await p.run({ onProgress: (b) => seen.push(b) });
+    const registry = new Registry();
+    const m = new JobMetrics(registry, p.plan());
+    const n = FLUSH_EVERY + 10;
+    for (let i = 0; i < n; i++) m.record(seen[i % seen.length]);
+    const text = await registry.metrics();
+    expect(value(text, 'sluice_batches_total{pipeline="observed"}')).toBe(n);
+    const source = p.plan().nodes[0].id;
+    const perRound = seen.reduce((s, b) => s + b.operators[source].records, 0);
+    const expected = Array.from({ length: n }, (_, i) => seen[i % seen.length].operators[source].records).reduce((x, y) => x + y, 0);
+    expect(perRound).toBe(8);
+    expect(value(text, `sluice_records_total{pipeline="observed",operator="${source}",kind="source",worker="0"}`)).toBe(expected);
+    expect(value(text, 'sluice_batch_processing_seconds_count{pipeline="observed"}')).toBe(n);
+    const last = seen[(n - 1) % seen.length];
+    expect(value(text, 'sluice_last_batch_time_seconds{pipeline="observed"}')).toBe(last.batchTime / 1000);
   });
 });

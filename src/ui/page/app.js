@@ -125,11 +125,16 @@ function addDead(list, total) {
   while (body.rows.length > 50) body.deleteRow(-1);
   $('dead-total').textContent = `(${fmt(total)} in all)`;
 }
-function drawLag(lag) {
+function drawLag(lag, kafka) {
   if (!lag) return;
   $('lag-section').hidden = false;
   const body = $('lag').tBodies[0];
-  body.replaceChildren(...Object.entries(lag).map(([tp, n]) => { const tr = el('tr'); tr.append(el('td', tp), el('td', fmt(n), 'num')); return tr; }));
+  body.replaceChildren(...Object.entries(lag).map(([tp, n]) => {
+    const k = kafka && kafka[tp];
+    const tr = el('tr');
+    tr.append(el('td', tp), el('td', fmt(n), 'num'), el('td', k ? fmt(k.records) : '', 'num'), el('td', k ? `${k.range[0]}–${k.range[1]}` : '', 'num'));
+    return tr;
+  }));
 }
 function setStatus(finished) {
   $('status').textContent = finished ? 'finished' : 'live';
@@ -152,7 +157,7 @@ function init(graph, snap) {
   addBatches(snap.recent);
   drawOperators();
   addDead(snap.dead, snap.deadTotal);
-  drawLag(snap.lag);
+  drawLag(snap.lag, snap.kafka);
   setStatus(snap.finished);
   summary();
   window.__readyMs = performance.now();
@@ -176,7 +181,7 @@ async function start() {
     state.batches++;
     addBatches([u.row]);
     if (u.dead.length) addDead(u.dead, u.deadTotal);
-    drawLag(u.lag);
+    drawLag(u.lag, u.kafka);
     if (!pending) {
       pending = true;
       requestAnimationFrame(() => { pending = false; redrawCharts(); drawOperators(); summary(); });
