@@ -9,6 +9,7 @@
  *   npm run bench -- cluster       only the cluster runtime's benchmarks (cluster-report.ts); RESULTS.md untouched
  *   npm run bench -- longline      only the long-line benchmark (long-line.ts); RESULTS.md untouched
  *   npm run bench -- ui            only the web UI page load with 10,000 batches (ui-load.ts); RESULTS.md untouched
+ *   npm run bench -- kafka         only sluice vs Kafka Streams on a real broker (kafka-bench.ts); rewrites RESULTS.md's Kafka section
  *
  * @module
  */
@@ -23,6 +24,7 @@ import { renderCluster, runClusterBenches, type ClusterResults } from './cluster
 import { measureUiLoad, renderUiLoad } from './ui-load.js';
 import { renderLongLine, runLongLine } from './long-line.js';
 import { BATCH, type Row } from './harness.js';
+import { keptKafkaSection, runKafkaGroup } from './kafka-bench.js';
 import type { ProcessReport } from './worker.js';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -170,6 +172,7 @@ function render(results: Results, cmd: string): string {
 async function main(argv: string[]): Promise<void> {
   const only = argv.filter((a) => !a.startsWith('-'));
   if (only.length === 1 && only[0] === 'ui') { console.log(renderUiLoad(await measureUiLoad())); return; }
+  if (only.length === 1 && only[0] === 'kafka') { await runKafkaGroup('npm run bench -- kafka'); return; }
   for (const id of only) if (!CASES[id] && id !== 'file' && id !== 'cluster' && id !== 'longline') throw new Error(`no benchmark ${id} (benchmarks: ${[...Object.keys(CASES), 'file', 'cluster', 'longline'].join(', ')})`);
   const local = only.filter((id) => id !== 'cluster' && id !== 'longline');
   const started = new Date();
@@ -223,6 +226,8 @@ async function main(argv: string[]): Promise<void> {
     '',
     uiBody,
     '',
+    // The Kafka group runs on its own (`npm run bench -- kafka`, it needs a broker): its last section is kept.
+    keptKafkaSection(),
   ].join('\n');
   writeFileSync(RESULTS, md);
   console.log(`wrote ${RESULTS}`);
