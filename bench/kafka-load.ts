@@ -74,13 +74,13 @@ export class Load {
    * acks=all, SEND_BATCH records per request, one request at a time (round-robin over
    * partitions). Returns the wall time in ms.
    */
-  async produceLines(topic: string, n: number): Promise<number> {
+  async produceLines(topic: string, n: number, from = 0): Promise<number> {
     const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const t0 = performance.now();
     for (let i = 0; i < n; i += SEND_BATCH) {
       const messages = [];
-      for (let k = i; k < Math.min(n, i + SEND_BATCH); k++) messages.push({ value: line(k) });
+      for (let k = i; k < Math.min(n, i + SEND_BATCH); k++) messages.push({ value: line(from + k) });
       await producer.send({ topic, acks: -1, messages });
     }
     const ms = performance.now() - t0;
@@ -120,7 +120,7 @@ export class Load {
    * 10 ms, each record stamped with its send time), from one idempotent producer. Returns
    * the records' timestamps by line number.
    */
-  async produceAtRate(topic: string, rate: number, seconds: number): Promise<number[]> {
+  async produceAtRate(topic: string, rate: number, seconds: number, from: number): Promise<number[]> {
     const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const total = Math.round(rate * seconds);
@@ -132,7 +132,7 @@ export class Load {
       if (due > i) {
         const now = Date.now();
         const messages = [];
-        for (; i < due; i++) { messages.push({ value: line(i), timestamp: String(now) }); stamps.push(now); }
+        for (; i < due; i++) { messages.push({ value: line(from + i), timestamp: String(now) }); stamps.push(now); }
         await producer.send({ topic, acks: -1, messages });
       }
       await new Promise((r) => setTimeout(r, 10));
@@ -174,13 +174,25 @@ export class Load {
 /** One output record: word, running count, broker append time, time a read_committed reader got it (ms since the epoch). */
 export type Update = readonly [word: string, count: number, appended: number, read: number];
 
-/** Whether the last update of every word has its expected count. */
-export function reached(updates: readonly Update[], expected: ReadonlyMap<string, number>): boolean {
+/**
+ * A check for `readCounts`: whether every word has reached its expected count. Incremental
+ * (it remembers how far it has looked), so call it with one growing array.
+ */
+export function reaches(expected: ReadonlyMap<string, number>): (updates: readonly Update[]) => boolean {
   const last = new Map<string, number>();
-  for (const [w, n] of updates) last.set(w, Math.max(last.get(w) ?? 0, n));
-  if (last.size < expected.size) return false;
-  for (const [w, n] of expected) if (last.get(w) !== n) return false;
-  return true;
+  let seen = 0;
+  let missing = expected.size;
+  return (updates) => {
+    for (; seen < updates.length; seen++) {
+      const [w, n] = updates[seen];
+      const want = expected.get(w);
+      const before = last.get(w) ?? 0;
+      if (n <= before) continue;
+      last.set(w, n);
+      if (want !== undefined && before < want && n >= want) missing--;
+    }
+    return missing === 0;
+  };
 }
 
 /** Words whose last count differs from the expected one (for the correctness check), as `word: got ≠ want`. */
@@ -194,13 +206,14 @@ export function wrongCounts(updates: readonly Update[], expected: ReadonlyMap<st
 }
 
 /**
- * End-to-end latency of each input line (after the first `skip` lines, the warm-up): the
+ * End-to-end latency of each input line `from + i` stamped `stamps[i]` (after the first
+ * `skip` of them): the
  * time from its producer timestamp until every word in it is counted in the output, by
  * broker append time and by the time a read_committed reader got it. The k-th occurrence
  * of a word is counted by the first output record of that word with a count ≥ k (the
  * input topic has one partition, so occurrences are counted in order).
  */
-export function latencies(stamps: readonly number[], updates: readonly Update[], skip: number): { appended: number[]; read: number[] } {
+export function latencies(stamps: readonly number[], from: number, updates: readonly Update[], skip: number): { appended: number[]; read: number[] } {
   const byWord = new Map<string, Update[]>();
   for (const u of updates) {
     if (!byWord.has(u[0])) byWord.set(u[0], []);
@@ -217,12 +230,12 @@ export function latencies(stamps: readonly number[], updates: readonly Update[],
     }
     firstAt.set(w, { appended, read });
   }
-  const seen = new Map<string, number>();
+  const seen = expectedCounts(from);
   const out = { appended: [] as number[], read: [] as number[] };
   stamps.forEach((ts, i) => {
     let a = -Infinity;
     let r = -Infinity;
-    for (const w of line(i).split(' ')) {
+    for (const w of line(from + i).split(' ')) {
       const k = (seen.get(w) ?? 0) + 1;
       seen.set(w, k);
       const f = firstAt.get(w);
