@@ -12,6 +12,7 @@
  *   npm run bench -- ui            only the web UI page load with 10,000 batches (ui-load.ts); RESULTS.md untouched
  *   npm run bench -- io            only JSON lines → file and word count peak RSS against loops (io.ts); RESULTS.md untouched
  *   npm run bench -- observed [ids]   only the observed ÷ plain pairs (observed.ts); RESULTS.md untouched
+ *   npm run bench -- kafka         only sluice vs Kafka Streams on a real broker (kafka-bench.ts); rewrites RESULTS.md's Kafka section
  *
  * @module
  */
@@ -29,6 +30,7 @@ import { runIoBenches } from './io.js';
 import { renderEventTime, runEventTime } from './cluster-event-time.js';
 import { BATCH, type Row } from './harness.js';
 import { countFromEnv, measureObserved, observedCell, OBSERVED_NOTE, OBSERVED_PROCESSES, OBSERVED_REPS, renderObserved, type ObservedRatios } from './observed.js';
+import { keptKafkaSection, runKafkaGroup } from './kafka-bench.js';
 import type { ProcessReport } from './worker.js';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -180,6 +182,7 @@ function render(results: Results, cmd: string): string {
 async function main(argv: string[]): Promise<void> {
   const only = argv.filter((a) => !a.startsWith('-'));
   if (only.length === 1 && only[0] === 'ui') { console.log(renderUiLoad(await measureUiLoad())); return; }
+  if (only.length === 1 && only[0] === 'kafka') { await runKafkaGroup('npm run bench -- kafka'); return; }
   if (only.length === 1 && only[0] === 'io') { console.log(await runIoBenches()); return; }
   if (only[0] === 'observed') {
     const ids = only.length > 1 ? only.slice(1) : Object.keys(CASES);
@@ -258,6 +261,8 @@ async function main(argv: string[]): Promise<void> {
     '',
     uiBody,
     '',
+    // The Kafka group runs on its own (`npm run bench -- kafka`, it needs a broker): its last section is kept.
+    keptKafkaSection(),
   ].join('\n');
   writeFileSync(RESULTS, md);
   console.log(`wrote ${RESULTS}`);

@@ -157,6 +157,14 @@ async function within<T>(timeoutMs: number, f: () => Promise<T>, fail: (e: Error
  */
 export class KafkaLink {
   private uncommitted?: Cluster;
+  /**
+   * Bytes a record takes in a fetch response, as seen so far (a running estimate; a guess
+   * before the first fetch). A fetch asks each partition for about what its range needs:
+   * the broker answers up to the partition's maxBytes and kafkajs decodes all of it, so
+   * asking for 8 MB when the range needs 500 kB decoded (and dropped) the rest of the
+   * partition at every batch.
+   */
+  private recordBytes = 256;
 
   private constructor(
     readonly conn: KafkaConnection,
@@ -282,7 +290,7 @@ export class KafkaLink {
           maxWaitTime: 100,
           minBytes: 1,
           maxBytes: 32 << 20,
-          topics: [...topics].map(([topic, ps]) => ({ topic, partitions: ps.map((partition) => ({ partition, fetchOffset: String(next.get(tpKey(topic, partition))), maxBytes: 8 << 20 })) })),
+          topics: [...topics].map(([topic, ps]) => ({ topic, partitions: ps.map((partition) => ({ partition, fetchOffset: String(next.get(tpKey(topic, partition))), maxBytes: this.fetchBytes(until.get(tpKey(topic, partition))! - next.get(tpKey(topic, partition))!) })) })),
         });
         for (const t of res.responses) {
           for (const p of t.partitions) {
@@ -298,6 +306,7 @@ export class KafkaLink {
               continue;
             }
             progressed = true;
+            this.learnSizes(raw);
             const list = out.get(k)!;
             for (const m of batch.messages) {
               const o = Number(m.offset);
@@ -320,6 +329,21 @@ export class KafkaLink {
       } else stalls = 0;
     }
     return out;
+  }
+
+  /** The maxBytes to ask one partition for when `records` records remain in its range: about what they take, 64 kB to 8 MB. */
+  private fetchBytes(records: number): number {
+    return Math.min(8 << 20, Math.max(64 << 10, Math.ceil(records * this.recordBytes * 1.25)));
+  }
+
+  /** Updates the bytes-per-record estimate from fetched records (key, value, headers and the record's framing). */
+  private learnSizes(raw: readonly RawMessage[]): void {
+    let bytes = 0;
+    for (const m of raw) {
+      bytes += 24 + (m.key?.length ?? 0) + (m.value?.length ?? 0);
+      if (m.headers) for (const [h, v] of Object.entries(m.headers)) bytes += h.length + (Array.isArray(v) ? v.reduce((n, x) => n + x.length, 0) : v?.length ?? 0);
+    }
+    this.recordBytes = Math.max(16, bytes / raw.length);
   }
 
   /**

@@ -1,0 +1,95 @@
+/**
+ * The sluice side of the Kafka benchmark, one measurement per process (forked by
+ * kafka-bench.ts with a JSON job as its argument; the result goes back over IPC):
+ *
+ * - `wordcount`: Kafka -> running word count -> Kafka, at-least-once or transactional;
+ *   bounded (pace `asap`, reads the topic up to its end: throughput) or real time for
+ *   `numBatches` batches (latency at a fixed input rate);
+ * - `source`: the Kafka source alone, into a sink that only counts;
+ * - `sink`: the Kafka sink alone, fed the same lines from memory;
+ * - `txcost`: one Kafka sink writer writing the same small batches with and without
+ *   transactions (the per-batch cost of the transaction).
+ *
+ * @module
+ */
+import { Pipeline, Sinks, Sources, getOrElse, millis, pair, some, type Option } from '../src/index.js';
+import { line } from './kafka-load.js';
+
+/** What kafka-bench.ts asks a child to do. */
+export type SluiceJob =
+  | { readonly mode: 'wordcount'; readonly brokers: string[]; readonly input: string; readonly output: string; readonly name: string; readonly transactional: boolean; readonly maxPerPartition: number; readonly realtime?: { readonly intervalMs: number; readonly numBatches: number } }
+  | { readonly mode: 'source'; readonly brokers: string[]; readonly input: string; readonly name: string; readonly maxPerPartition: number }
+  | { readonly mode: 'sink'; readonly brokers: string[]; readonly output: string; readonly records: number; readonly batch: number }
+  | { readonly mode: 'txcost'; readonly brokers: string[]; readonly output: string; readonly name: string; readonly batches: number; readonly perBatch: number };
+
+/** What a child reports. */
+export interface SluiceReport {
+  readonly wallMs: number;
+  readonly batches?: number;
+  readonly records?: number;
+  /** txcost: ms per batch without and with a transaction. */
+  readonly plainMs?: number;
+  readonly txMs?: number;
+}
+
+const sumCounts = (vs: number[], s: Option<number>): Option<number> => some(vs.reduce((a, b) => a + b, getOrElse(() => 0)(s)));
+
+async function wordcount(job: Extract<SluiceJob, { mode: 'wordcount' }>): Promise<SluiceReport> {
+  const rt = job.realtime;
+  const p = Pipeline.create(job.name, { batchInterval: millis(rt?.intervalMs ?? 1000) });
+  p.source(Sources.kafka({ brokers: job.brokers, topics: [job.input], groupId: job.name, value: 'string', startingOffsets: 'earliest', maxRecordsPerPartition: job.maxPerPartition, ...(rt ? {} : { endingOffsets: 'latest' as const }) }))
+    .flatMap((r) => r.value.split(' '))
+    .map((w) => pair(w, 1))
+    .reduceByKey((a, b) => a + b)
+    .updateStateByKey(sumCounts)
+    .map(([w, n]) => `${w}:${n}`)
+    .to(Sinks.kafka<string>({ brokers: job.brokers, topic: job.output, value: 'string', key: (s) => s.slice(0, s.lastIndexOf(':')), transactional: job.transactional }));
+  if (rt) process.send!({ ready: true }); // the fixed-rate producer starts now
+  const t0 = performance.now();
+  const { metrics } = await p.run(rt ? { pace: 'realtime', numBatches: rt.numBatches } : { pace: 'asap' });
+  return { wallMs: performance.now() - t0, batches: metrics.batches };
+}
+
+async function source(job: Extract<SluiceJob, { mode: 'source' }>): Promise<SluiceReport> {
+  let records = 0;
+  const p = Pipeline.create(job.name, { batchInterval: millis(1000) });
+  p.source(Sources.kafka({ brokers: job.brokers, topics: [job.input], groupId: job.name, value: 'string', startingOffsets: 'earliest', endingOffsets: 'latest', maxRecordsPerPartition: job.maxPerPartition }))
+    .to(Sinks.foreachBatch((rs) => { records += rs.length; }));
+  const t0 = performance.now();
+  const { metrics } = await p.run({ pace: 'asap' });
+  return { wallMs: performance.now() - t0, batches: metrics.batches, records };
+}
+
+async function sink(job: Extract<SluiceJob, { mode: 'sink' }>): Promise<SluiceReport> {
+  const p = Pipeline.create('kafka-bench-sink', { batchInterval: millis(1000) });
+  p.source(Sources.fromIterable((function* () { for (let i = 0; i < job.records; i++) yield line(i); })()))
+    .to(Sinks.kafka<string>({ brokers: job.brokers, topic: job.output, value: 'string' }));
+  const t0 = performance.now();
+  const { metrics } = await p.run({ pace: 'asap', maxBatchSize: job.batch });
+  return { wallMs: performance.now() - t0, batches: metrics.batches, records: job.records };
+}
+
+/** The same batches written by one non-transactional then one transactional writer (after a warm-up batch each). */
+async function txcost(job: Extract<SluiceJob, { mode: 'txcost' }>): Promise<SluiceReport> {
+  const batch = Array.from({ length: job.perBatch }, (_, i) => line(i));
+  const perBatch = async (transactional: boolean): Promise<number> => {
+    const w = Sinks.kafka<string>({ brokers: job.brokers, topic: job.output, value: 'string', transactional }).open({ operator: 'sink#0', pipeline: `${job.name}-${transactional}` });
+    await w.write(batch, 0);
+    const t0 = performance.now();
+    for (let t = 1; t <= job.batches; t++) await w.write(batch, t * 1000);
+    const ms = (performance.now() - t0) / job.batches;
+    await w.close();
+    return ms;
+  };
+  const t0 = performance.now();
+  const plainMs = await perBatch(false);
+  const txMs = await perBatch(true);
+  return { wallMs: performance.now() - t0, plainMs, txMs };
+}
+
+const job = JSON.parse(process.argv[2]) as SluiceJob;
+const run = { wordcount, source, sink, txcost }[job.mode] as (j: SluiceJob) => Promise<SluiceReport>;
+run(job).then(
+  (r) => { process.send!(r); process.disconnect(); },
+  (e: unknown) => { console.error(e); process.exit(1); },
+);
