@@ -72,7 +72,7 @@ export interface RunOptions {
   partitions?: number;
   /** Called after every batch with its progress record (same shape on every runtime). */
   onProgress?: (progress: BatchProgress) => void;
-  /** Write each batch's progress record to this file as a JSON line (the file is replaced; lines of short batches are written together, at most a second late, and all by the end of the run). */
+  /** Write each batch's progress record to this file as a JSON line (the file is replaced). */
   progressFile?: string;
   /** Prometheus metrics of the run: `{ port: 9464 }` serves them at `http://127.0.0.1:9464/metrics`. */
   metrics?: MetricsOptions;

@@ -2,11 +2,6 @@
  * A job's Prometheus metrics (prom-client), fed from its progress records, so the local and
  * the cluster runtime report the same names. On the cluster runtime the coordinator holds
  * the one registry of the job; per-worker figures carry a `worker` label.
- *
- * A batch only queues its progress record; the records are added into prom-client when the
- * registry is read (every metric's `collect`), every {@link FLUSH_EVERY} batches, and when
- * the run ends, each counter series once per flush. prom-client hashes the labels of every
- * update, which for a short batch (a few ms) would cost a few per cent of the batch.
  * @module
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -39,12 +34,8 @@ export const METRIC_NAMES = [
   'sluice_kafka_offset',
 ] as const;
 
-/** Progress records queued at most, before they are added into the metrics without waiting for a scrape. */
-export const FLUSH_EVERY = 256;
-
 /** The metrics of one run, registered in `registry`. */
 export class JobMetrics {
-  private pending: BatchProgress[] = [];
   private readonly batches: Counter<'pipeline'>;
   private readonly records: Counter<'pipeline' | 'operator' | 'kind' | 'worker'>;
   private readonly recordsIn: Counter<'pipeline' | 'operator' | 'kind'>;
@@ -72,10 +63,8 @@ export class JobMetrics {
   constructor(readonly registry: Registry, plan: Plan) {
     const registers = [registry];
     this.pipeline = plan.name;
-    // Whichever metric is read first adds the queued batches into all of them.
-    const collect = () => this.flush();
-    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Counter<L>({ name, help, labelNames, registers, collect });
-    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Gauge<L>({ name, help, labelNames, registers, collect });
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Counter<L>({ name, help, labelNames, registers });
+    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Gauge<L>({ name, help, labelNames, registers });
     this.batches = counter('sluice_batches_total', 'Batches completed', ['pipeline']);
     this.records = counter('sluice_records_total', 'Records emitted, by operator (and worker on the cluster runtime)', ['pipeline', 'operator', 'kind', 'worker']);
     this.recordsIn = counter('sluice_records_in_total', 'Records read by each operator from its inputs', ['pipeline', 'operator', 'kind']);
@@ -83,7 +72,7 @@ export class JobMetrics {
     this.dead = counter('sluice_dead_letters_total', 'Records sent to the dead-letter output, by reason', ['pipeline', 'reason']);
     this.late = counter('sluice_late_records_total', 'Records that arrived after their event-time window closed', ['pipeline']);
     this.processing = new Histogram({
-      name: 'sluice_batch_processing_seconds', help: 'How long each batch ran', labelNames: ['pipeline'], registers, collect,
+      name: 'sluice_batch_processing_seconds', help: 'How long each batch ran', labelNames: ['pipeline'], registers,
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     });
     this.scheduling = gauge('sluice_batch_scheduling_delay_seconds', 'How long the last batch waited to start after its batch time', ['pipeline']);
@@ -95,7 +84,7 @@ export class JobMetrics {
     this.watermark = gauge('sluice_watermark_seconds', 'Watermark of each event-time operator', ['pipeline', 'operator']);
     this.eventLag = gauge('sluice_event_time_lag_seconds', 'Batch time minus watermark, by event-time operator', ['pipeline', 'operator']);
     this.checkpointSeconds = new Histogram({
-      name: 'sluice_checkpoint_duration_seconds', help: 'How long each checkpoint commit took', labelNames: ['pipeline'], registers, collect,
+      name: 'sluice_checkpoint_duration_seconds', help: 'How long each checkpoint commit took', labelNames: ['pipeline'], registers,
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10],
     });
     this.checkpointBytes = gauge('sluice_checkpoint_bytes', 'Bytes of state files in the last checkpoint', ['pipeline']);
@@ -117,60 +106,40 @@ export class JobMetrics {
     }
   }
 
-  /** Queues a batch's figures (added into the metrics when they are read, see the module comment). */
+  /** Adds a batch's figures. */
   record(p: BatchProgress): void {
-    this.pending.push(p);
-    if (this.pending.length >= FLUSH_EVERY) this.flush();
-  }
-
-  /** Adds the queued batches into the metrics: counters summed per series first, gauges at their last value. */
-  flush(): void {
-    if (!this.pending.length) return;
-    const batches = this.pending;
-    this.pending = [];
     const pipeline = this.pipeline;
-    const sums = new Sums();
-    const gauges = new Map<Gauge<string>, Map<string, { labels: Record<string, string>; value: number }>>();
-    const set = (g: Gauge<string>, labels: Record<string, string>, value: number) => {
-      let m = gauges.get(g);
-      if (!m) gauges.set(g, (m = new Map()));
-      m.set(Object.values(labels).join('\u0000'), { labels, value });
-    };
-    for (const p of batches) {
-      sums.add(this.batches, { pipeline }, 1);
-      this.processing.observe({ pipeline }, p.processingMs / 1000);
-      set(this.scheduling, { pipeline }, p.schedulingDelayMs / 1000);
-      set(this.total, { pipeline }, p.totalDelayMs / 1000);
-      set(this.lastTime, { pipeline }, p.batchTime / 1000);
-      for (const [id, o] of Object.entries(p.operators)) {
-        if (o.byWorker) o.byWorker.forEach((n, w) => sums.add(this.records, { pipeline, operator: id, kind: o.kind, worker: String(w) }, n));
-        else sums.add(this.records, { pipeline, operator: id, kind: o.kind, worker: '0' }, o.records);
-        sums.add(this.recordsIn, { pipeline, operator: id, kind: o.kind }, o.recordsIn);
-        if (o.timeByWorker) o.timeByWorker.forEach((ms, w) => sums.add(this.opSeconds, { pipeline, operator: id, worker: String(w) }, ms / 1000));
-        else if (o.timeMs) sums.add(this.opSeconds, { pipeline, operator: id, worker: '0' }, o.timeMs / 1000);
-        if (o.stateKeysByWorker) o.stateKeysByWorker.forEach((n, w) => set(this.stateKeys, { pipeline, operator: id, worker: String(w) }, n));
-        else if (o.stateKeys !== undefined) set(this.stateKeys, { pipeline, operator: id, worker: '0' }, o.stateKeys);
-        if (o.watermark !== undefined && Number.isFinite(o.watermark)) {
-          set(this.watermark, { pipeline, operator: id }, o.watermark / 1000);
-          set(this.eventLag, { pipeline, operator: id }, Math.max(0, p.batchTime - o.watermark) / 1000);
-        }
-      }
-      for (const [id, src] of Object.entries(p.sources)) set(this.inputRate, { pipeline, source: id }, src.inputRate);
-      for (const [reason, n] of Object.entries(p.deadLetters.byReason)) sums.add(this.dead, { pipeline, reason }, n);
-      if (p.lateRecords) sums.add(this.late, { pipeline }, p.lateRecords);
-      if (p.replayed) sums.add(this.replayed, { pipeline }, 1);
-      if (p.checkpoint) {
-        this.checkpointSeconds.observe({ pipeline }, p.checkpoint.durationMs / 1000);
-        set(this.checkpointBytes, { pipeline }, p.checkpoint.bytes);
-      }
-      for (const [tp, n] of Object.entries(p.lag ?? {})) set(this.lag, { pipeline, ...topicPartition(tp) }, n);
-      for (const [source, k] of Object.entries(p.kafka ?? {})) {
-        for (const [tp, n] of Object.entries(k.records)) sums.add(this.kafkaRecords, { pipeline, source, ...topicPartition(tp) }, n);
-        for (const [tp, [, until]] of Object.entries(k.ranges)) set(this.kafkaOffset, { pipeline, source, ...topicPartition(tp) }, until);
+    this.batches.inc({ pipeline });
+    this.processing.observe({ pipeline }, p.processingMs / 1000);
+    this.scheduling.set({ pipeline }, p.schedulingDelayMs / 1000);
+    this.total.set({ pipeline }, p.totalDelayMs / 1000);
+    this.lastTime.set({ pipeline }, p.batchTime / 1000);
+    for (const [id, o] of Object.entries(p.operators)) {
+      if (o.byWorker) o.byWorker.forEach((n, w) => { if (n) this.records.inc({ pipeline, operator: id, kind: o.kind, worker: String(w) }, n); });
+      else if (o.records) this.records.inc({ pipeline, operator: id, kind: o.kind, worker: '0' }, o.records);
+      if (o.recordsIn) this.recordsIn.inc({ pipeline, operator: id, kind: o.kind }, o.recordsIn);
+      if (o.timeByWorker) o.timeByWorker.forEach((ms, w) => { if (ms) this.opSeconds.inc({ pipeline, operator: id, worker: String(w) }, ms / 1000); });
+      else if (o.timeMs) this.opSeconds.inc({ pipeline, operator: id, worker: '0' }, o.timeMs / 1000);
+      if (o.stateKeysByWorker) o.stateKeysByWorker.forEach((n, w) => this.stateKeys.set({ pipeline, operator: id, worker: String(w) }, n));
+      else if (o.stateKeys !== undefined) this.stateKeys.set({ pipeline, operator: id, worker: '0' }, o.stateKeys);
+      if (o.watermark !== undefined && Number.isFinite(o.watermark)) {
+        this.watermark.set({ pipeline, operator: id }, o.watermark / 1000);
+        this.eventLag.set({ pipeline, operator: id }, Math.max(0, p.batchTime - o.watermark) / 1000);
       }
     }
-    sums.apply();
-    for (const [g, m] of gauges) for (const { labels, value } of m.values()) g.set(labels, value);
+    for (const [id, s] of Object.entries(p.sources)) this.inputRate.set({ pipeline, source: id }, s.inputRate);
+    for (const [reason, n] of Object.entries(p.deadLetters.byReason)) this.dead.inc({ pipeline, reason }, n);
+    if (p.lateRecords) this.late.inc({ pipeline }, p.lateRecords);
+    if (p.replayed) this.replayed.inc({ pipeline });
+    if (p.checkpoint) {
+      this.checkpointSeconds.observe({ pipeline }, p.checkpoint.durationMs / 1000);
+      this.checkpointBytes.set({ pipeline }, p.checkpoint.bytes);
+    }
+    for (const [tp, n] of Object.entries(p.lag ?? {})) this.lag.set({ pipeline, ...topicPartition(tp) }, n);
+    for (const [source, k] of Object.entries(p.kafka ?? {})) {
+      for (const [tp, n] of Object.entries(k.records)) if (n) this.kafkaRecords.inc({ pipeline, source, ...topicPartition(tp) }, n);
+      for (const [tp, [, until]] of Object.entries(k.ranges)) this.kafkaOffset.set({ pipeline, source, ...topicPartition(tp) }, until);
+    }
   }
 
   /** Counts a restart of the workers after a crash. */
@@ -183,23 +152,4 @@ export class JobMetrics {
 function topicPartition(tp: string): { topic: string; partition: string } {
   const cut = tp.lastIndexOf(':');
   return { topic: tp.slice(0, cut), partition: tp.slice(cut + 1) };
-}
-
-/** Counter increments summed per series, then added once each. */
-class Sums {
-  private readonly series = new Map<Counter<string>, Map<string, { labels: Record<string, string>; value: number }>>();
-
-  add(c: Counter<string>, labels: Record<string, string>, value: number): void {
-    if (!value) return;
-    let m = this.series.get(c);
-    if (!m) this.series.set(c, (m = new Map()));
-    const key = Object.values(labels).join('\u0000');
-    const e = m.get(key);
-    if (e) e.value += value;
-    else m.set(key, { labels, value });
-  }
-
-  apply(): void {
-    for (const [c, m] of this.series) for (const { labels, value } of m.values()) c.inc(labels, value);
-  }
 }

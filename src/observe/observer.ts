@@ -70,10 +70,6 @@ export interface BatchReport {
 export class Observer {
   private readonly metrics?: JobMetrics;
   private fd?: number;
-  /** Progress lines not yet written: written when they reach {@link FILE_CHUNK} characters, a second after the last write, and at close. */
-  private lines: string[] = [];
-  private size = 0;
-  private writtenAt = 0;
   private endpoint?: MetricsEndpoint;
   private readonly sources: string[];
 
@@ -160,23 +156,9 @@ export class Observer {
       ...(r.checkpoint ? { checkpoint: r.checkpoint } : {}),
     };
     this.metrics?.record(p);
-    if (this.fd !== undefined) this.writeLine(`${JSON.stringify(p)}\n`, now);
+    if (this.fd !== undefined) writeSync(this.fd, `${JSON.stringify(p)}\n`);
     this.opts.onProgress?.(p);
     return p;
-  }
-
-  /** Queues a progress line; writes the queue once it is large or a second old (a short batch does not pay a write each). */
-  private writeLine(line: string, now: number): void {
-    this.lines.push(line);
-    this.size += line.length;
-    if (this.size >= FILE_CHUNK || now - this.writtenAt >= 1000) this.writeLines(now);
-  }
-
-  private writeLines(now = Date.now()): void {
-    if (this.lines.length) writeSync(this.fd!, this.lines.join(''));
-    this.lines = [];
-    this.size = 0;
-    this.writtenAt = now;
   }
 
   /** The workers were restarted after a crash (cluster). */
@@ -186,8 +168,7 @@ export class Observer {
 
   /** Stops the metrics endpoint and closes the progress file. */
   async close(): Promise<void> {
-    this.metrics?.flush();
-    if (this.fd !== undefined) { this.writeLines(); closeSync(this.fd); this.fd = undefined; }
+    if (this.fd !== undefined) { closeSync(this.fd); this.fd = undefined; }
     await this.endpoint?.close();
     this.endpoint = undefined;
   }
@@ -197,9 +178,6 @@ export class Observer {
 function kafkaProgress(k: NonNullable<RunMetrics['kafka']>): NonNullable<BatchProgress['kafka']> {
   return Object.fromEntries(Object.entries(k).map(([id, s]) => [id, { ranges: s.ranges, records: s.records }]));
 }
-
-/** Characters of progress lines written at once at most. */
-const FILE_CHUNK = 64 * 1024;
 
 function round(x: number): number {
   return Math.round(x * 10) / 10;
