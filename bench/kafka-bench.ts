@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { down, missingTools, runningBroker, up } from '../kafka/broker.js';
-import { Load, expectedCounts, latencies, quantile, reaches, wrongCounts, VOCABULARY, WORDS_PER_LINE, SEND_BATCH, type Update } from './kafka-load.js';
+import { Load, type Timed, expectedCounts, latencies, quantile, reaches, wrongCounts, VOCABULARY, WORDS_PER_LINE, SEND_BATCH, type Update } from './kafka-load.js';
 import type { SluiceJob, SluiceReport } from './kafka-sluice.js';
 import { buildPeer, startPeer, type Peer } from './kafka-streams.js';
 
@@ -51,8 +51,8 @@ export interface KafkaResults {
   readonly started: string;
   readonly uptime: { readonly start: string; readonly end: string };
   readonly records: number;
-  readonly produceMs: number;
-  readonly consumeMs: number;
+  readonly produce: Timed;
+  readonly consume: Timed;
   readonly source: SluiceReport;
   readonly sink: SluiceReport;
   /** Per guarantee: ms from the warm-up lines' offsets committed to all committed, each side; sluice's run() wall time over all lines. */
@@ -180,12 +180,12 @@ export async function runKafkaBench(): Promise<KafkaResults> {
     const all = WARMUP + RECORDS;
     process.stderr.write(`bench: kafka: broker ${broker.bootstrap}; ${all} lines …\n`);
     const input = await load.topic(name('bench-lines'), PARTITIONS);
-    const produceMs = await load.produceLines(input, all);
-    const consumeMs = await load.consumeAll(input, all, name('bench-kafkajs'));
+    const produce = await load.produceLines(input, all, 0, WARMUP);
+    const consume = await load.consumeAll(input, all, name('bench-kafkajs'), WARMUP);
     const expected = expectedCounts(all);
-    const source = await sluice({ mode: 'source', brokers, input, name: name('bench-src'), maxPerPartition: MAX_PER_PARTITION });
+    const source = await sluice({ mode: 'source', brokers, input, name: name('bench-src'), maxPerPartition: MAX_PER_PARTITION, warmup: WARMUP });
     if (source.records !== all) throw new Error(`bench: the sluice source read ${source.records} of ${all} records`);
-    const sink = await sluice({ mode: 'sink', brokers, output: await load.topic(name('bench-sink'), PARTITIONS), records: all, batch: MAX_PER_PARTITION * PARTITIONS });
+    const sink = await sluice({ mode: 'sink', brokers, output: await load.topic(name('bench-sink'), PARTITIONS), records: all, batch: MAX_PER_PARTITION * PARTITIONS, warmup: WARMUP });
     const wordCount = {} as KafkaResults['wordCount'];
     for (const g of GUARANTEES) {
       process.stderr.write(`bench: kafka: word count, ${g} …\n`);
@@ -210,7 +210,7 @@ export async function runKafkaBench(): Promise<KafkaResults> {
         return { ready: peer.running, stop: () => peer.stop() };
       }));
     }
-    return { started, uptime: { start: uptimeStart, end: uptime() }, records: RECORDS, produceMs, consumeMs, source, sink, wordCount, txcost, latency, seconds: (performance.now() - t0) / 1000 };
+    return { started, uptime: { start: uptimeStart, end: uptime() }, records: RECORDS, produce, consume, source, sink, wordCount, txcost, latency, seconds: (performance.now() - t0) / 1000 };
   } finally {
     await load.close();
     if (ours) await down();
@@ -241,14 +241,16 @@ export function renderKafka(r: KafkaResults, cmd: string): string {
   ));
   out.push('', `Records/s over the last ${n.toLocaleString('en')} lines: timed, for both systems, by one observer polling the job's consumer group every 20 ms, from the first time its committed input offsets reach ${WARMUP.toLocaleString('en')} (the first lines are the warm-up: JIT compilers, connections, group joins) until they reach ${all.toLocaleString('en')}. sluice commits the offsets a batch processed when the next batch starts and when the run ends; Kafka Streams at every commit. sluice's own wall time of \`run()\` over all ${all.toLocaleString('en')} lines, warm-up and connecting included: ${GUARANTEES.map((g) => `${g} ${rate(all, r.wordCount[g].sluice.run.wallMs)}`).join(', ')}.`, '');
   out.push(`sluice: local runtime, pace \`asap\`, \`Sources.kafka\` (bounded at the topic's end, ${MAX_PER_PARTITION.toLocaleString('en')} records per partition and batch: ${r.wordCount.alo.sluice.run.batches} batches) → flatMap → pair → reduceByKey → updateStateByKey → \`Sinks.kafka\` (keyed; \`transactional: true\` for exactly-once), in a process of its own. Kafka Streams 4.4.0 (the broker's version): \`flatMapValues → groupBy → count → to\`, one stream thread, \`-Xmx512m\`, \`commit.interval.ms\` ${COMMIT_MS} (its default under exactly_once_v2; the at-least-once default of 30 s would make the end of the run wait for a commit), other settings default.`, '');
+  const warmRate = (t: Timed) => rate(t.warm.records, t.warm.ms);
+  const warmRatio = (s: Timed, k: Timed) => r3((s.warm.records / s.warm.ms) / (k.warm.records / k.warm.ms));
   out.push(table(
-    ['kafkajs ceiling (one process)', 'kafkajs loop', 'sluice', 'sluice ÷ kafkajs'],
+    ['kafkajs ceiling (one process)', 'kafkajs loop', 'sluice', 'sluice ÷ kafkajs', `all ${all.toLocaleString('en')} lines: kafkajs`, 'sluice', 'sluice ÷ kafkajs'],
     [
-      ['consume (source)', rate(all, r.consumeMs), rate(all, r.source.wallMs), r3(r.consumeMs / r.source.wallMs)],
-      ['produce (sink, at-least-once)', rate(all, r.produceMs), rate(all, r.sink.wallMs), r3(r.produceMs / r.sink.wallMs)],
+      ['consume (source)', warmRate(r.consume), warmRate(r.source.timed!), warmRatio(r.source.timed!, r.consume), rate(all, r.consume.ms), rate(all, r.source.timed!.ms), r3(r.consume.ms / r.source.timed!.ms)],
+      ['produce (sink, at-least-once)', warmRate(r.produce), warmRate(r.sink.timed!), warmRatio(r.sink.timed!, r.produce), rate(all, r.produce.ms), rate(all, r.sink.timed!.ms), r3(r.produce.ms / r.sink.timed!.ms)],
     ],
   ));
-  out.push('', `kafkajs loops: an idempotent producer, acks=all, ${SEND_BATCH} records per send, one send at a time (this is also what fills the input topic); a consumer group with \`eachBatch\`, timed from its first batch. sluice: the source alone into a sink that only counts (the same run setup as the word count); the sink alone, the same lines from memory (\`Sources.fromIterable\`, ${(MAX_PER_PARTITION * PARTITIONS).toLocaleString('en')} per batch), timed from \`run()\`.`, '');
+  out.push('', `Each side timed the same way: records/s from the first time ${WARMUP.toLocaleString('en')} records were done (consumed, or sent and acknowledged) to the last, then over all lines from the start (kafkajs: after connecting, the consumer's group join included; sluice: from \`run()\`, connecting included). kafkajs loops: an idempotent producer, acks=all, ${SEND_BATCH} records per send, one send at a time (this is also what fills the input topic); a consumer group with \`eachBatch\`. sluice: the source alone into a sink that only counts (the same run setup as the word count); the sink alone, the same lines from memory (\`Sources.fromIterable\`, ${(MAX_PER_PARTITION * PARTITIONS).toLocaleString('en')} per batch).`, '');
   const tx = r.txcost;
   out.push(`Per-batch cost of the transaction: one sink writer writing 100 batches of 100 lines to a 1-partition topic took ${tx.plainMs!.toFixed(1)} ms a batch without a transaction and ${tx.txMs!.toFixed(1)} ms with one (the transaction also writes the batch marker to \`_sluice_sink_commits\`): **${(tx.txMs! - tx.plainMs!).toFixed(1)} ms per batch**. In the throughput runs above: ${((r.wordCount.eos.sluice.run.wallMs - r.wordCount.alo.sluice.run.wallMs) / r.wordCount.eos.sluice.run.batches!).toFixed(1)} ms per batch (exactly-once minus at-least-once wall time of \`run()\` ÷ ${r.wordCount.eos.sluice.run.batches} batches; noise included).`, '');
   out.push(table(

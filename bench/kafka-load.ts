@@ -16,6 +16,30 @@ export const WORDS_PER_LINE = 8;
 /** Records per produce request of the kafkajs loops (as KAFKA.md's measurements). */
 export const SEND_BATCH = 1000;
 
+/** A timed run: all of it, and the part after the first `warmup` records (the same cut for every side). */
+export interface Timed {
+  readonly ms: number;
+  /** ms and records from the first time `warmup` records were done to the end. */
+  readonly warm: { readonly ms: number; readonly records: number };
+}
+
+/** Times a run that reports its progress: `done(n)` after every n records done in all. */
+export function stopwatch(warmup: number): { done: (total: number) => void; result: () => Timed } {
+  const t0 = performance.now();
+  let warmAt: number | undefined;
+  let warmRecords = 0;
+  let last = t0;
+  let total = 0;
+  return {
+    done(n) {
+      last = performance.now();
+      total = n;
+      if (warmAt === undefined && n >= warmup) { warmAt = last; warmRecords = n; }
+    },
+    result: () => ({ ms: last - t0, warm: { ms: last - (warmAt ?? t0), records: total - warmRecords } }),
+  };
+}
+
 /** Input line `i`: WORDS_PER_LINE words `w<n>` picked by a hash of i (the same lines on every side and run). */
 export function line(i: number): string {
   const words: string[] = new Array(WORDS_PER_LINE);
@@ -72,41 +96,44 @@ export class Load {
   /**
    * The kafkajs produce ceiling: lines 0 … n − 1 to `topic` from one idempotent producer,
    * acks=all, SEND_BATCH records per request, one request at a time (round-robin over
-   * partitions). Returns the wall time in ms.
+   * partitions), timed from after connecting; `warmup` as {@link stopwatch}.
    */
-  async produceLines(topic: string, n: number, from = 0): Promise<number> {
+  async produceLines(topic: string, n: number, from = 0, warmup = 0): Promise<Timed> {
     const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    const t0 = performance.now();
+    const watch = stopwatch(warmup);
     for (let i = 0; i < n; i += SEND_BATCH) {
       const messages = [];
       for (let k = i; k < Math.min(n, i + SEND_BATCH); k++) messages.push({ value: line(from + k) });
       await producer.send({ topic, acks: -1, messages });
+      watch.done(Math.min(n, i + SEND_BATCH));
     }
-    const ms = performance.now() - t0;
     await producer.disconnect();
-    return ms;
+    return watch.result();
   }
 
-  /** The kafkajs consume ceiling: every record of `topic` (n in all) through a consumer group with eachBatch. Returns the wall time in ms from the first fetched batch. */
-  async consumeAll(topic: string, n: number, groupId: string): Promise<number> {
+  /**
+   * The kafkajs consume ceiling: every record of `topic` (n in all) through a consumer group
+   * with eachBatch, timed from `run` (the group join included); `warmup` as {@link stopwatch}.
+   */
+  async consumeAll(topic: string, n: number, groupId: string, warmup = 0): Promise<Timed> {
     const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100, maxBytes: 10 << 20 });
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     let seen = 0;
-    let t0 = 0;
-    const ms = await new Promise<number>((resolve, reject) => {
+    const watch = stopwatch(warmup);
+    await new Promise<void>((resolve, reject) => {
       consumer.run({
         autoCommit: false,
         eachBatch: async ({ batch }) => {
-          if (!t0) t0 = performance.now();
           for (const m of batch.messages) if (m.value) seen++;
-          if (seen >= n) resolve(performance.now() - t0);
+          watch.done(seen);
+          if (seen >= n) resolve();
         },
       }).catch(reject);
     });
     await consumer.disconnect();
-    return ms;
+    return watch.result();
   }
 
   /** Sum of the offsets consumer group `groupId` has committed on `topic`. */

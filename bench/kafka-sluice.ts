@@ -12,14 +12,14 @@
  *
  * @module
  */
-import { Pipeline, Sinks, Sources, getOrElse, millis, pair, some, type Option } from '../src/index.js';
-import { line } from './kafka-load.js';
+import { Pipeline, Sinks, Sources, getOrElse, millis, pair, some, type Option, type Sink } from '../src/index.js';
+import { line, stopwatch, type Timed } from './kafka-load.js';
 
 /** What kafka-bench.ts asks a child to do. */
 export type SluiceJob =
   | { readonly mode: 'wordcount'; readonly brokers: string[]; readonly input: string; readonly output: string; readonly name: string; readonly transactional: boolean; readonly maxPerPartition: number; readonly realtime?: { readonly intervalMs: number; readonly numBatches: number } }
-  | { readonly mode: 'source'; readonly brokers: string[]; readonly input: string; readonly name: string; readonly maxPerPartition: number }
-  | { readonly mode: 'sink'; readonly brokers: string[]; readonly output: string; readonly records: number; readonly batch: number }
+  | { readonly mode: 'source'; readonly brokers: string[]; readonly input: string; readonly name: string; readonly maxPerPartition: number; readonly warmup: number }
+  | { readonly mode: 'sink'; readonly brokers: string[]; readonly output: string; readonly records: number; readonly batch: number; readonly warmup: number }
   | { readonly mode: 'txcost'; readonly brokers: string[]; readonly output: string; readonly name: string; readonly batches: number; readonly perBatch: number };
 
 /** What a child reports. */
@@ -30,6 +30,8 @@ export interface SluiceReport {
   /** txcost: ms per batch without and with a transaction. */
   readonly plainMs?: number;
   readonly txMs?: number;
+  /** source, sink: timed as the kafkajs loops are, from `run()` to the last batch, and after the warm-up records. */
+  readonly timed?: Timed;
 }
 
 const sumCounts = (vs: number[], s: Option<number>): Option<number> => some(vs.reduce((a, b) => a + b, getOrElse(() => 0)(s)));
@@ -53,20 +55,25 @@ async function wordcount(job: Extract<SluiceJob, { mode: 'wordcount' }>): Promis
 async function source(job: Extract<SluiceJob, { mode: 'source' }>): Promise<SluiceReport> {
   let records = 0;
   const p = Pipeline.create(job.name, { batchInterval: millis(1000) });
+  const watch = stopwatch(job.warmup);
   p.source(Sources.kafka({ brokers: job.brokers, topics: [job.input], groupId: job.name, value: 'string', startingOffsets: 'earliest', endingOffsets: 'latest', maxRecordsPerPartition: job.maxPerPartition }))
-    .to(Sinks.foreachBatch((rs) => { records += rs.length; }));
+    .to(Sinks.foreachBatch((rs) => { records += rs.length; if (rs.length) watch.done(records); }));
   const t0 = performance.now();
   const { metrics } = await p.run({ pace: 'asap' });
-  return { wallMs: performance.now() - t0, batches: metrics.batches, records };
+  return { wallMs: performance.now() - t0, batches: metrics.batches, records, timed: watch.result() };
 }
 
 async function sink(job: Extract<SluiceJob, { mode: 'sink' }>): Promise<SluiceReport> {
   const p = Pipeline.create('kafka-bench-sink', { batchInterval: millis(1000) });
-  p.source(Sources.fromIterable((function* () { for (let i = 0; i < job.records; i++) yield line(i); })()))
-    .to(Sinks.kafka<string>({ brokers: job.brokers, topic: job.output, value: 'string' }));
+  const kafka = Sinks.kafka<string>({ brokers: job.brokers, topic: job.output, value: 'string' });
+  const watch = stopwatch(job.warmup);
+  let written = 0;
+  // The Kafka sink, its progress noted after each batch it wrote.
+  const timed: Sink<string> = { ...kafka, open(ctx) { const w = kafka.open(ctx); return { async write(rs, t) { await w.write(rs, t); written += rs.length; if (rs.length) watch.done(written); }, close: () => w.close() }; } };
+  p.source(Sources.fromIterable((function* () { for (let i = 0; i < job.records; i++) yield line(i); })())).to(timed);
   const t0 = performance.now();
   const { metrics } = await p.run({ pace: 'asap', maxBatchSize: job.batch });
-  return { wallMs: performance.now() - t0, batches: metrics.batches, records: job.records };
+  return { wallMs: performance.now() - t0, batches: metrics.batches, records: job.records, timed: watch.result() };
 }
 
 /** The same batches written by one non-transactional then one transactional writer (after a warm-up batch each). */
