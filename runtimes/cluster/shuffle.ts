@@ -9,6 +9,7 @@
  */
 import { keyGroupOf, partitionOfKeyGroup } from '../../src/planner/key-groups.js';
 import type { ShuffleEdge } from '../../src/planner/types.js';
+import { batchMaxEventTime } from '../../src/engine/task.js';
 
 /**
  * Splits producer partition `from`'s batch on `edge` into one array per consumer partition.
@@ -46,8 +47,8 @@ export function splitBatch(edge: ShuffleEdge, keyGroups: number, from: number, r
 interface Slot {
   readonly parts: Array<unknown[] | undefined>;
   got: number;
-  /** The largest event time the producers reported (edges into event-time windows). */
-  maxEventTime: number;
+  /** Each producer's largest event time (edges into event-time windows; -Infinity: none). */
+  readonly maxEventTimes: number[];
   resolve?: (v: ConsumerInput) => void;
 }
 
@@ -68,7 +69,11 @@ export class ShuffleReader {
   private slot(edge: string, t: number, to: number): Slot {
     const key = `${edge}|${t}|${to}`;
     let s = this.slots.get(key);
-    if (!s) { s = { parts: new Array(this.producers(edge)), got: 0, maxEventTime: -Infinity }; this.slots.set(key, s); }
+    if (!s) {
+      const n = this.producers(edge);
+      s = { parts: new Array(n), got: 0, maxEventTimes: new Array<number>(n).fill(-Infinity) };
+      this.slots.set(key, s);
+    }
     return s;
   }
 
@@ -80,7 +85,7 @@ export class ShuffleReader {
     const s = this.slot(edge, t, to);
     s.parts[from] = part;
     s.got++;
-    if (maxEventTime !== undefined && maxEventTime > s.maxEventTime) s.maxEventTime = maxEventTime;
+    if (maxEventTime !== undefined) s.maxEventTimes[from] = maxEventTime;
     if (s.got === s.parts.length && s.resolve) this.finish(edge, t, to, s);
   }
 
@@ -107,7 +112,7 @@ export class ShuffleReader {
       records = [];
       for (const p of defined) for (let i = 0; i < p.length; i++) records.push(p[i]);
     }
-    s.resolve!({ records, maxEventTime: s.maxEventTime });
+    s.resolve!({ records, maxEventTime: batchMaxEventTime(s.maxEventTimes) });
   }
 
   /** Parts still waiting (for error messages). */
