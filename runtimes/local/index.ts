@@ -37,15 +37,6 @@ export interface LocalOptions {
   readonly checkpointInterval?: number;
 }
 
-/** Run options the test harness gives the local runtime. @internal */
-interface LocalRunExtras {
-  /**
-   * With `numBatches` and a `checkpointDir`: the last batch ends the job as drained input
-   * does (final pass, committed complete) instead of pausing it (as the cluster's `endsJob`).
-   */
-  readonly endsJob?: boolean;
-}
-
 /** A local runtime object, with the options it was made with. @category Runtime */
 export interface LocalRuntime extends Runtime {
   readonly name: 'local';
@@ -57,9 +48,11 @@ export interface LocalRuntime extends Runtime {
  * Runs a plan on the local engine. RxJS drives the batch clock: with `asap` pacing batches
  * follow each other at once and batch time is virtual ((i+1) × interval); with `realtime`
  * pacing batch i runs when the wall clock reaches zeroTime + (i+1) × interval (late batches
- * run at once, one at a time, as Spark's job queue does).
+ * run at once, one at a time, as Spark's job queue does). `endsJob` (the test harness's): with
+ * `numBatches` and a `checkpointDir` the last batch ends the job as drained input does (final
+ * pass, committed complete) instead of pausing it, as the cluster's `endsJob`.
  */
-export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions & LocalOptions & LocalRunExtras, scheduler: SchedulerLike = asyncScheduler): Promise<RunResult> {
+export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions & LocalOptions & { readonly endsJob?: boolean }, scheduler: SchedulerLike = asyncScheduler): Promise<RunResult> {
   const interval = plan.batchIntervalMs;
   const { pace, zeroTime: fresh } = pacingOf(bindings, opts, interval, scheduler.now());
   const every = opts.checkpointInterval ?? 1;
