@@ -121,7 +121,8 @@ class Job {
 
 /** A source executor that can poll its next batch ahead of time. */
 interface Prefetching extends SourceExecutor {
-  prefetch(): void;
+  /** Polls the batch of time `time` now. */
+  prefetch(time: number): void;
 }
 
 /**
@@ -134,21 +135,22 @@ function prefetching(ex: SourceExecutor): Prefetching {
   let next: Promise<unknown[] | undefined> | undefined;
   // A poll ahead of its batch has no batch context: what the source reports (Kafka ranges and lag) is kept here and handed to the batch that takes it.
   let ahead: RunMetrics = { batches: 0, records: {}, deadLetters: 0, lateRecords: 0 };
-  const poll = () => ex.process([], { metrics: ahead } as BatchContext) as Promise<unknown[] | undefined>;
+  // The poll gets the batch time it reads for, so that a Kafka source fixes its ranges in its range log under that batch.
+  const poll = (time: number) => ex.process([], { metrics: ahead, time } as BatchContext) as Promise<unknown[] | undefined>;
   return {
     ...ex,
     start: ex.start && (() => ex.start!()),
     process(_inputs, ctx) {
-      const r = next ?? poll();
+      const r = next ?? poll(ctx.time);
       next = undefined;
       return Promise.resolve(r).then((records) => {
         if (ahead.kafka) { Object.assign((ctx.metrics.kafka ??= {}), ahead.kafka); ahead = { ...ahead, kafka: undefined }; }
         return records;
       });
     },
-    prefetch() {
+    prefetch(time) {
       if (next || ex.done()) return;
-      next = poll();
+      next = poll(time);
       next.catch(() => {}); // reported when the batch takes it
     },
     done: () => ex.done(),
@@ -416,7 +418,7 @@ export class ClusterWorker {
     // Read the next batch while the coordinator and the other workers finish this one.
     if (!final) {
       job.currentTime = t + job.plan.batchIntervalMs;
-      for (const sp of job.parts) for (const s of sp.sources) (s as Partial<Prefetching>).prefetch?.();
+      for (const sp of job.parts) for (const s of sp.sources) (s as Partial<Prefetching>).prefetch?.(job.currentTime);
     }
   }
 

@@ -4,7 +4,8 @@ import { Registry } from 'prom-client';
 import { expect, it } from 'vitest';
 import { Pipeline, Sinks, Sources, seconds, type BatchProgress } from '../../src/index.js';
 import { History } from '../../src/ui/history.js';
-import { bootstrap, freshTopic, kafkaDescribe, produce, topicName } from './helpers.js';
+import { bootstrap, freshTopic, kafkaDescribe, produce, readAll, topicName } from './helpers.js';
+import { RANGE_TOPIC } from '../../src/io/kafka/range-log.js';
 import { lagJob } from './fixtures/lag-job.js';
 
 const lagModule = fileURLToPath(new URL('./fixtures/lag-job.ts', import.meta.url));
@@ -77,6 +78,10 @@ kafkaDescribe('consumer lag', () => {
     const history = new History();
     for (const b of progress) history.add(b);
     expect(history.snapshot().kafka).toEqual({ [p0]: { records: 13, range: [10, 13] }, [p1]: { records: 12, range: [10, 12] } });
+    // The ranges of every batch are in the range log under its batch time, also those the workers polled ahead of their batch.
+    const logged = (await readAll(RANGE_TOPIC)).filter((m) => m.key === `${args[2]}|${source}`);
+    const entries = JSON.parse(logged[logged.length - 1]!.value!.toString('utf8')) as Array<{ t: number; ranges: Record<string, [number, number]> }>;
+    for (const b of progress.slice(0, 3)) expect(entries.find((e) => e.t === b.batchTime)?.ranges).toEqual(b.kafka?.[source]?.ranges);
   });
 
   it('a run without a Kafka source has no lag in its progress records', async () => {
