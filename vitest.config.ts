@@ -5,6 +5,10 @@ export default defineConfig({
     // The CLI tests spawn `node bin/sluice.js`; on a loaded CI machine one spawn can take seconds.
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Three test files at a time, also on 2 cores: the Kafka and kill tests mostly wait
+    // (for commits, restarts, the broker), so CPU-bound files run beside them.
+    maxWorkers: 3,
+    minWorkers: 1,
     projects: [
       { extends: true, test: { name: 'unit', exclude: [...configDefaults.exclude, 'test/kafka/**'] } },
       // Tests against a real Kafka broker: the global setup starts one per run (test/kafka/global-setup.ts).
