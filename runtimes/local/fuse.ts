@@ -29,7 +29,8 @@
 import type { IRNode, OnError } from '../../src/ir/nodes.js';
 import type { BatchContext, Env, Executor } from './executor.js';
 import { fail } from './guard.js';
-import { keyId, type KeyId } from './keys.js';
+import type { KeyId } from './keys.js';
+import { foldPair } from './ops/reduce-by-key.js';
 
 type Fn = (x: unknown) => unknown;
 type Emit = (record: unknown) => void;
@@ -214,12 +215,7 @@ function fuseChain(stages: readonly Stage[], reduce?: ReduceStage): Executor[] {
       if (reduceFailure) return;
       run.n++;
       try {
-        const kv = r as [unknown, unknown];
-        const k = kv[0];
-        const id = typeof k === 'object' && k !== null ? keyId(k) : (k as KeyId);
-        const e = acc.get(id);
-        if (e === undefined) acc.set(id, [k, kv[1]]);
-        else e[1] = f(e[1], kv[1]);
+        foldPair(acc, r as [unknown, unknown], f);
       } catch (e) {
         reduceFailure = { record: r, error: e };
       }
