@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { KafkaLink } from '../../src/io/kafka/client.js';
 import { Sources } from '../../src/index.js';
 import { bootstrap, freshTopic, kafkaDescribe, produce, topicName } from './helpers.js';
 
@@ -21,5 +22,29 @@ kafkaDescribe('Sources.kafka fetch sizes', () => {
     await reader.close();
     expect(batches.map((b) => b.length)).toEqual([150, 100]);
     expect(batches.flat()).toEqual([...Array.from({ length: 50 }, (_, i) => `s${i}`), ...Array.from({ length: 200 }, (_, i) => big(i))]);
+  });
+
+  it('decodes little more than each range: a partition with far more records than the range is not decoded to the end', async () => {
+    // kafkajs decodes all a fetch returns, so a fetch that asks for too many bytes decodes records beyond the range and drops them:
+    // with a first guess of 256 bytes a record, the first 10 000-record range of 40-byte records decoded the whole 60 000.
+    const topic = await freshTopic(1);
+    const n = 60_000;
+    await produce(topic, Array.from({ length: n }, (_, i) => ({ value: `line ${i} ${'w'.repeat(30)}` })));
+    const link = await KafkaLink.open({ brokers: [bootstrap] }, 'source#0');
+    try {
+      const decoded: number[] = [];
+      for (let from = 0; from < 40_000; from += 10_000) {
+        const before = link.decodedRecords;
+        const got = (await link.fetchRanges([{ topic, partition: 0, from, until: from + 10_000 }], 'read_committed')).get(`${topic}:0`)!;
+        expect(got.map((r) => r.offset)).toEqual(Array.from({ length: 10_000 }, (_, i) => from + i));
+        expect(got[0].value!.toString()).toBe(`line ${from} ${'w'.repeat(30)}`);
+        decoded.push(link.decodedRecords - before);
+      }
+      // The first range on a guess, the others on what the broker sent (a fetch of the rest of a range asks for at least 64 kB).
+      expect(decoded[0]).toBeLessThan(20_000);
+      for (const d of decoded.slice(1)) expect(d).toBeLessThan(12_500);
+    } finally {
+      await link.close();
+    }
   });
 });

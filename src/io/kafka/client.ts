@@ -91,7 +91,7 @@ interface Cluster {
   fetchTopicsOffset(topics: Array<{ topic: string; partitions: Array<{ partition: number }>; fromBeginning?: boolean; fromTimestamp?: number }>): Promise<Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>>;
 }
 interface Broker {
-  fetch(req: { replicaId?: number; isolationLevel: number; maxWaitTime: number; minBytes: number; maxBytes: number; topics: Array<{ topic: string; partitions: Array<{ partition: number; fetchOffset: string; maxBytes: number }> }> }): Promise<{ responses: Array<{ topicName: string; partitions: Array<{ partition: number; errorCode: number; highWatermark: string; messages: RawMessage[] }> }> }>;
+  fetch(req: { replicaId?: number; isolationLevel: number; maxWaitTime: number; minBytes: number; maxBytes: number; topics: Array<{ topic: string; partitions: Array<{ partition: number; fetchOffset: string; maxBytes: number }> }> }): Promise<{ responses: Array<{ topicName: string; partitions: Array<{ partition: number; errorCode: number; highWatermark: string; lastStableOffset: string; messages: RawMessage[] }> }> }>;
   offsetCommit(req: { groupId: string; groupGenerationId: number; memberId: string; topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> }): Promise<unknown>;
 }
 
@@ -158,13 +158,19 @@ async function within<T>(timeoutMs: number, f: () => Promise<T>, fail: (e: Error
 export class KafkaLink {
   private uncommitted?: Cluster;
   /**
-   * Bytes a record takes in a fetch response, as seen so far (a running estimate; a guess
-   * before the first fetch). A fetch asks each partition for about what its range needs:
-   * the broker answers up to the partition's maxBytes and kafkajs decodes all of it, so
-   * asking for 8 MB when the range needs 500 kB decoded (and dropped) the rest of the
-   * partition at every batch.
+   * Bytes a record takes in a fetch response, as seen so far (a running estimate; a low
+   * guess before the first fetch). A fetch asks each partition for about what its range
+   * needs: the broker answers up to the partition's maxBytes and kafkajs decodes all of it,
+   * so every byte asked for beyond the range is decoded and dropped. Asking too little costs
+   * one more fetch for the rest of the range; asking too much costs decoding records that
+   * are thrown away (the first guess, 256 bytes, decoded about six times the range of
+   * 40-byte records in the first batch, and 1.25 × the framing estimate about 1.7 times
+   * the range in every batch after). So the guess starts low and is corrected by
+   * {@link KafkaLink.learnSizes} from what the broker actually sends.
    */
-  private recordBytes = 256;
+  private recordBytes = 64;
+  /** Records kafkajs decoded in this link's range fetches (those beyond a range included): for tests of the fetch sizing. */
+  decodedRecords = 0;
 
   private constructor(
     readonly conn: KafkaConnection,
@@ -285,12 +291,21 @@ export class KafkaLink {
       let progressed = false;
       await Promise.all([...byLeader].map(async ([nodeId, topics]) => {
         const broker = await this.cluster.findBroker({ nodeId });
+        const asked = new Map<string, number>();
         const res = await broker.fetch({
           isolationLevel: isolation === 'read_committed' ? 1 : 0,
           maxWaitTime: 100,
           minBytes: 1,
           maxBytes: 32 << 20,
-          topics: [...topics].map(([topic, ps]) => ({ topic, partitions: ps.map((partition) => ({ partition, fetchOffset: String(next.get(tpKey(topic, partition))), maxBytes: this.fetchBytes(until.get(tpKey(topic, partition))! - next.get(tpKey(topic, partition))!) })) })),
+          topics: [...topics].map(([topic, ps]) => ({
+            topic,
+            partitions: ps.map((partition) => {
+              const k = tpKey(topic, partition);
+              const maxBytes = this.fetchBytes(until.get(k)! - next.get(k)!);
+              asked.set(k, maxBytes);
+              return { partition, fetchOffset: String(next.get(k)), maxBytes };
+            }),
+          })),
         });
         for (const t of res.responses) {
           for (const p of t.partitions) {
@@ -298,6 +313,7 @@ export class KafkaLink {
             const from = next.get(k);
             if (from === undefined) continue;
             const end = until.get(k)!;
+            this.decodedRecords += p.messages.length;
             const batch = new Batch(t.topicName, String(from), p);
             const raw = batch.messagesWithinOffset;
             if (!raw.length) {
@@ -306,7 +322,7 @@ export class KafkaLink {
               continue;
             }
             progressed = true;
-            this.learnSizes(raw);
+            this.learnSizes(p.messages, asked.get(k)!, Number(isolation === 'read_committed' ? p.lastStableOffset : p.highWatermark));
             const list = out.get(k)!;
             for (const m of batch.messages) {
               const o = Number(m.offset);
@@ -333,17 +349,28 @@ export class KafkaLink {
 
   /** The maxBytes to ask one partition for when `records` records remain in its range: about what they take, 64 kB to 8 MB. */
   private fetchBytes(records: number): number {
-    return Math.min(8 << 20, Math.max(64 << 10, Math.ceil(records * this.recordBytes * 1.25)));
+    return Math.min(8 << 20, Math.max(64 << 10, Math.ceil(records * this.recordBytes * 1.05)));
   }
 
-  /** Updates the bytes-per-record estimate from fetched records (key, value, headers and the record's framing). */
-  private learnSizes(raw: readonly RawMessage[]): void {
+  /**
+   * Updates the bytes-per-record estimate from the records one partition's fetch returned
+   * (`decoded`: every record kafkajs decoded), asked for with `maxBytes`, the partition
+   * readable up to `readableEnd` (the last stable offset or high watermark). When the
+   * partition had more than the broker sent, `maxBytes` cut the answer: maxBytes ÷ records
+   * is about what a record takes on the wire (batch headers included). Otherwise, and when
+   * the broker sent more than maxBytes (a first batch larger than it is sent whole), the
+   * records' own sizes with about 10 bytes of framing each (an answer that ran to the
+   * partition's end says nothing about how much more maxBytes would have brought).
+   */
+  private learnSizes(decoded: readonly RawMessage[], maxBytes: number, readableEnd: number): void {
+    if (!decoded.length) return;
     let bytes = 0;
-    for (const m of raw) {
-      bytes += 24 + (m.key?.length ?? 0) + (m.value?.length ?? 0);
+    for (const m of decoded) {
+      bytes += 10 + (m.key?.length ?? 0) + (m.value?.length ?? 0);
       if (m.headers) for (const [h, v] of Object.entries(m.headers)) bytes += h.length + (Array.isArray(v) ? v.reduce((n, x) => n + x.length, 0) : v?.length ?? 0);
     }
-    this.recordBytes = Math.max(16, bytes / raw.length);
+    const cut = Number(decoded[decoded.length - 1].offset) + 1 < readableEnd;
+    this.recordBytes = Math.max(8, (cut ? Math.max(bytes, maxBytes) : bytes) / decoded.length);
   }
 
   /**
