@@ -70,6 +70,9 @@ export async function readLatest(link: KafkaLink, topic: string, keep: (key: str
 }
 
 export class RangeLog {
+  /** The last write of the entries (they hold every entry handed out): a replay of a batch whose write failed writes them again. */
+  private lastWrite: Promise<void> = Promise.resolve();
+
   private constructor(private readonly id: string, private entries: Entry[], private readonly producer: Producer) {}
 
   static async open(link: KafkaLink, id: string): Promise<RangeLog> {
@@ -83,20 +86,28 @@ export class RangeLog {
 
   /**
    * The ranges batch `t` reads: those recorded for t when an entry exists whose starts are
-   * these (a replay), else `proposed`, recorded before returning.
+   * these (a replay), else `proposed`. `recorded` settles when the ranges are in the log
+   * (for a replay: when the last write did; it is written again if that failed): the caller may read the ranges meanwhile, but must not hand
+   * their records on before it has settled.
    */
-  async fix(t: number, proposed: Range[]): Promise<Range[]> {
+  fix(t: number, proposed: Range[]): { ranges: Range[]; recorded: Promise<void> } {
     const old = this.entries.find((e) => e.t === t);
     if (old && proposed.every((r) => { const o = old.ranges[tpKey(r.topic, r.partition)]; return o === undefined || o[0] === r.from; })) {
-      return proposed.map((r) => {
+      const ranges = proposed.map((r) => {
         const o = old.ranges[tpKey(r.topic, r.partition)];
         return { ...r, until: o ? o[1] : r.from };
       });
+      this.lastWrite = this.lastWrite.catch(() => this.write());
+      return { ranges, recorded: this.lastWrite };
     }
     const entry: Entry = { t, ranges: Object.fromEntries(proposed.map((r) => [tpKey(r.topic, r.partition), [r.from, r.until]])) };
     this.entries = [...this.entries.filter((e) => e.t < t), entry].slice(-KEEP);
+    this.lastWrite = this.write();
+    return { ranges: proposed, recorded: this.lastWrite };
+  }
+
+  private async write(): Promise<void> {
     await this.producer.send({ topic: RANGE_TOPIC, acks: -1, messages: [{ key: this.id, value: JSON.stringify(this.entries) }] });
-    return proposed;
   }
 
   async close(): Promise<void> {

@@ -189,16 +189,17 @@ export function kafka<V extends KafkaFormat<any>, K extends KafkaFormat<any> = '
       let done = false;
       const operator = ctx.operator;
 
-      const topicsNow = async (l: KafkaLink) => {
+      // The topics to read; `check`: fail naming a listed topic that does not exist (at start, and when a poll fails: not a round trip every batch).
+      const topicsNow = async (l: KafkaLink, check = false) => {
         const topics = opts.topics ? [...opts.topics] : await l.topicsMatching(opts.topicPattern!);
-        if (opts.topics) await l.requireTopics(topics);
+        if (opts.topics && check) await l.requireTopics(topics);
         return topics;
       };
 
       const start = async (): Promise<KafkaLink> => {
         const l = await KafkaLink.open(opts, operator, isolation);
         try {
-          const parts = await l.partitions(await topicsNow(l));
+          const parts = await l.partitions(await topicsNow(l, true));
           if (!positions) positions = await startAt(l, parts, opts.startingOffsets ?? 'latest');
           if (opts.endingOffsets === 'latest') ends = await l.offsets(parts, 'latest');
           if (opts.rangeLog !== false) log = await RangeLog.open(l, `${opts.groupId}|${operator}`);
@@ -237,8 +238,10 @@ export function kafka<V extends KafkaFormat<any>, K extends KafkaFormat<any> = '
           if (ends) end = Math.min(end, ends.get(k) ?? from);
           return { ...p, from, until: Math.max(from, Math.min(end, from + perPartition)) };
         });
-        if (log && batchTime !== undefined) ranges = await log.fix(batchTime, ranges);
-        const fetched = await l.fetchRanges(ranges, isolation);
+        let recorded: Promise<void> | undefined;
+        if (log && batchTime !== undefined) ({ ranges, recorded } = log.fix(batchTime, ranges));
+        // The ranges are read while they are being recorded; the records go on only once both are done.
+        const [fetched] = await Promise.all([l.fetchRanges(ranges, isolation), recorded]);
         const records: R[] = [];
         const report: { ranges: Record<string, [number, number]>; records: Record<string, number>; lag: Record<string, number> } = { ranges: {}, records: {}, lag: {} };
         for (const r of ranges) {
@@ -287,6 +290,8 @@ export function kafka<V extends KafkaFormat<any>, K extends KafkaFormat<any> = '
             try {
               return await pollOnce(link, max, batchTime);
             } catch (e) {
+              // A topic deleted mid-job: the one line naming it, not retries.
+              if (!(e instanceof RuntimeError) && /topic/i.test(`${(e as { type?: string }).type} ${(e as Error).message}`)) await topicsNow(link, true).catch((gone: unknown) => { if (gone instanceof RuntimeError) throw gone; });
               if (e instanceof RuntimeError || attempt >= RETRIES) throw e instanceof RuntimeError ? e : new RuntimeError(`${operator}: reading Kafka at ${where(opts)} failed ${attempt} times: ${(e as Error).message}`, { operator, location: where(opts) });
               process.stderr.write(`sluice: ${operator}: reading Kafka failed (${(e as Error).message}); retrying (attempt ${attempt + 1} of ${RETRIES})\n`);
               await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 5000)));
