@@ -136,10 +136,36 @@ export class Load {
     return watch.result();
   }
 
-  /** Sum of the offsets consumer group `groupId` has committed on `topic`. */
-  async committed(groupId: string, topic: string): Promise<number> {
-    const [t] = await this.admin.fetchOffsets({ groupId, topics: [topic] });
-    return (t?.partitions ?? []).reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
+  /**
+   * Lines `from` … `from + n − 1` to `topic` inside one open transaction (SEND_BATCH
+   * records per send): read_committed readers see none of them, nor anything after them,
+   * until `commit()`, which returns the time (ms since the epoch) it was called. So a
+   * backlog can be put in place before a system starts and released at one instant.
+   */
+  async holdLines(topic: string, n: number, from: number): Promise<{ commit: () => Promise<number>; abort: () => Promise<void> }> {
+    const producer = this.kafka.producer({ transactionalId: `${topic}-held`, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 600_000, retry: { initialRetryTime: 10 } });
+    await producer.connect();
+    const tx = await producer.transaction();
+    for (let i = 0; i < n; i += SEND_BATCH) {
+      const messages = [];
+      for (let k = i; k < Math.min(n, i + SEND_BATCH); k++) messages.push({ value: line(from + k) });
+      await tx.send({ topic, acks: -1, messages });
+    }
+    let open = true;
+    return {
+      async commit() {
+        const at = Date.now();
+        await tx.commit();
+        open = false;
+        await producer.disconnect();
+        return at;
+      },
+      async abort() {
+        if (open) await tx.abort().catch(() => {});
+        open = false;
+        await producer.disconnect();
+      },
+    };
   }
 
   /**
@@ -196,6 +222,32 @@ export class Load {
     await consumer.disconnect();
     return updates;
   }
+}
+
+/**
+ * Reads output `topic` as {@link Load.readCounts} does, watching for `stages` in order (each
+ * a count per word): `reached[i]` is the time (ms since the epoch) a read_committed reader
+ * first saw every word of stage i at its count or above; `updates` all the updates, once
+ * the last stage is reached. A stage not reached within `timeoutMs` rejects.
+ */
+export function watchCounts(load: Load, topic: string, stages: ReadonlyArray<ReadonlyMap<string, number>>, timeoutMs: number): { reached: Array<Promise<number>>; updates: Promise<Update[]> } {
+  const checks = stages.map(reaches);
+  const settle: Array<{ resolve: (t: number) => void; reject: (e: Error) => void }> = [];
+  const reached = stages.map(() => new Promise<number>((resolve, reject) => { settle.push({ resolve, reject }); }));
+  for (const r of reached) r.catch(() => {});
+  let k = 0;
+  const updates = load.readCounts(topic, (us) => {
+    while (k < checks.length && us.length && checks[k](us)) settle[k++].resolve(us[us.length - 1][3]);
+    return k === checks.length;
+  }, timeoutMs).then((us) => {
+    if (k < checks.length) {
+      const e = new Error(`bench: ${topic}: the counts of stage ${k + 1} of ${checks.length} did not arrive within ${timeoutMs / 1000} s`);
+      for (let i = k; i < settle.length; i++) settle[i].reject(e);
+      throw e;
+    }
+    return us;
+  });
+  return { reached, updates };
 }
 
 /** One output record: word, running count, broker append time, time a read_committed reader got it (ms since the epoch). */

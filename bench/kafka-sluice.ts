@@ -2,9 +2,11 @@
  * The sluice side of the Kafka benchmark, one measurement per process (forked by
  * kafka-bench.ts with a JSON job as its argument; the result goes back over IPC):
  *
- * - `wordcount`: Kafka -> running word count -> Kafka, at-least-once or transactional;
- *   bounded (pace `asap`, reads the topic up to its end: throughput) or real time for
- *   `numBatches` batches (latency at a fixed input rate);
+ * - `wordcount`: Kafka -> running word count -> Kafka, at-least-once or transactional,
+ *   with a checkpoint directory (the state kept as a restarted job needs it, as Kafka
+ *   Streams keeps it in its changelog); real time, until killed (the parent watches the
+ *   output), or bounded (pace `asap`, reads the topic up to its end). It reports each
+ *   batch's end over IPC (`{ batch: ms since the epoch }`);
  * - `source`: the Kafka source alone, into a sink that only counts;
  * - `sink`: the Kafka sink alone, fed the same lines from memory;
  * - `txcost`: one Kafka sink writer writing the same small batches with and without
@@ -12,12 +14,12 @@
  *
  * @module
  */
-import { Pipeline, Sinks, Sources, getOrElse, millis, pair, some, type Option, type Sink } from '../src/index.js';
+import { Pipeline, Sinks, Sources, getOrElse, local, millis, pair, some, type Option, type Sink } from '../src/index.js';
 import { line, stopwatch, type Timed } from './kafka-load.js';
 
 /** What kafka-bench.ts asks a child to do. */
 export type SluiceJob =
-  | { readonly mode: 'wordcount'; readonly brokers: string[]; readonly input: string; readonly output: string; readonly name: string; readonly transactional: boolean; readonly maxPerPartition: number; readonly realtime?: { readonly intervalMs: number; readonly numBatches: number } }
+  | { readonly mode: 'wordcount'; readonly brokers: string[]; readonly input: string; readonly output: string; readonly name: string; readonly transactional: boolean; readonly maxPerPartition: number; readonly checkpointDir?: string; readonly realtime?: { readonly intervalMs: number; readonly numBatches: number } }
   | { readonly mode: 'source'; readonly brokers: string[]; readonly input: string; readonly name: string; readonly maxPerPartition: number; readonly warmup: number }
   | { readonly mode: 'sink'; readonly brokers: string[]; readonly output: string; readonly records: number; readonly batch: number; readonly warmup: number }
   | { readonly mode: 'txcost'; readonly brokers: string[]; readonly output: string; readonly name: string; readonly batches: number; readonly perBatch: number };
@@ -48,7 +50,9 @@ async function wordcount(job: Extract<SluiceJob, { mode: 'wordcount' }>): Promis
     .to(Sinks.kafka<string>({ brokers: job.brokers, topic: job.output, value: 'string', key: (s) => s.slice(0, s.lastIndexOf(':')), transactional: job.transactional }));
   if (rt) process.send!({ ready: true }); // the fixed-rate producer starts now
   const t0 = performance.now();
-  const { metrics } = await p.run(rt ? { pace: 'realtime', numBatches: rt.numBatches } : { pace: 'asap' });
+  const onProgress = () => { process.send!({ batch: Date.now() }); };
+  const runtime = local(job.checkpointDir ? { checkpointDir: job.checkpointDir } : {});
+  const { metrics } = await p.run(rt ? { runtime, pace: 'realtime', numBatches: rt.numBatches, onProgress } : { runtime, pace: 'asap', onProgress });
   return { wallMs: performance.now() - t0, batches: metrics.batches };
 }
 

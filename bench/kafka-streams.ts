@@ -32,6 +32,8 @@ export function buildPeer(): void {
 export interface Peer {
   /** When the application reached RUNNING (ms since the epoch). */
   readonly running: Promise<number>;
+  /** Rejects when the application exits before `stop()` was called. */
+  readonly failed: Promise<never>;
   /** SIGTERM (the app closes cleanly), SIGKILL after 20 s; removes its state directory. */
   stop(): Promise<void>;
 }
@@ -44,7 +46,10 @@ export function startPeer(bootstrap: string, input: string, output: string, appI
   const stateDir = mkdtempSync(join(tmpdir(), 'sluice-bench-kstreams-'));
   const child: ChildProcess = spawn('java', ['-Xmx512m', '-cp', CLASSPATH, 'dev.sluice.bench.WordCount', bootstrap, input, output, appId, guarantee, stateDir, String(commitIntervalMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let exited = false;
+  let stopping = false;
   const gone = new Promise<void>((resolve) => child.on('exit', () => { exited = true; resolve(); }));
+  const failed = gone.then((): never => { throw new Error(`the Kafka Streams peer (${guarantee}) exited${stopping ? '' : ' on its own'}`); });
+  failed.catch(() => {});
   const running = new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -56,9 +61,14 @@ export function startPeer(bootstrap: string, input: string, output: string, appI
     void gone.then(() => reject(new Error(`the Kafka Streams peer (${guarantee}) exited before it was running`)));
   });
   running.catch(() => {});
+  // Failing on its own (ERROR, or an exit before stop()); nothing once stop() was called.
+  const failedOnItsOwn = Promise.race([failed, running.then(() => failed)]).catch((e: unknown): Promise<never> => { if (stopping) return new Promise<never>(() => {}); throw e; });
+  failedOnItsOwn.catch(() => {});
   return {
     running,
+    failed: failedOnItsOwn,
     async stop() {
+      stopping = true;
       if (!exited) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
