@@ -15,7 +15,7 @@
  * every word's final count is in the output.
  *
  *   SLUICE_KAFKA_BENCH_RECORDS   measured lines of a throughput run (default 300000)
- *   SLUICE_KAFKA_BENCH_WARMUP    warm-up lines before them (default 50000)
+ *   SLUICE_KAFKA_BENCH_WARMUP    warm-up lines before them (default 30000)
  *   SLUICE_KAFKA_BENCH_RATE      records/s of the latency runs (default 2000)
  *   SLUICE_KAFKA_BENCH_SECONDS   seconds of input at that rate per latency run (default 15)
  *   SLUICE_KAFKA_BENCH_PARTS     comma-separated subset of ceiling,throughput,txcost,latency
@@ -45,7 +45,7 @@ export const KAFKA_HEADING = '# Kafka: sluice and Kafka Streams';
 const num = (v: string | undefined, d: number) => (v === undefined || v === '' ? d : Number(v));
 const RECORDS = num(process.env.SLUICE_KAFKA_BENCH_RECORDS, 300_000);
 /** Lines before the measured ones (the warm-up: JIT compilers, connections, group joins, the first commits). */
-const WARMUP = num(process.env.SLUICE_KAFKA_BENCH_WARMUP, 50_000);
+const WARMUP = num(process.env.SLUICE_KAFKA_BENCH_WARMUP, 30_000);
 const RATE = num(process.env.SLUICE_KAFKA_BENCH_RATE, 2000);
 /** Seconds of input at RATE per latency run, after WARMUP lines that are in the input topic when the system starts. */
 const LATENCY_SECONDS = num(process.env.SLUICE_KAFKA_BENCH_SECONDS, 15);
