@@ -90,6 +90,53 @@ export async function splitWordCount(words: number, runs: number): Promise<{ bes
   }
 }
 
+/** Words of the benchmark (issue 6). */
+export const SPLIT_WORDS = 10_000_000;
+/** Timed runs of each side (best taken). */
+export const SPLIT_RUNS = 3;
+/** Targets (issue 6): 2 workers ≥ this × 1 worker (wall clock); the cluster's CPU per word ≤ this × the local runtime's. */
+export const SPLIT_SCALE_TARGET = 1.6;
+export const SPLIT_CPU_TARGET = 1.3;
+
+/** What `npm run bench` keeps of this benchmark. */
+export interface SplitResults {
+  readonly words: number;
+  readonly runs: number;
+  readonly best: Record<'local' | 'c1' | 'c2', Run>;
+  readonly table: string;
+  /** Load averages (1, 5, 15 min) before and after. */
+  readonly load: [number[], number[]];
+}
+
+/** Runs the benchmark with its defaults (`npm run bench -- split`). */
+export async function runSplit(words = SPLIT_WORDS, runs = SPLIT_RUNS): Promise<SplitResults> {
+  const before = os.loadavg();
+  const r = await splitWordCount(words, runs);
+  return { words, runs, ...r, load: [before, os.loadavg()] };
+}
+
+/** The RESULTS.md section. A ratio measured while the 1-minute load average exceeded the cores is not called PASS. */
+export function renderSplit(r: SplitResults, cmd: string): string {
+  const scale = r.best.c1.wall / r.best.c2.wall;
+  const cpu = Math.max(r.best.c1.cpu, r.best.c2.cpu) / r.best.local.cpu;
+  const cores = os.cpus().length;
+  const loaded = Math.max(r.load[0][0], r.load[1][0]) > cores;
+  const verdict = (ok: boolean) => (loaded ? 'not judged (machine loaded)' : ok ? 'PASS' : 'FAIL');
+  const fmt = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
+  return [
+    `Lines of 10 words over a 10k-word vocabulary in a temporary file; \`Sources.textFile\` (${SPLIT_BATCH_LINES.toLocaleString('en')} lines a batch, pace asap) → flatMap(split) → map(pair(w, 1)) → reduceByKey(+) → foreachBatch in the calling process; ${r.words.toLocaleString('en')} words, every side's output digest equal to the local one; best of ${r.runs}, sides alternating, workers started once per worker count (warm). With 2 workers each reads its own slice of every batch (the source splits) and the combined pairs go worker to worker by key group; in the workers the flatMap·map chain folds straight into the map-side combine, as the local runtime fuses it into reduceByKey. CPU: this process's \`cpuUsage()\` plus each worker's utime + stime from /proc. Load average ${fmt(r.load[0])} at the start, ${fmt(r.load[1])} at the end (${cores} cores).`,
+    '',
+    r.table,
+    '',
+    '| check | value | target | result |',
+    '| --- | --- | --- | --- |',
+    `| 2 workers ÷ 1 worker (wall clock) | ${scale.toFixed(2)}× | ≥ ${SPLIT_SCALE_TARGET}× | ${verdict(scale >= SPLIT_SCALE_TARGET)} |`,
+    `| cluster CPU per word ÷ local (the larger of 1 and 2 workers) | ${cpu.toFixed(2)}× | ≤ ${SPLIT_CPU_TARGET}× | ${verdict(cpu <= SPLIT_CPU_TARGET)} |`,
+    '',
+    `Command: \`${cmd}\`${cmd.startsWith('npm') ? ` (or alone: \`npx tsx --expose-gc bench/cluster-split.ts ${r.words} ${r.runs}\`)` : ''}`,
+  ].join('\n');
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const words = Number(process.argv[2] ?? 10_000_000);
   const runs = Number(process.argv[3] ?? 3);
