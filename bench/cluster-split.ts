@@ -15,9 +15,9 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Pipeline, Sources, seconds } from '../src/index.js';
-import { WorkerPool } from '../runtimes/cluster/pool.js';
+import type { WorkerPool } from '../runtimes/cluster/pool.js';
 import { add, digestCounts, one, splitWords, wordLines } from './cluster-jobs.js';
-import { procCpu, selfCpu } from './cluster.js';
+import { compareSides, sidesTable, type RunOutput, type Side, type SideRun } from './cluster-sides.js';
 
 const SELF = fileURLToPath(import.meta.url);
 /** Lines a batch (10 words a line). */
@@ -37,55 +37,24 @@ export function fileWordCount(path: string): Pipeline {
   return p;
 }
 
-interface Run { wall: number; cpu: number }
-
-async function runOnce(path: string, words: number, pool?: WorkerPool): Promise<Run & { hash: number }> {
+/** One run of the job on `pool` (undefined: the local runtime); checks it counted every word. */
+async function runOnce(path: string, words: number, pool?: WorkerPool): Promise<RunOutput> {
   const p = fileWordCount(path);
-  (globalThis as { gc?: () => void }).gc?.();
-  const w0 = pool?.workers.map((w) => procCpu(w.child.pid!)) ?? [];
-  const c0 = selfCpu();
-  const t0 = performance.now();
   if (pool) await p.run({ runtime: 'cluster', pool, worker: { module: SELF, export: 'fileWordCount', args: [path] }, pace: 'asap', maxBatchSize: SPLIT_BATCH_LINES } as never);
   else await p.run({ pace: 'asap', maxBatchSize: SPLIT_BATCH_LINES });
-  const wall = (performance.now() - t0) / 1000;
-  const cpu = selfCpu() - c0 + (pool?.workers.reduce((s, w, i) => s + procCpu(w.child.pid!) - w0[i], 0) ?? 0);
   if (seen.total !== words) throw new Error(`word count ${pool ? `on ${pool.size} worker(s)` : 'local'}: counted ${seen.total} of ${words} words`);
-  return { wall, cpu, hash: seen.hash };
+  return { digest: `${seen.records} rows, digest ${seen.hash}` };
 }
 
 /** Runs the benchmark; returns the best run of each side and the table as markdown. */
-export async function splitWordCount(words: number, runs: number): Promise<{ best: Record<'local' | 'c1' | 'c2', Run>; table: string }> {
+export async function splitWordCount(words: number, runs: number): Promise<{ best: Record<Side, SideRun>; table: string }> {
   const dir = mkdtempSync(join(os.tmpdir(), 'sluice-bench-split-'));
   const path = join(dir, 'words.txt');
   writeFileSync(path, `${[...wordLines(words)].join('\n')}\n`);
-  const p1 = WorkerPool.start({ workers: 1, mode: 'module' });
-  const p2 = WorkerPool.start({ workers: 2, mode: 'module' });
   try {
-    const warm = await runOnce(path, words, undefined);
-    for (const pool of [p1, p2]) {
-      const r = await runOnce(path, words, pool);
-      if (r.hash !== warm.hash) throw new Error(`word count on ${pool.size} worker(s): digest ${r.hash}, local ${warm.hash}`);
-    }
-    const best: Partial<Record<'local' | 'c1' | 'c2', Run>> = {};
-    for (let i = 0; i < runs; i++) {
-      for (const [side, pool] of [['local', undefined], ['c1', p1], ['c2', p2]] as const) {
-        const r = await runOnce(path, words, pool);
-        if (r.hash !== warm.hash) throw new Error(`word count ${side}: digest ${r.hash}, local ${warm.hash}`);
-        if (!best[side] || r.wall < best[side]!.wall) best[side] = { wall: r.wall, cpu: r.cpu };
-      }
-    }
-    const b = best as Record<'local' | 'c1' | 'c2', Run>;
-    const rate = (s: number) => `${(words / s / 1e6).toFixed(2)} M/s`;
-    const us = (s: number) => `${((s / words) * 1e6).toFixed(3)} µs`;
-    const table = [
-      '| side | wall | words/s | vs 1 worker | CPU (all processes) | CPU per word | vs local CPU |',
-      '| --- | --- | --- | --- | --- | --- | --- |',
-      ...(['local', 'c1', 'c2'] as const).map((k) => `| ${{ local: 'local', c1: 'cluster, 1 worker', c2: 'cluster, 2 workers' }[k]} | ${b[k].wall.toFixed(2)} s | ${rate(b[k].wall)} | ${k === 'local' ? '' : `${(b.c1.wall / b[k].wall).toFixed(2)}×`} | ${b[k].cpu.toFixed(2)} s | ${us(b[k].cpu)} | ${(b[k].cpu / b.local.cpu).toFixed(2)}× |`),
-    ].join('\n');
-    return { best: b, table };
+    const { best } = await compareSides(runs, (pool) => runOnce(path, words, pool));
+    return { best, table: sidesTable(best, words, 'word') };
   } finally {
-    await p1.close();
-    await p2.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -102,7 +71,7 @@ export const SPLIT_CPU_TARGET = 1.3;
 export interface SplitResults {
   readonly words: number;
   readonly runs: number;
-  readonly best: Record<'local' | 'c1' | 'c2', Run>;
+  readonly best: Record<Side, SideRun>;
   readonly table: string;
   /** Load averages (1, 5, 15 min) before and after. */
   readonly load: [number[], number[]];
