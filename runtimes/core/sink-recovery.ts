@@ -13,7 +13,14 @@ import { RuntimeError } from '../../src/errors.js';
 import { defaultDeadLetters } from '../../src/io/dead-letters.js';
 import type { Plan } from '../../src/ir/plan.js';
 
-/** The sinks of `plan` that prepare and commit, by sink node id; `deadLetters` when the dead-letter sink is one. */
+/**
+ * The sinks of `plan` that prepare and commit, by sink node id; `deadLetters` when the dead-letter sink is one.
+ *
+ * @example
+ * ```ts
+ * const sinks = committableSinks(plan, bindings); // Map { 'sink#4' => …, 'deadLetters' => … }
+ * ```
+ */
 export function committableSinks(plan: Plan, bindings: Bindings): Map<string, CommittableSink<unknown>> {
   const out = new Map<string, CommittableSink<unknown>>();
   for (const n of plan.nodes) {
@@ -28,6 +35,11 @@ export function committableSinks(plan: Plan, bindings: Bindings): Map<string, Co
 /**
  * Before any batch is written again: each sink commits again what the last commit record
  * (batch `committed`) covers and drops every other prepared batch. Fails naming the sink.
+ *
+ * @example
+ * ```ts
+ * await recoverSinks(committableSinks(plan, bindings), checkpoints.lastCommit?.t);
+ * ```
  */
 export async function recoverSinks(sinks: Map<string, CommittableSink<unknown>>, committed: number | undefined): Promise<void> {
   for (const [id, c] of sinks) {
