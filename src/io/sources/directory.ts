@@ -132,10 +132,12 @@ export function directory<T>(dir: string, opts: DirectoryOptions<T>): Source<T> 
       return {
         async poll(max) {
           const out: T[] = [];
-          while (out.length < max) {
+          let taken = 0;
+          while (taken < max) {
             if (!current && !(await openNext())) break;
             const c = current!;
-            const r = await readRecords(c.reader, c.format, max, out);
+            const r = await readRecords(c.reader, c.format, max, out, taken);
+            taken = r.taken;
             if (!r.done) break;
             seen.add(c.name);
             current = undefined;

@@ -1,0 +1,100 @@
+/**
+ * Sources read in slices by every worker (`Source.openSlice`) beyond `textFile`: on 1, 2 and
+ * 4 workers the output is the local runtime's batch by batch and the dead letters are its
+ * dead letters; a run stopped by `numBatches` resumes on another worker count; a resume over
+ * changed input is refused.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WorkerPool } from '../../runtimes/cluster/pool.js';
+import type { FromWorker } from '../../runtimes/cluster/protocol.js';
+import type { DeadLetter } from '../../src/io/connector.js';
+import { splitJob, type SplitKind } from './fixtures/split-jobs.js';
+
+const fixtures = fileURLToPath(new URL('./fixtures/split-jobs.ts', import.meta.url));
+const dirs: string[] = [];
+const tmp = (): string => { const d = mkdtempSync(join(tmpdir(), 'sluice-split-')); dirs.push(d); return d; };
+afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
+
+const deadText = (ds: readonly DeadLetter[]) => ds.map((d) => JSON.stringify([d.batchTime, d.origin, d.reason, d.raw])).sort();
+const MAX = 7;
+const cluster = (kind: SplitKind, path: string, more: object) =>
+  ({ runtime: 'cluster', worker: { module: fixtures, export: 'splitJobPipeline', args: [kind, path] }, pace: 'asap', maxBatchSize: MAX, ...more }) as never;
+
+/** The local run: batches and dead letters. */
+async function local(kind: SplitKind, path: string) {
+  const j = splitJob(kind, path);
+  await j.pipeline.run({ pace: 'asap', maxBatchSize: MAX } as never);
+  return j;
+}
+
+/**
+ * Runs `kind`'s job on `workers` workers and checks it gives `expected`'s output batch by
+ * batch and its dead letters; returns the records each worker's source read.
+ */
+async function sameAsLocal(kind: SplitKind, path: string, expected: Awaited<ReturnType<typeof local>>, workers: number): Promise<number[]> {
+  const pool = WorkerPool.start({ workers, mode: 'module' });
+  const read = new Array<number>(workers).fill(0);
+  pool.workers.forEach((w, i) => w.child.on('message', (m: FromWorker) => { if (m.type === 'done') read[i] += m.records['source#0'] ?? 0; }));
+  try {
+    const j = splitJob(kind, path);
+    const { metrics } = await j.pipeline.run(cluster(kind, path, { pool }));
+    expect(j.out.batches).toEqual(expected.out.batches);
+    expect(deadText(j.dead.records())).toEqual(deadText(expected.dead.records()));
+    expect(metrics.deadLetters).toBe(expected.dead.records().length);
+  } finally {
+    await pool.close();
+  }
+  return read;
+}
+
+/** 120 JSON lines: blank lines, invalid JSON, records that do not fit, a line too long and one not UTF-8 among them. */
+function jsonFile(dir: string): string {
+  const lines = Array.from({ length: 120 }, (_, i) =>
+    i % 13 === 2 ? '' : i % 11 === 5 ? `{"sensor":"s${i}"` : i % 17 === 9 ? `{"sensor":"s${i}","celsius":"hot"}` : i === 40 ? `{"sensor":"${'x'.repeat(60)}","celsius":1}` : `{"sensor":"s${i}","celsius":${i / 2}}`);
+  const path = join(dir, 'readings.jsonl');
+  writeFileSync(path, Buffer.concat([Buffer.from(lines.slice(0, 70).join('\n') + '\n'), Buffer.from([0xc3, 0x28, 0x0a]), Buffer.from(lines.slice(70).join('\r\n'))]));
+  return path;
+}
+
+describe('jsonLines read in slices on the cluster runtime', () => {
+  it('on 1, 2 and 4 workers: the local output batch by batch and the local dead letters', async () => {
+    const path = jsonFile(tmp());
+    const expected = await local('jsonLines', path);
+    expect(expected.out.batches.length).toBe(17); // 119 text lines (two are not text), 7 a batch
+    expect(expected.dead.records().length).toBeGreaterThan(15);
+    const records = expected.out.records().length;
+    expect(await sameAsLocal('jsonLines', path, expected, 1)).toEqual([records]);
+    // Every worker parses its own slice of every batch.
+    const two = await sameAsLocal('jsonLines', path, expected, 2);
+    expect(two.every((n) => n > 30)).toBe(true); // 3 and 4 lines of every 7
+    expect(two[0] + two[1]).toBe(records);
+    const four = await sameAsLocal('jsonLines', path, expected, 4);
+    expect(four.every((n) => n > 5)).toBe(true);
+  });
+
+  it('stopped on 2 workers and resumed on 4 (a rescale): one local run; a resume over a changed file is refused', async () => {
+    const dir = tmp();
+    const path = jsonFile(dir);
+    const expected = await local('jsonLines', path);
+    const ck = join(dir, 'ck');
+    const first = splitJob('jsonLines', path);
+    await first.pipeline.run(cluster('jsonLines', path, { workers: 2, checkpointDir: ck, numBatches: 5 }));
+    const second = splitJob('jsonLines', path);
+    await second.pipeline.run(cluster('jsonLines', path, { workers: 4, checkpointDir: ck }));
+    const until = 5000;
+    expect([...first.out.batches.filter(([t]) => t <= until), ...second.out.batches]).toEqual(expected.out.batches);
+    const dead = [...first.dead.records().filter((d) => d.batchTime <= until), ...second.dead.records()];
+    expect(deadText(dead)).toEqual(deadText(expected.dead.records()));
+
+    const ck2 = join(dir, 'ck2');
+    await splitJob('jsonLines', path).pipeline.run(cluster('jsonLines', path, { workers: 2, checkpointDir: ck2, numBatches: 3 }));
+    writeFileSync(path, '{"sensor":"other","celsius":0}\n'.repeat(40));
+    const again = splitJob('jsonLines', path);
+    await expect(again.pipeline.run(cluster('jsonLines', path, { workers: 2, checkpointDir: ck2 }))).rejects.toThrow(/source#0 \(jsonLines\) reads .*readings.jsonl, which changed since the checkpoint/);
+    expect(again.out.batches).toEqual([]);
+  });
+});
