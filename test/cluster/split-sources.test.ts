@@ -25,8 +25,8 @@ const cluster = (kind: SplitKind, path: string, more: object) =>
   ({ runtime: 'cluster', worker: { module: fixtures, export: 'splitJobPipeline', args: [kind, path] }, pace: 'asap', maxBatchSize: MAX, ...more }) as never;
 
 /** The local run: batches and dead letters. */
-async function local(kind: SplitKind, path: string) {
-  const j = splitJob(kind, path);
+async function local(kind: SplitKind, arg: string) {
+  const j = splitJob(kind, arg);
   await j.pipeline.run({ pace: 'asap', maxBatchSize: MAX } as never);
   return j;
 }
@@ -97,4 +97,33 @@ describe('jsonLines read in slices on the cluster runtime', () => {
     await expect(again.pipeline.run(cluster('jsonLines', path, { workers: 2, checkpointDir: ck2 }))).rejects.toThrow(/source#0 \(jsonLines\) reads .*readings.jsonl, which changed since the checkpoint/);
     expect(again.out.batches).toEqual([]);
   });
+});
+
+describe('memory sources read in slices on the cluster runtime', () => {
+  for (const kind of ['array', 'batches'] as const) {
+    it(`${kind}: on 1, 2 and 4 workers the local output batch by batch, every worker reading its slice; resumed on another worker count; other records refused`, async () => {
+      const expected = await local(kind, '0');
+      expect(expected.out.records().length).toBe(150);
+      expect(await sameAsLocal(kind, '0', expected, 1)).toEqual([150]);
+      const two = await sameAsLocal(kind, '0', expected, 2);
+      expect(two.every((n) => n > 50)).toBe(true);
+      expect((await sameAsLocal(kind, '0', expected, 4)).every((n) => n > 20)).toBe(true);
+
+      const dir = tmp();
+      const first = splitJob(kind, '0');
+      await first.pipeline.run(cluster(kind, '0', { workers: 4, checkpointDir: dir, numBatches: 4 }));
+      const second = splitJob(kind, '0');
+      await second.pipeline.run(cluster(kind, '0', { workers: 1, partitions: 3, checkpointDir: dir }));
+      expect([...first.out.batches.filter(([t]) => t <= 4000), ...second.out.batches]).toEqual(expected.out.batches);
+
+      // The same number of records in another order: the resume is refused before any batch.
+      const ck = join(dir, 'other');
+      await splitJob(kind, '0').pipeline.run(cluster(kind, '0', { workers: 2, checkpointDir: ck, numBatches: 2 }));
+      const other = splitJob(kind, '1');
+      await expect(other.pipeline.run(cluster(kind, '1', { workers: 2, checkpointDir: ck }))).rejects.toThrow(
+        new RegExp(`checkpoint directory .*other refused: source#0 \\(${kind === 'array' ? 'iterable' : 'batches'}\\) gives other records before position \\d+ than when the checkpoint was taken`),
+      );
+      expect(other.out.batches).toEqual([]);
+    });
+  }
 });
