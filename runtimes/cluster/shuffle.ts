@@ -12,6 +12,15 @@ import type { ShuffleEdge } from '../../src/planner/types.js';
 import { batchMaxEventTime } from '../../src/engine/task.js';
 
 /**
+ * The consumer partition of each string key seen on an edge, kept across batches (the same
+ * keys come back batch after batch; hashing them is a tenth of a word count's shuffle
+ * writer). Keyed by the edge object, which lives as long as its job's plan.
+ */
+const partitionCache = new WeakMap<ShuffleEdge, Map<string, number>>();
+/** Keys cached per edge before the cache starts over (bounds its memory). */
+const MAX_CACHED_KEYS = 100_000;
+
+/**
  * Splits producer partition `from`'s batch on `edge` into one array per consumer partition.
  * With a map-side combine, `records` are already combined (countByValue's then are
  * `[value, count]` pairs, keyed by their first element).
@@ -29,7 +38,8 @@ export function splitBatch(edge: ShuffleEdge, keyGroups: number, from: number, r
     for (let i = 0; i < rs.length; i++) out[(from + i) % n].push(rs[i]);
     return out;
   }
-  const cache = new Map<string, number>();
+  let cache = partitionCache.get(edge);
+  if (!cache || cache.size > MAX_CACHED_KEYS) partitionCache.set(edge, (cache = new Map()));
   for (let i = 0; i < rs.length; i++) {
     const r = rs[i];
     const k = keyField === 'record' ? r : (r as readonly unknown[])[0];

@@ -20,6 +20,7 @@ import type { RunMetrics } from '../../src/runtime.js';
 import { createEnv, runNodes } from '../local/engine.js';
 import type { BatchContext, Env, Executor } from '../local/executor.js';
 import { executors } from '../local/ops/index.js';
+import { fuseWithCombiners, type CombineAfter } from '../local/fuse.js';
 import type { SourceExecutor } from '../local/ops/source.js';
 import { codecFor, type BatchCodec } from './codec.js';
 import { toWire } from './errors.js';
@@ -292,9 +293,18 @@ export class ClusterWorker {
       .map((i) => ({ from: i.from, stage: i.stage }));
     const shuffleOut = phys.edges.filter((e) => e.fromStage === stage.id && phys.nodePartitions[e.from] > p);
     const combiners = new Map<string, Executor>();
+    const combineAfter = new Map<string, CombineAfter>();
     for (const e of shuffleOut) {
       const to = byId.get(e.to)!;
       if (e.combine && to.kind === e.combine) combiners.set(e.id, (local[to.kind] as (n: IRNode, env: Env) => Executor)(to, env));
+      if (e.combine === 'reduceByKey' && to.kind === 'reduceByKey') combineAfter.set(e.from, { id: to.id, f: env.fns(to.id).f as CombineAfter['f'] });
+    }
+    // Fusion as in the local engine; a chain before a map-side combine folds into it (fuse.ts).
+    const fused = fuseWithCombiners(nodes, execs, env, combineAfter);
+    execs.splice(0, execs.length, ...fused.execs);
+    for (const e of shuffleOut) {
+      const f = fused.combined.get(e.from);
+      if (f) combiners.set(e.id, f);
     }
     const eventTimeOut = new Map<string, (r: unknown) => number>();
     for (const e of shuffleOut) if (e.eventTime) eventTimeOut.set(e.id, eventTimeOf(byId.get(e.to) as NodeOf<'eventWindow'>, env).ts);

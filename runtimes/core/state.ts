@@ -278,7 +278,15 @@ export function restoreState(node: string, chains: ReadonlyArray<readonly Segmen
   // Each chain's entries in their places (the writer's map order), chain after chain.
   const keyed: KeyedEntry[] = [];
   for (const { groups: chainGroups, base, net } of byChain) {
-    const placed: KeyedEntry[] = [];
+    // Allocated at its final length: writing places out of order into a growing array would
+    // turn it into a dictionary (slow for a million keys).
+    let last = -1;
+    for (const g of chainGroups) {
+      for (const e of base.get(g) ?? []) if (e[4] !== undefined && e[4] > last) last = e[4];
+      const m = net.get(g);
+      if (m) for (const { value: c } of m.values()) if (c !== REMOVED && c[4] !== undefined && c[4] > last) last = c[4];
+    }
+    const placed = new Array<KeyedEntry | undefined>(last + 1);
     const unplaced: KeyedEntry[] = [];
     const put = (e: KeyedEntry, place: number | undefined) => { if (place === undefined || place < 0) unplaced.push(e); else placed[place] = e; };
     for (const g of chainGroups) {

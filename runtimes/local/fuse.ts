@@ -56,8 +56,28 @@ export function fusionEnabled(): boolean {
  * of stateless nodes fused. Returns `execs` as they are when fusion is off.
  */
 export function fuse(nodes: readonly IRNode[], execs: readonly Executor[], env: Env): Executor[] {
+  return fuseWithCombiners(nodes, execs, env, new Map()).execs;
+}
+
+/** A map-side combine after a node, for {@link fuseWithCombiners}: the reduceByKey across the exchange, and its function. */
+export interface CombineAfter {
+  readonly id: string;
+  readonly f: (a: unknown, b: unknown) => unknown;
+}
+
+/**
+ * {@link fuse} for a task whose outputs leave through exchanges (a cluster worker's stage
+ * partition): a chain whose tail's only consumer is a reduceByKey in another stage, with a
+ * map-side combine on the edge (`combine`, keyed by the tail's id), folds its records into
+ * the combine's per-key map as they come, as the local runtime fuses a chain into a
+ * reduceByKey. The tail then returns an empty array, and `combined` holds, by tail id, the
+ * executor that returns the combined pairs (call it instead of the edge's combiner, only
+ * when the tail produced a batch).
+ */
+export function fuseWithCombiners(nodes: readonly IRNode[], execs: readonly Executor[], env: Env, combine: ReadonlyMap<string, CombineAfter>): { execs: Executor[]; combined: Map<string, Executor> } {
   const out = [...execs];
-  if (!fusionEnabled()) return out;
+  const combined = new Map<string, Executor>();
+  if (!fusionEnabled()) return { execs: out, combined };
   const at = new Map(nodes.map((n, i) => [n.id, i]));
   const chainOf = new Map<string, IRNode[]>();
   const chains: IRNode[][] = [];
@@ -79,14 +99,17 @@ export function fuse(nodes: readonly IRNode[], execs: readonly Executor[], env: 
     const after = env.consumers(tail);
     // A chain whose only consumer is a reduceByKey folds into its per-key map directly (map-side
     // combine, as Spark's), so the chain's output array is never built.
-    const reduce = after.length === 1 && after[0].kind === 'reduceByKey' && after[0].inputs.length === 1 ? after[0] : undefined;
-    if (chain.length < 2 && !reduce) continue;
+    const next = after.length === 1 && after[0].kind === 'reduceByKey' && after[0].inputs.length === 1 ? after[0] : undefined;
+    const reduce = next && at.has(next.id) ? next : undefined;
+    const into = !reduce && after.length === 1 ? combine.get(tail) : undefined;
+    if (chain.length < 2 && !reduce && !into) continue;
     const stages = chain.map((n) => ({ id: n.id, kind: n.kind as StatelessKind, onError: (n as { onError: OnError }).onError, f: env.fns(n.id).f as Fn }));
-    const fused = fuseChain(stages, reduce && { id: reduce.id, f: env.fns(reduce.id).f as Reduce });
+    const fused = fuseChain(stages, reduce ? { id: reduce.id, f: env.fns(reduce.id).f as Reduce } : into);
     chain.forEach((n, i) => { out[at.get(n.id)!] = fused[i]; });
     if (reduce) out[at.get(reduce.id)!] = fused[chain.length];
+    if (into) combined.set(tail, fused[chain.length]);
   }
-  return out;
+  return { execs: out, combined };
 }
 
 type Reduce = (a: unknown, b: unknown) => unknown;
@@ -143,7 +166,7 @@ class ChainRun {
     const dead = this.dead?.[i];
     if (dead) for (const [record, error] of dead) fail(s.id, 'deadLetter', record, error, ctx);
     if (this.limit === i) fail(s.id, 'fail', this.failure!.record, this.failure!.error, ctx);
-    ctx.metrics.records[s.id] += this.counts[i] - returned;
+    ctx.metrics.records[s.id] = (ctx.metrics.records[s.id] ?? 0) + this.counts[i] - returned;
   }
 }
 

@@ -15,7 +15,7 @@
  * @module
  * @internal
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Every label a kill test can name, in the order a commit reaches them. */
@@ -78,7 +78,11 @@ export function crashPoint(label: CrashLabel, t?: number): void {
     const p = points[i];
     if (p.label !== label || c < p.n) return;
     if (t !== undefined && role !== 'coordinator' && fired.some((f) => f.t === t && f.role !== 'coordinator')) return;
-    if (file) writeFileSync(file, JSON.stringify({ label, n: p.n, t, role, pid: process.pid }));
+    if (file) {
+      // Written then renamed: another process checking this point never reads a half-written file.
+      writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify({ label, n: p.n, t, role, pid: process.pid }));
+      renameSync(`${file}.${process.pid}.tmp`, file);
+    }
     firedHere.add(i);
     process.kill(process.pid, 'SIGKILL');
     return;

@@ -113,21 +113,25 @@ export class LineSliceReader<T> {
     return n > 0;
   }
 
-  /** Finds where the line at `at` ends; returns the offset after its `\n` (or the end of file), or -1 when no line is left. */
+  /** Where the line at `at` ends when the buffer holds its `\n`: the offset after it; else -1. Synchronous: the per-line path of `poll`. */
+  private lineEndInBuffer(): number {
+    const i = this.buf.indexOf(10, this.at - this.bufStart);
+    if (i < 0) return -1;
+    if (this.bufStart + i >= this.checkedTo) {
+      // One check for every whole line the buffer holds from here (lines end at '\n', a character
+      // boundary); when it fails, isRecord checks those lines one by one.
+      const last = this.buf.lastIndexOf(10);
+      this.checkedTo = this.bufStart + last + 1;
+      if (isUtf8(this.buf.subarray(this.at - this.bufStart, last))) this.validTo = this.checkedTo;
+    }
+    return this.bufStart + i + 1;
+  }
+
+  /** Finds where the line at `at` ends, reading more of the file as needed; returns the offset after its `\n` (or the end of file), or -1 when no line is left. */
   private async lineEnd(): Promise<number> {
     let searchFrom = this.at - this.bufStart;
     for (;;) {
-      const i = this.buf.indexOf(10, searchFrom);
-      if (i >= 0) {
-        if (this.bufStart + i >= this.checkedTo) {
-          // One check for every whole line the buffer holds from here (lines end at '\n', a character
-          // boundary); when it fails, isRecord checks those lines one by one.
-          const last = this.buf.lastIndexOf(10);
-          this.checkedTo = this.bufStart + last + 1;
-          if (isUtf8(this.buf.subarray(this.at - this.bufStart, last))) this.validTo = this.checkedTo;
-        }
-        return this.bufStart + i + 1;
-      }
+      if (this.buf.indexOf(10, searchFrom) >= 0) return this.lineEndInBuffer();
       searchFrom = this.buf.length;
       const before = this.bufStart;
       if (!(await this.more())) {
@@ -153,9 +157,10 @@ export class LineSliceReader<T> {
   /** Whether the line `[from, end)` (with its `\n`) is a record: not longer than maxRecordBytes, valid UTF-8. */
   private isRecord(from: number, end: number): boolean {
     let e = end;
-    const at = (o: number) => this.buf[o - this.bufStart];
-    if (e > from && at(e - 1) === 10) e--;
-    if (e > from && at(e - 1) === 13) e--;
+    const buf = this.buf;
+    const base = this.bufStart;
+    if (e > from && buf[e - 1 - base] === 10) e--;
+    if (e > from && buf[e - 1 - base] === 13) e--;
     if (e - from > this.maxRecordBytes) return false;
     return end <= this.validTo || isUtf8(this.buf.subarray(from - this.bufStart, e - this.bufStart));
   }
@@ -171,7 +176,8 @@ export class LineSliceReader<T> {
     let done = false;
     while (n < max) {
       const from = this.at;
-      const end = await this.lineEnd();
+      let end = this.lineEndInBuffer();
+      if (end < 0) end = await this.lineEnd();
       if (end < 0) { done = true; break; }
       this.lines++;
       // lineEnd may have moved the buffer, but never past `from`.
