@@ -10,6 +10,10 @@ function sliceOf(n: number, slice: { readonly index: number; readonly count: num
  * A source that yields the given arrays as consecutive batches: batch i of the input
  * arrives at batch time (i + 1) × interval, as in Spark's test suites. Bounded.
  *
+ * On the cluster runtime every worker builds the same arrays (it runs the job module) and
+ * reads its contiguous slice of each batch. A checkpoint keeps a digest of the batches
+ * read, and a resume with other batches before its position is refused.
+ *
  * @example
  * ```ts
  * import { Sources } from 'sluice';
@@ -43,6 +47,12 @@ export function batches<T>(input: readonly (readonly T[])[]): Source<T> {
 /**
  * A bounded source over an array or any iterable, read lazily in batches of at most
  * `maxBatchSize` records.
+ *
+ * On the cluster runtime an array is read in slices: every worker builds the same array (it
+ * runs the job module) and takes its contiguous slice of each batch; a checkpoint keeps a
+ * digest of the items read, and a resume with other items before its position is refused.
+ * Any other iterable (a generator, a Set) is read by one worker and its batches cut among
+ * the workers: a generator could give other items in each worker.
  *
  * @example
  * ```ts
