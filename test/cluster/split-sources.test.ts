@@ -60,43 +60,46 @@ function jsonFile(dir: string): string {
   return path;
 }
 
-describe('jsonLines read in slices on the cluster runtime', () => {
-  it('on 1, 2 and 4 workers: the local output batch by batch and the local dead letters', async () => {
-    const path = jsonFile(tmp());
-    const expected = await local('jsonLines', path);
-    expect(expected.out.batches.length).toBe(17); // 119 text lines (two are not text), 7 a batch
-    expect(expected.dead.records().length).toBeGreaterThan(15);
-    const records = expected.out.records().length;
-    expect(await sameAsLocal('jsonLines', path, expected, 1)).toEqual([records]);
-    // Every worker parses its own slice of every batch.
-    const two = await sameAsLocal('jsonLines', path, expected, 2);
-    expect(two.every((n) => n > 30)).toBe(true); // 3 and 4 lines of every 7
-    expect(two[0] + two[1]).toBe(records);
-    const four = await sameAsLocal('jsonLines', path, expected, 4);
-    expect(four.every((n) => n > 5)).toBe(true);
-  }, 120_000);
+describe('line files read in slices on the cluster runtime, with dead letters', () => {
+  for (const kind of ['jsonLines', 'textFile'] as const) {
+    it(`${kind} on 1, 2 and 4 workers: the local output batch by batch and the local dead letters`, async () => {
+      const path = jsonFile(tmp());
+      const expected = await local(kind, path);
+      expect(expected.out.batches.length).toBe(17); // 119 text lines (two are not text), 7 a batch
+      // JSON lines: blank, invalid and misfit lines; both: a line too long and one not UTF-8, in the middle of slices.
+      expect(expected.dead.records().length).toBeGreaterThan(kind === 'jsonLines' ? 15 : 1);
+      const records = expected.out.records().length;
+      expect(await sameAsLocal(kind, path, expected, 1)).toEqual([records]);
+      // Every worker parses its own slice of every batch.
+      const two = await sameAsLocal(kind, path, expected, 2);
+      expect(two.every((n) => n > 30)).toBe(true); // 3 and 4 lines of every 7
+      expect(two[0] + two[1]).toBe(records);
+      const four = await sameAsLocal(kind, path, expected, 4);
+      expect(four.every((n) => n > 5)).toBe(true);
+    }, 120_000);
 
-  it('stopped on 2 workers and resumed on 4 (a rescale): one local run; a resume over a changed file is refused', async () => {
-    const dir = tmp();
-    const path = jsonFile(dir);
-    const expected = await local('jsonLines', path);
-    const ck = join(dir, 'ck');
-    const first = splitJob('jsonLines', path);
-    await first.pipeline.run(cluster('jsonLines', path, { workers: 2, checkpointDir: ck, numBatches: 5 }));
-    const second = splitJob('jsonLines', path);
-    await second.pipeline.run(cluster('jsonLines', path, { workers: 4, checkpointDir: ck }));
-    const until = 5000;
-    expect([...first.out.batches.filter(([t]) => t <= until), ...second.out.batches]).toEqual(expected.out.batches);
-    const dead = [...first.dead.records().filter((d) => d.batchTime <= until), ...second.dead.records()];
-    expect(deadText(dead)).toEqual(deadText(expected.dead.records()));
+    it(`${kind} stopped on 2 workers and resumed on 4 (a rescale): one local run; a resume over a changed file is refused`, async () => {
+      const dir = tmp();
+      const path = jsonFile(dir);
+      const expected = await local(kind, path);
+      const ck = join(dir, 'ck');
+      const first = splitJob(kind, path);
+      await first.pipeline.run(cluster(kind, path, { workers: 2, checkpointDir: ck, numBatches: 5 }));
+      const second = splitJob(kind, path);
+      await second.pipeline.run(cluster(kind, path, { workers: 4, checkpointDir: ck }));
+      const until = 5000;
+      expect([...first.out.batches.filter(([t]) => t <= until), ...second.out.batches]).toEqual(expected.out.batches);
+      const dead = [...first.dead.records().filter((d) => d.batchTime <= until), ...second.dead.records()];
+      expect(deadText(dead)).toEqual(deadText(expected.dead.records()));
 
-    const ck2 = join(dir, 'ck2');
-    await splitJob('jsonLines', path).pipeline.run(cluster('jsonLines', path, { workers: 2, checkpointDir: ck2, numBatches: 3 }));
-    writeFileSync(path, '{"sensor":"other","celsius":0}\n'.repeat(40));
-    const again = splitJob('jsonLines', path);
-    await expect(again.pipeline.run(cluster('jsonLines', path, { workers: 2, checkpointDir: ck2 }))).rejects.toThrow(/source#0 \(jsonLines\) reads .*readings.jsonl, which changed since the checkpoint/);
-    expect(again.out.batches).toEqual([]);
-  }, 120_000);
+      const ck2 = join(dir, 'ck2');
+      await splitJob(kind, path).pipeline.run(cluster(kind, path, { workers: 2, checkpointDir: ck2, numBatches: 3 }));
+      writeFileSync(path, '{"sensor":"other","celsius":0}\n'.repeat(40));
+      const again = splitJob(kind, path);
+      await expect(again.pipeline.run(cluster(kind, path, { workers: 2, checkpointDir: ck2 }))).rejects.toThrow(new RegExp(`source#0 \\(${kind}\\) reads .*readings.jsonl, which changed since the checkpoint`));
+      expect(again.out.batches).toEqual([]);
+    }, 120_000);
+  }
 });
 
 describe('memory sources read in slices on the cluster runtime', () => {
