@@ -18,9 +18,9 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Pipeline, Sources, seconds, tumbling, type Windowed } from '../src/index.js';
-import { WorkerPool } from '../runtimes/cluster/pool.js';
+import type { WorkerPool } from '../runtimes/cluster/pool.js';
 import { strHash } from './cluster-jobs.js';
-import { procCpu, selfCpu } from './cluster.js';
+import { compareSides, sidesTable, type RunOutput, type Side, type SideRun } from './cluster-sides.js';
 
 const SELF = fileURLToPath(import.meta.url);
 /** Distinct keys. */
@@ -78,20 +78,13 @@ export function eventTimeWindows(path: string): Pipeline {
   return p;
 }
 
-interface Run { wall: number; cpu: number }
-
-async function runOnce(path: string, events: number, pool?: WorkerPool): Promise<Run & { hash: number; windows: number }> {
+/** One run of the job on `pool` (undefined: the local runtime); checks it counted every event. */
+async function runOnce(path: string, events: number, pool?: WorkerPool): Promise<RunOutput> {
   const p = eventTimeWindows(path);
-  (globalThis as { gc?: () => void }).gc?.();
-  const w0 = pool?.workers.map((w) => procCpu(w.child.pid!)) ?? [];
-  const c0 = selfCpu();
-  const t0 = performance.now();
   if (pool) await p.run({ runtime: 'cluster', pool, worker: { module: SELF, export: 'eventTimeWindows', args: [path] }, pace: 'asap', maxBatchSize: ET_BATCH_LINES } as never);
   else await p.run({ pace: 'asap', maxBatchSize: ET_BATCH_LINES });
-  const wall = (performance.now() - t0) / 1000;
-  const cpu = selfCpu() - c0 + (pool?.workers.reduce((s, w, i) => s + procCpu(w.child.pid!) - w0[i], 0) ?? 0);
   if (seen.events !== events) throw new Error(`event-time windows ${pool ? `on ${pool.size} worker(s)` : 'local'}: counted ${seen.events} of ${events} events`);
-  return { wall, cpu, hash: seen.hash, windows: seen.windows };
+  return { digest: `${seen.windows} windows, digest ${seen.hash}` };
 }
 
 /** Events of the benchmark (issue 6). */
@@ -106,7 +99,7 @@ export interface EventTimeResults {
   readonly events: number;
   readonly runs: number;
   readonly windows: number;
-  readonly best: Record<'local' | 'c1' | 'c2', Run>;
+  readonly best: Record<Side, SideRun>;
   readonly table: string;
   /** Load averages (1, 5, 15 min) at the start and at the end. */
   readonly load: readonly [number[], number[]];
@@ -139,39 +132,15 @@ export function renderEventTime(r: EventTimeResults, cmd: string): string {
   ].join('\n');
 }
 
-/** Runs the benchmark; returns the best run of each side and the table as markdown. */
-export async function clusterEventTime(events: number, runs: number): Promise<{ best: Record<'local' | 'c1' | 'c2', Run>; windows: number; table: string }> {
+/** Runs the benchmark; returns the best run of each side, the windows and the table as markdown. */
+export async function clusterEventTime(events: number, runs: number): Promise<{ best: Record<Side, SideRun>; windows: number; table: string }> {
   const dir = mkdtempSync(join(os.tmpdir(), 'sluice-bench-event-time-'));
   const path = join(dir, 'events.txt');
   writeFileSync(path, eventLines(events));
-  const p1 = WorkerPool.start({ workers: 1, mode: 'module' });
-  const p2 = WorkerPool.start({ workers: 2, mode: 'module' });
   try {
-    const warm = await runOnce(path, events, undefined);
-    for (const pool of [p1, p2]) {
-      const r = await runOnce(path, events, pool);
-      if (r.hash !== warm.hash || r.windows !== warm.windows) throw new Error(`on ${pool.size} worker(s): ${r.windows} windows, digest ${r.hash}; local ${warm.windows}, ${warm.hash}`);
-    }
-    const best: Partial<Record<'local' | 'c1' | 'c2', Run>> = {};
-    for (let i = 0; i < runs; i++) {
-      for (const [side, pool] of [['local', undefined], ['c1', p1], ['c2', p2]] as const) {
-        const r = await runOnce(path, events, pool);
-        if (r.hash !== warm.hash) throw new Error(`${side}: digest ${r.hash}, local ${warm.hash}`);
-        if (!best[side] || r.wall < best[side]!.wall) best[side] = { wall: r.wall, cpu: r.cpu };
-      }
-    }
-    const b = best as Record<'local' | 'c1' | 'c2', Run>;
-    const rate = (s: number) => `${(events / s / 1e6).toFixed(2)} M/s`;
-    const us = (s: number) => `${((s / events) * 1e6).toFixed(3)} µs`;
-    const table = [
-      '| side | wall | events/s | vs 1 worker | CPU (all processes) | CPU per event | vs local CPU |',
-      '| --- | --- | --- | --- | --- | --- | --- |',
-      ...(['local', 'c1', 'c2'] as const).map((k) => `| ${{ local: 'local', c1: 'cluster, 1 worker', c2: 'cluster, 2 workers' }[k]} | ${b[k].wall.toFixed(2)} s | ${rate(b[k].wall)} | ${k === 'local' ? '' : `${(b.c1.wall / b[k].wall).toFixed(2)}×`} | ${b[k].cpu.toFixed(2)} s | ${us(b[k].cpu)} | ${(b[k].cpu / b.local.cpu).toFixed(2)}× |`),
-    ].join('\n');
-    return { best: b, windows: warm.windows, table };
+    const { best } = await compareSides(runs, (pool) => runOnce(path, events, pool));
+    return { best, windows: seen.windows, table: sidesTable(best, events, 'event') };
   } finally {
-    await p1.close();
-    await p2.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -15,9 +15,9 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Pipeline, Sources, seconds } from '../src/index.js';
-import { WorkerPool } from '../runtimes/cluster/pool.js';
+import type { WorkerPool } from '../runtimes/cluster/pool.js';
 import { add, digestCounts, one, splitWords, wordLines } from './cluster-jobs.js';
-import { procCpu, selfCpu } from './cluster.js';
+import { compareSides, sidesTable, type RunOutput, type Side, type SideRun } from './cluster-sides.js';
 
 const SELF = fileURLToPath(import.meta.url);
 /** Lines a batch (10 words a line). */
@@ -37,57 +37,73 @@ export function fileWordCount(path: string): Pipeline {
   return p;
 }
 
-interface Run { wall: number; cpu: number }
-
-async function runOnce(path: string, words: number, pool?: WorkerPool): Promise<Run & { hash: number }> {
+/** One run of the job on `pool` (undefined: the local runtime); checks it counted every word. */
+async function runOnce(path: string, words: number, pool?: WorkerPool): Promise<RunOutput> {
   const p = fileWordCount(path);
-  (globalThis as { gc?: () => void }).gc?.();
-  const w0 = pool?.workers.map((w) => procCpu(w.child.pid!)) ?? [];
-  const c0 = selfCpu();
-  const t0 = performance.now();
   if (pool) await p.run({ runtime: 'cluster', pool, worker: { module: SELF, export: 'fileWordCount', args: [path] }, pace: 'asap', maxBatchSize: SPLIT_BATCH_LINES } as never);
   else await p.run({ pace: 'asap', maxBatchSize: SPLIT_BATCH_LINES });
-  const wall = (performance.now() - t0) / 1000;
-  const cpu = selfCpu() - c0 + (pool?.workers.reduce((s, w, i) => s + procCpu(w.child.pid!) - w0[i], 0) ?? 0);
   if (seen.total !== words) throw new Error(`word count ${pool ? `on ${pool.size} worker(s)` : 'local'}: counted ${seen.total} of ${words} words`);
-  return { wall, cpu, hash: seen.hash };
+  return { digest: `${seen.records} rows, digest ${seen.hash}` };
 }
 
 /** Runs the benchmark; returns the best run of each side and the table as markdown. */
-export async function splitWordCount(words: number, runs: number): Promise<{ best: Record<'local' | 'c1' | 'c2', Run>; table: string }> {
+export async function splitWordCount(words: number, runs: number): Promise<{ best: Record<Side, SideRun>; table: string }> {
   const dir = mkdtempSync(join(os.tmpdir(), 'sluice-bench-split-'));
   const path = join(dir, 'words.txt');
   writeFileSync(path, `${[...wordLines(words)].join('\n')}\n`);
-  const p1 = WorkerPool.start({ workers: 1, mode: 'module' });
-  const p2 = WorkerPool.start({ workers: 2, mode: 'module' });
   try {
-    const warm = await runOnce(path, words, undefined);
-    for (const pool of [p1, p2]) {
-      const r = await runOnce(path, words, pool);
-      if (r.hash !== warm.hash) throw new Error(`word count on ${pool.size} worker(s): digest ${r.hash}, local ${warm.hash}`);
-    }
-    const best: Partial<Record<'local' | 'c1' | 'c2', Run>> = {};
-    for (let i = 0; i < runs; i++) {
-      for (const [side, pool] of [['local', undefined], ['c1', p1], ['c2', p2]] as const) {
-        const r = await runOnce(path, words, pool);
-        if (r.hash !== warm.hash) throw new Error(`word count ${side}: digest ${r.hash}, local ${warm.hash}`);
-        if (!best[side] || r.wall < best[side]!.wall) best[side] = { wall: r.wall, cpu: r.cpu };
-      }
-    }
-    const b = best as Record<'local' | 'c1' | 'c2', Run>;
-    const rate = (s: number) => `${(words / s / 1e6).toFixed(2)} M/s`;
-    const us = (s: number) => `${((s / words) * 1e6).toFixed(3)} µs`;
-    const table = [
-      '| side | wall | words/s | vs 1 worker | CPU (all processes) | CPU per word | vs local CPU |',
-      '| --- | --- | --- | --- | --- | --- | --- |',
-      ...(['local', 'c1', 'c2'] as const).map((k) => `| ${{ local: 'local', c1: 'cluster, 1 worker', c2: 'cluster, 2 workers' }[k]} | ${b[k].wall.toFixed(2)} s | ${rate(b[k].wall)} | ${k === 'local' ? '' : `${(b.c1.wall / b[k].wall).toFixed(2)}×`} | ${b[k].cpu.toFixed(2)} s | ${us(b[k].cpu)} | ${(b[k].cpu / b.local.cpu).toFixed(2)}× |`),
-    ].join('\n');
-    return { best: b, table };
+    const { best } = await compareSides(runs, (pool) => runOnce(path, words, pool));
+    return { best, table: sidesTable(best, words, 'word') };
   } finally {
-    await p1.close();
-    await p2.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Words of the benchmark (issue 6). */
+export const SPLIT_WORDS = 10_000_000;
+/** Timed runs of each side (best taken). */
+export const SPLIT_RUNS = 3;
+/** Targets (issue 6): 2 workers ≥ this × 1 worker (wall clock); the cluster's CPU per word ≤ this × the local runtime's. */
+export const SPLIT_SCALE_TARGET = 1.6;
+export const SPLIT_CPU_TARGET = 1.3;
+
+/** What `npm run bench` keeps of this benchmark. */
+export interface SplitResults {
+  readonly words: number;
+  readonly runs: number;
+  readonly best: Record<Side, SideRun>;
+  readonly table: string;
+  /** Load averages (1, 5, 15 min) before and after. */
+  readonly load: [number[], number[]];
+}
+
+/** Runs the benchmark with its defaults (`npm run bench -- split`). */
+export async function runSplit(words = SPLIT_WORDS, runs = SPLIT_RUNS): Promise<SplitResults> {
+  const before = os.loadavg();
+  const r = await splitWordCount(words, runs);
+  return { words, runs, ...r, load: [before, os.loadavg()] };
+}
+
+/** The RESULTS.md section. A ratio measured while the 1-minute load average exceeded the cores is not called PASS. */
+export function renderSplit(r: SplitResults, cmd: string): string {
+  const scale = r.best.c1.wall / r.best.c2.wall;
+  const cpu = Math.max(r.best.c1.cpu, r.best.c2.cpu) / r.best.local.cpu;
+  const cores = os.cpus().length;
+  const loaded = Math.max(r.load[0][0], r.load[1][0]) > cores;
+  const verdict = (ok: boolean) => (loaded ? 'not judged (machine loaded)' : ok ? 'PASS' : 'FAIL');
+  const fmt = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
+  return [
+    `Lines of 10 words over a 10k-word vocabulary in a temporary file; \`Sources.textFile\` (${SPLIT_BATCH_LINES.toLocaleString('en')} lines a batch, pace asap) → flatMap(split) → map(pair(w, 1)) → reduceByKey(+) → foreachBatch in the calling process; ${r.words.toLocaleString('en')} words, every side's output digest equal to the local one; best of ${r.runs}, sides alternating, workers started once per worker count (warm). With 2 workers each reads its own slice of every batch (the source splits) and the combined pairs go worker to worker by key group; in the workers the flatMap·map chain folds straight into the map-side combine, as the local runtime fuses it into reduceByKey. CPU: this process's \`cpuUsage()\` plus each worker's utime + stime from /proc. Load average ${fmt(r.load[0])} at the start, ${fmt(r.load[1])} at the end (${cores} cores).`,
+    '',
+    r.table,
+    '',
+    '| check | value | target | result |',
+    '| --- | --- | --- | --- |',
+    `| 2 workers ÷ 1 worker (wall clock) | ${scale.toFixed(2)}× | ≥ ${SPLIT_SCALE_TARGET}× | ${verdict(scale >= SPLIT_SCALE_TARGET)} |`,
+    `| cluster CPU per word ÷ local (the larger of 1 and 2 workers) | ${cpu.toFixed(2)}× | ≤ ${SPLIT_CPU_TARGET}× | ${verdict(cpu <= SPLIT_CPU_TARGET)} |`,
+    '',
+    `Command: \`${cmd}\`${cmd.startsWith('npm') ? ` (or alone: \`npx tsx --expose-gc bench/cluster-split.ts ${r.words} ${r.runs}\`)` : ''}`,
+  ].join('\n');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

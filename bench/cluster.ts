@@ -40,6 +40,8 @@ export const WC_BATCH_LINES = 20_000;
 export const WC_RUNS = 3;
 /** Words of the untimed warm-up runs. */
 const WARMUP_WORDS = 1_000_000;
+/** Pairs (with and without a checkpointDir) of the target row of the checkpoint benchmark. */
+export const CHECKPOINT_TARGET_PAIRS = Number(process.env.SLUICE_BENCH_CKPT_PAIRS ?? 5);
 /** Records a batch of the state job holds. */
 export const STATE_BATCH = 100_000;
 /** State sizes (keys), batches and keys changed per batch (`hot`; all the batch's records' keys when absent) of the checkpoint benchmark. */
@@ -308,6 +310,8 @@ export interface CheckpointCase {
   readonly cpu: { without: { coordinator: number; workers: number }; with: { coordinator: number; workers: number } };
   /** Bytes of the first commit's state files (full segments of every partition). */
   readonly stateBytes: number;
+  /** with ÷ without of every pair run (the row's figures are those of the median pair). */
+  readonly ratios: readonly number[];
 }
 
 function dirBytes(dir: string): number {
@@ -317,7 +321,7 @@ function dirBytes(dir: string): number {
 }
 
 /** Runs the state job on `pool`; returns the sink marks, wall seconds and the output check. */
-async function runState(pool: WorkerPool, keys: number, batches: number, checkpointDir?: string, hot?: number): Promise<{ marks: typeof observed.batches; wall: number; cpu: { coordinator: number; workers: number }; records: number; hash: number }> {
+export async function runState(pool: WorkerPool, keys: number, batches: number, checkpointDir?: string, hot?: number): Promise<{ marks: typeof observed.batches; wall: number; cpu: { coordinator: number; workers: number }; records: number; hash: number }> {
   const records = batches * STATE_BATCH;
   const p = stateJob(keys, records, hot);
   gc();
@@ -348,14 +352,24 @@ async function checkpoint(): Promise<CheckpointReport> {
     await runState(pool, 10_000, 3); // warm-up: workers load the modules
     const out: CheckpointCase[] = [];
     for (const { keys, batches, hot } of CHECKPOINT_CASES) {
-      const a = await runState(pool, keys, batches, undefined, hot);
-      const dir = join(tmp, String(keys));
-      const b = await runState(pool, keys, batches, dir, hot);
-      if (a.records !== b.records || a.hash !== b.hash) throw new Error(`state job (${keys} keys): output with checkpoints differs`);
-      // The first checkpoint's directory: full segments (its deltas are pruned with their commits; their size is in segmentTimes).
-      const first = Math.min(...readdirSync(join(dir, 'state')).map(Number));
-      out.push({ keys, batches, hot, without: perBatch(a.marks), with: perBatch(b.marks), wall: { without: a.wall, with: b.wall }, cpu: { without: a.cpu, with: b.cpu }, stateBytes: dirBytes(join(dir, 'state', String(first))) });
-      rmSync(dir, { recursive: true, force: true });
+      // The target row (1 % of the keys changed a batch) runs as several pairs, the side that goes first alternating; its figures are the pairs' medians.
+      const reps = hot ? CHECKPOINT_TARGET_PAIRS : 1;
+      const pairs: Array<{ a: Awaited<ReturnType<typeof runState>>; b: Awaited<ReturnType<typeof runState>>; stateBytes: number }> = [];
+      for (let r = 0; r < reps; r++) {
+        const dir = join(tmp, `${keys}-${r}`);
+        const plainFirst = r % 2 === 0;
+        const x = await runState(pool, keys, batches, plainFirst ? undefined : dir, hot);
+        const y = await runState(pool, keys, batches, plainFirst ? dir : undefined, hot);
+        const [a, b] = plainFirst ? [x, y] : [y, x];
+        if (a.records !== b.records || a.hash !== b.hash) throw new Error(`state job (${keys} keys): output with checkpoints differs`);
+        // The first checkpoint's directory: full segments (its deltas are pruned with their commits; their size is in segmentTimes).
+        const first = Math.min(...readdirSync(join(dir, 'state')).map(Number));
+        pairs.push({ a, b, stateBytes: dirBytes(join(dir, 'state', String(first))) });
+        rmSync(dir, { recursive: true, force: true });
+      }
+      const ratios = pairs.map((q) => perBatch(q.b.marks) / perBatch(q.a.marks));
+      const mid = pairs[pairs.map((_, i) => i).sort((i, j) => ratios[i] - ratios[j])[Math.floor((pairs.length - 1) / 2)]];
+      out.push({ keys, batches, hot, without: perBatch(mid.a.marks), with: perBatch(mid.b.marks), wall: { without: mid.a.wall, with: mid.b.wall }, cpu: { without: mid.a.cpu, with: mid.b.cpu }, stateBytes: mid.stateBytes, ratios });
     }
     return { cases: out, segments: segmentTimes(join(tmp, 'segments')) };
   } finally {

@@ -9,6 +9,7 @@
  *   npm run bench -- cluster       only the cluster runtime's benchmarks (cluster-report.ts); RESULTS.md untouched
  *   npm run bench -- longline      only the long-line benchmark (long-line.ts); RESULTS.md untouched
  *   npm run bench -- eventtime     only the cluster's event-time windows (cluster-event-time.ts); RESULTS.md untouched
+ *   npm run bench -- split         only the cluster's word count over a split text file (cluster-split.ts); RESULTS.md untouched
  *   npm run bench -- ui            only the web UI page load with 10,000 batches (ui-load.ts); RESULTS.md untouched
  *   npm run bench -- io            only JSON lines → file and word count peak RSS against loops (io.ts); RESULTS.md untouched
  *   npm run bench -- observed [ids]   only the observed ÷ plain pairs (observed.ts); RESULTS.md untouched
@@ -28,6 +29,7 @@ import { measureUiLoad, renderUiLoad } from './ui-load.js';
 import { renderLongLine, runLongLine } from './long-line.js';
 import { runIoBenches } from './io.js';
 import { renderEventTime, runEventTime } from './cluster-event-time.js';
+import { renderSplit, runSplit } from './cluster-split.js';
 import { BATCH, type Row } from './harness.js';
 import { countFromEnv, measureObserved, observedCell, OBSERVED_NOTE, OBSERVED_PROCESSES, OBSERVED_REPS, renderObserved, type ObservedRatios } from './observed.js';
 import { keptKafkaSection, runKafkaGroup } from './kafka-bench.js';
@@ -193,8 +195,9 @@ async function main(argv: string[]): Promise<void> {
     console.log(`\n${renderObserved(rows, `npm run bench -- ${only.join(' ')}`, load)}\n\nload average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(', ')}`);
     return;
   }
-  for (const id of only) if (!CASES[id] && id !== 'file' && id !== 'cluster' && id !== 'longline' && id !== 'eventtime') throw new Error(`no benchmark ${id} (benchmarks: ${[...Object.keys(CASES), 'file', 'cluster', 'longline', 'eventtime'].join(', ')})`);
-  const local = only.filter((id) => id !== 'cluster' && id !== 'longline' && id !== 'eventtime');
+  const groups = ['cluster', 'split', 'longline', 'eventtime'];
+  for (const id of only) if (!CASES[id] && id !== 'file' && !groups.includes(id)) throw new Error(`no benchmark ${id} (benchmarks: ${[...Object.keys(CASES), 'file', ...groups].join(', ')})`);
+  const local = only.filter((id) => !groups.includes(id));
   const started = new Date();
   const load = os.loadavg()[0];
   const t0 = performance.now();
@@ -217,6 +220,11 @@ async function main(argv: string[]): Promise<void> {
     cluster = await runClusterBenches();
     clusterBody = renderCluster(cluster, cmd);
     console.log(`\n${clusterBody}\n\n(${cluster.seconds.toFixed(0)} s)`);
+  }
+  let splitBody = '';
+  if (!only.length || only.includes('split')) {
+    splitBody = renderSplit(await runSplit(), cmd);
+    console.log(`\n${splitBody}\n`);
   }
   let longLineBody = '';
   if (!only.length || only.includes('longline')) {
@@ -244,6 +252,10 @@ async function main(argv: string[]): Promise<void> {
     `${cluster!.started} · the same machine and run · load average ${cluster!.load.toFixed(2)} at the start of this section · ${cluster!.seconds.toFixed(0)} s`,
     '',
     clusterBody,
+    '',
+    '# Word count over a split text file on the cluster',
+    '',
+    splitBody,
     '',
     '# Event-time windows on the cluster',
     '',

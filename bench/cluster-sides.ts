@@ -1,0 +1,71 @@
+/**
+ * The side-by-side runner of the cluster benchmarks that compare the local runtime with the
+ * cluster runtime on 1 and 2 workers (cluster-split.ts, cluster-event-time.ts): every side
+ * runs once untimed (its output checked against the local one), then `runs` timed rounds,
+ * the sides alternating; the best wall clock of each side is kept, with its CPU (this
+ * process's `cpuUsage()` plus each worker's utime + stime from /proc).
+ *
+ * @module
+ */
+import { WorkerPool } from '../runtimes/cluster/pool.js';
+import { procCpu, selfCpu } from './cluster.js';
+
+/** The compared sides: the local runtime, the cluster runtime with 1 and with 2 workers. */
+export type Side = 'local' | 'c1' | 'c2';
+const SIDES: readonly Side[] = ['local', 'c1', 'c2'];
+const NAMES: Record<Side, string> = { local: 'local', c1: 'cluster, 1 worker', c2: 'cluster, 2 workers' };
+
+/** One timed run: wall clock and CPU seconds of every process. */
+export interface SideRun { readonly wall: number; readonly cpu: number }
+
+/** What a job run reports for the output check: a digest of its output (equal on every side). */
+export interface RunOutput { readonly digest: string }
+
+/**
+ * Runs `job` on each side (`pool` undefined: the local runtime), `runs` timed rounds after
+ * an untimed one, and checks every run's digest against the local runtime's first.
+ */
+export async function compareSides(runs: number, job: (pool?: WorkerPool) => Promise<RunOutput>): Promise<{ best: Record<Side, SideRun>; digest: string }> {
+  const pools: Record<Side, WorkerPool | undefined> = { local: undefined, c1: WorkerPool.start({ workers: 1, mode: 'module' }), c2: WorkerPool.start({ workers: 2, mode: 'module' }) };
+  try {
+    const timed = async (side: Side): Promise<SideRun & RunOutput> => {
+      const pool = pools[side];
+      (globalThis as { gc?: () => void }).gc?.();
+      const w0 = pool?.workers.map((w) => procCpu(w.child.pid!)) ?? [];
+      const c0 = selfCpu();
+      const t0 = performance.now();
+      const out = await job(pool);
+      const wall = (performance.now() - t0) / 1000;
+      const cpu = selfCpu() - c0 + (pool?.workers.reduce((s, w, i) => s + procCpu(w.child.pid!) - w0[i], 0) ?? 0);
+      return { wall, cpu, ...out };
+    };
+    const { digest } = await timed('local');
+    for (const side of ['c1', 'c2'] as const) {
+      const r = await timed(side);
+      if (r.digest !== digest) throw new Error(`${NAMES[side]}: ${r.digest}; local: ${digest}`);
+    }
+    const best: Partial<Record<Side, SideRun>> = {};
+    for (let i = 0; i < runs; i++) {
+      for (const side of SIDES) {
+        const r = await timed(side);
+        if (r.digest !== digest) throw new Error(`${NAMES[side]}: ${r.digest}; local: ${digest}`);
+        if (!best[side] || r.wall < best[side]!.wall) best[side] = { wall: r.wall, cpu: r.cpu };
+      }
+    }
+    return { best: best as Record<Side, SideRun>, digest };
+  } finally {
+    await pools.c1?.close();
+    await pools.c2?.close();
+  }
+}
+
+/** The markdown table of the best runs: wall, rate, scaling over 1 worker, CPU, CPU per record and against local. */
+export function sidesTable(best: Record<Side, SideRun>, records: number, unit: string): string {
+  const rate = (s: number) => `${(records / s / 1e6).toFixed(2)} M/s`;
+  const us = (s: number) => `${((s / records) * 1e6).toFixed(3)} µs`;
+  return [
+    `| side | wall | ${unit}s/s | vs 1 worker | CPU (all processes) | CPU per ${unit} | vs local CPU |`,
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...SIDES.map((k) => `| ${NAMES[k]} | ${best[k].wall.toFixed(2)} s | ${rate(best[k].wall)} | ${k === 'local' ? '' : `${(best.c1.wall / best[k].wall).toFixed(2)}×`} | ${best[k].cpu.toFixed(2)} s | ${us(best[k].cpu)} | ${(best[k].cpu / best.local.cpu).toFixed(2)}× |`),
+  ].join('\n');
+}
