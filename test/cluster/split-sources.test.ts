@@ -102,6 +102,40 @@ describe('line files read in slices on the cluster runtime, with dead letters', 
   }
 });
 
+/** A CSV file: a header, quoted fields over lines, stray quotes, rows of the wrong width, misfits, blank lines, a line not UTF-8. */
+function csvFile(dir: string): string {
+  const rows = Array.from({ length: 110 }, (_, i) =>
+    i % 13 === 2 ? '' : i % 11 === 5 ? `s${i},"${i / 2}\n0"` : i % 17 === 9 ? `s${i},hot` : i % 19 === 4 ? `s${i}` : i === 40 ? `"s${i},1` : i % 7 === 3 ? `"s\n${i}",${i}` : `s${i},${i / 2}`);
+  const path = join(dir, 'readings.csv');
+  writeFileSync(path, Buffer.concat([Buffer.from(['sensor,celsius', ...rows.slice(0, 70)].join('\n') + '\n'), Buffer.from([0xc3, 0x28, 0x0a]), Buffer.from(rows.slice(70).join('\r\n'))]));
+  return path;
+}
+
+describe('csv read in slices on the cluster runtime', () => {
+  it('on 1, 2 and 4 workers: the local output batch by batch and the local dead letters; stopped on 2 and resumed on 4', async () => {
+    const dir = tmp();
+    const path = csvFile(dir);
+    const expected = await local('csv', path);
+    expect(expected.dead.records().length).toBeGreaterThan(15);
+    expect(expected.out.records().some((r) => r.includes('\\n'))).toBe(true); // quoted fields over lines
+    const records = expected.out.records().length;
+    expect(await sameAsLocal('csv', path, expected, 1)).toEqual([records]);
+    const two = await sameAsLocal('csv', path, expected, 2);
+    expect(two.every((n) => n > 20)).toBe(true);
+    expect(two[0] + two[1]).toBe(records);
+    expect((await sameAsLocal('csv', path, expected, 4)).every((n) => n > 3)).toBe(true);
+
+    const ck = join(dir, 'ck');
+    const first = splitJob('csv', path);
+    await first.pipeline.run(cluster('csv', path, { workers: 2, checkpointDir: ck, numBatches: 5 }));
+    const second = splitJob('csv', path);
+    await second.pipeline.run(cluster('csv', path, { workers: 4, checkpointDir: ck }));
+    expect([...first.out.batches.filter(([t]) => t <= 5000), ...second.out.batches]).toEqual(expected.out.batches);
+    const dead = [...first.dead.records().filter((d) => d.batchTime <= 5000), ...second.dead.records()];
+    expect(deadText(dead)).toEqual(deadText(expected.dead.records()));
+  }, 180_000);
+});
+
 describe('memory sources read in slices on the cluster runtime', () => {
   for (const kind of ['array', 'batches'] as const) {
     it(`${kind}: on 1, 2 and 4 workers the local output batch by batch, every worker reading its slice`, async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { textFile } from '../../src/io/sources/text-file.js';
 import { jsonLines } from '../../src/io/sources/json-lines.js';
+import { csv } from '../../src/io/sources/csv.js';
 import type { Source, SourceReader } from '../../src/io/connector.js';
 import * as S from '../../src/schema/index.js';
 
@@ -57,6 +58,7 @@ async function slicesAreWhole<T>(source: () => Source<T>, maxes: number[]): Prom
         expect(parts.map((p) => p.done)).toEqual(parts.map(() => b.done));
         expect(slices.map((r) => r.position?.())).toEqual(slices.map(() => whole.position?.()));
         expect(parts.flatMap((p) => p.records)).toEqual(b.records);
+        expect(b.records.length).toBeLessThanOrEqual(max);
         // Each slice sends the dead letters of its own lines: in slice order, they are the whole-file reader's, in line order.
         expect(ks.flatMap((k, i) => k.dead.slice(before[i + 1]))).toEqual(w.dead.slice(before[0]));
         if (b.done) break;
@@ -134,5 +136,63 @@ describe('jsonLines read in slices', () => {
     expect(after.map((_, k) => slices.flatMap((s) => s[k].records))).toEqual(after.map((b) => b.records));
     expect(after[0].records[0]).toEqual({ sensor: 's300', celsius: 300 });
     await expect(drain(jsonLines(path).openSlice!(ctx, { index: 1, count: 2 }, 600), 10)).rejects.toThrow(/cannot resume .*resume.jsonl after line 600: the file has only 503 lines/);
+  });
+});
+
+const Trade = S.record('Trade', { id: S.int(), name: S.string(), note: S.optional(S.string()) });
+const CSV_FILES: Record<string, { text: string; header?: boolean; dead: number }> = {
+  'quoted fields over lines, blank lines, CRLF, BOM': {
+    text: '\uFEFFid,name,note\r\n1,a,"one\r\ntwo"\r\n\r\n2,"b, c",\r\n3,c,"x\n""y""\nz"\n4,d,e\n5,e\n6,f,g,h\n7,x,"q"r\n8,"multi\nline",n\n',
+    dead: 3,
+  },
+  'stray quotes: closed by something else, over maxRecordBytes, open at the end': {
+    text: ['id,name,note', '1,a,b', '2,"bad,x', '3,c,d', '4,d,"e"f', ...Array.from({ length: 12 }, (_, i) => `${i + 5},n${i + 5},m`), '17,x,"never', '18,y,z', '19,"eof', '20,a,b'].join('\n') + '\n',
+    dead: 4,
+  },
+  'no header, misfits and bad lines': {
+    text: Buffer.concat([Buffer.from('1,a,b\nx,b,c\n2,"long'), Buffer.from('z'.repeat(70)), Buffer.from('",c\n3,'), Buffer.from([0xff]), Buffer.from(',d\n4,"open\n'), Buffer.from([0xfe]), Buffer.from('\n5,e,f\n')]).toString('latin1'),
+    header: false,
+    dead: 5,
+  },
+  many: {
+    text: ['id,note,name', ...Array.from({ length: 400 }, (_, i) => (i % 23 === 7 ? `${i},"a\nb\n\nc",n${i}` : i % 31 === 4 ? `${i},x` : i % 37 === 9 ? `${i},"oops,n${i}` : i % 19 === 2 ? '' : `${i},,n${i}`))].join('\n') + '\n',
+    dead: 23,
+  },
+};
+
+describe('csv read in slices', () => {
+  for (const [name, { text, header, dead }] of Object.entries(CSV_FILES)) {
+    it(`slices of every batch, concatenated, are the whole-file batches, dead letters alike: ${name}`, async () => {
+      const path = join(dir, `${name.replace(/\W/g, '_')}.csv`);
+      writeFileSync(path, Buffer.from(text, header === false ? 'latin1' : 'utf8'));
+      const got = await slicesAreWhole(() => csv(path, Trade, { header, maxRecordBytes: 60 }), name === 'many' ? [3, 50] : [1, 2, 3, 7, 1000]);
+      expect(got).toHaveLength(dead);
+    });
+  }
+
+  it('a reader resumed at the position after any batch cuts the batches of an uninterrupted reader, records over lines and stray quotes too', async () => {
+    for (const { text, header } of Object.values(CSV_FILES)) {
+      const path = join(dir, 'resumed.csv');
+      writeFileSync(path, Buffer.from(text, header === false ? 'latin1' : 'utf8'));
+      for (const max of [1, 2, 5]) {
+        const whole = await drain(csv(path, Trade, { header, maxRecordBytes: 60 }).open(ctx), max);
+        for (let k = 0; k < whole.length - 1; k++) {
+          const after = await drain(csv(path, Trade, { header, maxRecordBytes: 60 }).open(ctx, whole[k].position), max);
+          expect(after).toEqual(whole.slice(k + 1));
+        }
+      }
+    }
+  });
+
+  it('resumes at a whole-file position, inside a record given up on too, reading the header again', async () => {
+    const path = join(dir, 'resume.csv');
+    writeFileSync(path, CSV_FILES.many.text);
+    for (const at of [0, 1, 9, 120, 173, 174]) {
+      const after = await drain(csv(path, Trade).open(ctx, at), 50);
+      const slices = await Promise.all([0, 1, 2].map((index) => drain(csv(path, Trade).openSlice!(ctx, { index, count: 3 }, at), 50)));
+      expect(after.map((_, k) => slices.flatMap((s) => s[k].records))).toEqual(after.map((b) => b.records));
+      expect(slices.map((s) => s.map((b) => b.position))).toEqual(slices.map(() => after.map((b) => b.position)));
+    }
+    await expect(drain(csv(path, Trade).openSlice!(ctx, { index: 1, count: 2 }, 5000), 10)).rejects.toThrow(/cannot resume .*resume.csv after line 5000/);
   });
 });

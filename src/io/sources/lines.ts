@@ -139,11 +139,15 @@ export interface LineFormat<T> {
   /** Lines read but not yet part of a record (a record that goes on over lines, lines to replay). */
   pending?(): number;
   /**
-   * A batch of `max` is `max` lines handed to {@link LineFormat.line} (blank lines and lines
-   * sent to the dead-letter output included), not `max` records: then readers of slices of
-   * a batch agree on where it ends without parsing each other's lines (`line-slices.ts`).
+   * A batch of `max` is `max` rows handed to {@link LineFormat.line}, not `max` records: a
+   * row is a line, or the lines of a record that goes on over lines (counted when it ends);
+   * blank rows, rows sent to the dead-letter output and rows read again count. Then readers
+   * of slices of a batch agree on where it ends without converting each other's records
+   * (`line-slices.ts`, `csv.ts`), and a reader resumed at a position cuts the same batches.
    */
   readonly batchByLines?: boolean;
+  /** True while a record goes on over lines (the line just handed to {@link LineFormat.line} did not end it). */
+  open?(): boolean;
 }
 
 /** "No record from this line." @example `return blank ? NONE : text` @internal */
@@ -168,6 +172,7 @@ export async function readRecords<T>(reader: LineReader, format: LineFormat<T>, 
     const again = format.replay?.();
     if (again) {
       const r = format.line(again.text, again.lineNo);
+      if (!format.open?.()) lines++;
       if (r !== NONE) out.push(r);
       continue;
     }
@@ -180,8 +185,8 @@ export async function readRecords<T>(reader: LineReader, format: LineFormat<T>, 
       return { records: out, done: true, taken: lines };
     }
     if (typeof line !== 'string') { format.bad(line, reader.lineNumber); continue; }
-    lines++;
     const r = format.line(line, reader.lineNumber);
+    if (!format.open?.()) lines++;
     if (r !== NONE) out.push(r);
   }
   return { records: out, done: false, taken: lines };
