@@ -108,7 +108,7 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
         const s = restorePartition(checkpoints!.dir, plan, point, n.id, 0, physical.nodePartitions[n.id]);
         if (s) sources[n.id] = s;
       }
-      refuseChangedInputs(plan, sources, checkpoints!.dir);
+      refuseChangedInputs(plan, sources, checkpoints!.dir, bindings.sources);
     }
   }
   const output: Output = {

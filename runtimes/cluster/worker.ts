@@ -281,7 +281,7 @@ export class ClusterWorker {
         ? slicedSource(n, env, { maxBatchSize: job.start.maxBatchSize, wait: job.start.wait }, p, phys.nodePartitions[n.id])
         : clusterExecutor(n, env, local, phys, p);
       if (n.kind === 'source') {
-        ex = fingerprinting(ex as SourceExecutor, n.source);
+        ex = fingerprinting(ex as SourceExecutor, n.source, env.bindings.sources.get(n.id));
         if (job.start.wait) ex = prefetching(ex as SourceExecutor);
         sources.push(ex as SourceExecutor);
       }

@@ -11,6 +11,7 @@
  */
 import { resolve } from 'node:path';
 import type { Bindings } from '../../src/dsl/graph.js';
+import type { Source } from '../../src/io/connector.js';
 import type { IRNode, NodeOf } from '../../src/ir/nodes.js';
 import { planHash, type Plan } from '../../src/ir/plan.js';
 import { Checkpoints, restorePartition, StateWriter, type Commit, type StateSegment } from '../core/checkpoint.js';
@@ -39,7 +40,7 @@ export function checkpointedSource(ex: SourceExecutor, node: NodeOf<'source'>, b
     ...ex,
     snapshot: sliced ? (mode) => ({ shared: snapshot(mode).local }) : snapshot,
     restore: (s) => restore({ local: s.local ?? s.shared }),
-  }, node.source);
+  }, node.source, bindings.sources.get(node.id));
 }
 
 /**
@@ -91,9 +92,10 @@ export class LocalCheckpoints {
    * What each node restores from the last commit (snapshot mode; empty otherwise), read from
    * its segments (all key groups: every node runs in one partition here). Refuses, naming
    * the operator or file, a missing or corrupt state file, per-partition state taken with
-   * another partition count, and a file source whose input changed since.
+   * another partition count, and a file source whose input changed since (or an in-memory
+   * one of `sources` whose records did).
    */
-  restoreStates(): Map<string, ExecutorState> {
+  restoreStates(sources?: ReadonlyMap<string, Source<unknown>>): Map<string, ExecutorState> {
     const states = new Map<string, ExecutorState>();
     const ones = Object.fromEntries(this.plan.nodes.map((n) => [n.id, 1]));
     const point = this.checkpoints.restorePoint(this.plan, ones, (p) =>
@@ -104,8 +106,8 @@ export class LocalCheckpoints {
       const s = restorePartition(this.dir, this.plan, point, n.id, 0, 1);
       if (s) states.set(n.id, s);
     }
-    const sources = Object.fromEntries([...states].filter(([id]) => this.plan.nodes.some((n) => n.id === id && n.kind === 'source')));
-    refuseChangedInputs(this.plan, sources, this.dir);
+    const kept = Object.fromEntries([...states].filter(([id]) => this.plan.nodes.some((n) => n.id === id && n.kind === 'source')));
+    refuseChangedInputs(this.plan, kept, this.dir, sources);
     return states;
   }
 

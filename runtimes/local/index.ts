@@ -67,7 +67,7 @@ export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions 
   if (ck) await recoverSinks(committableSinks(plan, bindings), previous?.t);
   if (previous?.complete) return { metrics: { batches: 0, records: Object.fromEntries(plan.nodes.map((n) => [n.id, 0])), deadLetters: 0, lateRecords: 0 } };
   // Refuses missing or corrupt state files and changed input files before anything runs.
-  const states = previous?.mode === 'snapshot' ? ck!.restoreStates() : new Map();
+  const states = previous?.mode === 'snapshot' ? ck!.restoreStates(bindings.sources) : new Map();
   const zeroTime = previous?.zeroTime ?? fresh;
   const engine = new Engine(plan, bindings, {
     zeroTime,

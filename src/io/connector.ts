@@ -82,6 +82,14 @@ export interface Source<T> {
    * partition.
    */
   openSlice?(ctx: SourceContext, slice: { readonly index: number; readonly count: number }, resumeFrom?: unknown): SourceReader<T>;
+  /**
+   * A digest of the records an in-memory source gives before `position` (a position of its
+   * readers; undefined: it cannot tell). A checkpoint keeps it with the position, and a
+   * resume whose source gives other records before that position is refused (the input
+   * changed under the checkpoint; records after it may differ, as a file may grow).
+   * Optional; file sources are checked by their file's fingerprint instead.
+   */
+  inputDigest?(position: unknown): string | undefined;
 }
 
 /** What a running sink may call back into. @category Connectors */

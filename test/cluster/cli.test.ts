@@ -27,7 +27,7 @@ describe('sluice run --runtime cluster (workers re-execute the command)', () => 
     expect(stdout).toBe('1000 be=2 is=1 not=1 or=1 question=1 that=1 the=1 to=2\n2000 be=1 do=1 is=1 to=2\n');
     const pids = [...stderr.matchAll(/\[worker (\d)\] hello: pid (\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
     expect(pids.map(([w]) => w).sort()).toEqual([0, 1]);
-    expect(stderr).toMatch(/\[worker 1 stage-2\/p1 batch 1000\] done: reduceByKey#3=\d/);
+    expect(stderr).toMatch(/\[worker 1 stage-1\/p1 batch 1000\] done: reduceByKey#3=\d/);
     expect(stderr).toContain('sluice: cluster-word-count done: 2 batches, 3 records read');
     await new Promise((r) => setTimeout(r, 200));
     for (const [, pid] of pids) expect(alive(pid)).toBe(false);

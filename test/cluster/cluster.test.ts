@@ -55,7 +55,7 @@ describe('cluster runtime failures', () => {
     const run = runBatches(lines, failing, { runtime: 'cluster', workers: 2, worker: ref('failing') });
     await expect(run).rejects.toThrow(UserFunctionError);
     await expect(runBatches(lines, failing, { runtime: 'cluster', workers: 2, worker: ref('failing') })).rejects.toThrow(
-      /operator map#3 failed at batch 1000 on record \["d",1\]: no d here .*\[worker [01] stage-2\/p[01] batch 1000\]/,
+      /operator map#3 failed at batch 1000 on record \["d",1\]: no d here .*\[worker [01] stage-1\/p[01] batch 1000\]/,
     );
   });
   it('a missing module export is reported before any batch', async () => {

@@ -55,7 +55,7 @@ describe('cluster recovery', () => {
     const markers = tmp();
     const { pipeline } = harnessPipeline([crashLines], crashingTotals(markers, 99) as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
     const run = pipeline.run({ runtime: 'cluster', workers: 2, worker: { module: fixtures, export: 'crashingHarness', args: [markers, 99] } } as never);
-    await expect(run).rejects.toThrow(/^batch 2000 failed 3 times \(worker [01] crashed \(killed by SIGKILL\) while running stage-1\/p[01] \[map#1, flatMap#2, map#3\]\); giving up/);
+    await expect(run).rejects.toThrow(/^batch 2000 failed 3 times \(worker [01] crashed \(killed by SIGKILL\) while running stage-0\/p[01] \[source#0, map#1, flatMap#2, map#3\]\); giving up/);
     expect(readdirSync(markers)).toHaveLength(3);
   });
 

@@ -27,16 +27,15 @@ describe('Sources.csv', () => {
     ].join('\r\n') + '\r\n');
     const { batches, records, dead } = await run(f);
     expect(dead).toEqual([]);
+    // A batch is maxBatchSize (2) rows: the header and blank lines count, a record over two lines counts once.
     expect(batches).toEqual([
-      [1000, [
-        { symbol: 'ACME', price: 12.5, qty: 100, ts: 1000, settled: true },
-        { symbol: 'BIG, Inc', price: 0.25, qty: -3, ts: 2000, settled: false, note: 'said "hi"' },
-      ]],
-      [2000, [
+      [1000, [{ symbol: 'ACME', price: 12.5, qty: 100, ts: 1000, settled: true }]],
+      [2000, [{ symbol: 'BIG, Inc', price: 0.25, qty: -3, ts: 2000, settled: false, note: 'said "hi"' }]],
+      [3000, [
         { symbol: 'Q', price: 1000, qty: 7, ts: 3000, settled: false, note: 'two\r\nlines, really' },
         { symbol: 'Z', price: 0.5, qty: 0, ts: 4000, settled: true, note: ' spaced ' },
       ]],
-      [3000, []],
+      [4000, []],
     ]);
     expect(records[0]).not.toHaveProperty('note');
   });
@@ -101,8 +100,9 @@ describe('Sources.csv', () => {
     const f = file('symbol,price,qty,ts,settled,note\nA,1,1,1,true,\nB,2,2,2,true,"multi\nline"\nC,3,3,3,true,\n');
     const src = Sources.csv(f, Trade);
     const reader = src.open(context());
-    expect((await reader.poll(1, true)).records.map((t) => t.symbol)).toEqual(['A']);
+    expect((await reader.poll(2, true)).records.map((t) => t.symbol)).toEqual(['A']);
     expect(reader.position!()).toBe(2);
+    // B goes on over two lines: one row.
     expect((await reader.poll(1, true)).records.map((t) => t.note)).toEqual(['multi\nline']);
     expect(reader.position!()).toBe(4);
     await reader.close();

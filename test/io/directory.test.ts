@@ -79,6 +79,15 @@ describe('Sources.directory', () => {
     expect(batches.map(([, r]) => r)).toEqual([[], lines.slice(0, 10), lines.slice(10, 20), [...lines.slice(20), 'last']]);
   });
 
+  it('a JSON-lines batch is maxBatchSize lines over all its files: blank and rejected lines count', async () => {
+    const dir = watched();
+    const { batches, dead } = await runWith(Sources.directory(dir, { format: 'jsonl' }), dir, [
+      [['a.jsonl', '{"n":1}\n\nnope\n', 1000], ['b.jsonl', '{"n":2}\n{"n":3}\n{"n":4}\n', 2000]], [], [],
+    ], 4);
+    expect(batches.map(([, r]) => r)).toEqual([[], [{ n: 1 }, { n: 2 }], [{ n: 3 }, { n: 4 }]]);
+    expect(dead.map((d) => [d.origin, d.batchTime])).toEqual([[`${join(dir, 'a.jsonl')}:3`, 2000]]);
+  });
+
   it('position() names the files done and the lines read of the current one; resuming goes on from there', async () => {
     const dir = watched();
     drop(dir, 'seen.txt', 'ignored\n');

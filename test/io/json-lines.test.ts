@@ -11,7 +11,7 @@ type Reading = S.Infer<typeof Reading>;
 const file = (lines: string[]) => tempFile('readings.jsonl', lines.join('\n') + '\n');
 
 describe('Sources.jsonLines', () => {
-  it('reads records through a pipeline, maxBatchSize per batch, blank lines skipped, schema conversion applied', async () => {
+  it('reads records through a pipeline, maxBatchSize lines per batch, blank lines skipped, schema conversion applied', async () => {
     const f = file([
       '{"sensor":"a","ts":1000,"celsius":20.5}',
       '',
@@ -20,9 +20,11 @@ describe('Sources.jsonLines', () => {
       '{"sensor":"c","ts":3000,"celsius":-1,"note":null}',
     ]);
     const { batches, records, dead } = await runSource(Sources.jsonLines(f, Reading), { maxBatchSize: 2 });
+    // A blank line counts towards maxBatchSize (it is a line read), so each batch holds one record.
     expect(batches).toEqual([
-      [1000, [{ sensor: 'a', ts: 1000, celsius: 20.5 }, { sensor: 'b', ts: 2000, celsius: 21, note: 'hi' }]],
-      [2000, [{ sensor: 'c', ts: 3000, celsius: -1 }]],
+      [1000, [{ sensor: 'a', ts: 1000, celsius: 20.5 }]],
+      [2000, [{ sensor: 'b', ts: 2000, celsius: 21, note: 'hi' }]],
+      [3000, [{ sensor: 'c', ts: 3000, celsius: -1 }]],
     ]);
     expect(records[2]).not.toHaveProperty('note');
     expect(dead).toEqual([]);
@@ -46,14 +48,14 @@ describe('Sources.jsonLines', () => {
     const f = file(lines);
     const { batches, records, dead, metrics } = await runSource(Sources.jsonLines(f, Reading), { maxBatchSize: 2 });
     expect(records.map((r) => r.sensor)).toEqual(['a', 'g']);
-    // Bad lines do not count towards maxBatchSize: the first batch reads on until it has 2 good records.
-    expect(batches.map(([t, r]) => [t, r.length])).toEqual([[1000, 2], [2000, 0]]);
+    // Bad lines count towards maxBatchSize (lines read, as Kafka's offsets): a batch is 2 lines, whatever records they give.
+    expect(batches.map(([t, r]) => [t, r.length])).toEqual([[1000, 1], [2000, 0], [3000, 0], [4000, 1]]);
     expect(dead).toEqual([
       { origin: `${f}:2`, reason: `invalid JSON: ${jsonError(lines[1])}`, raw: lines[1], batchTime: 1000 },
-      { origin: `${f}:3`, reason: 'does not match schema Reading: field celsius: expected double, got "hot"', raw: lines[2], batchTime: 1000 },
-      { origin: `${f}:4`, reason: 'does not match schema Reading: field ts: missing', raw: lines[3], batchTime: 1000 },
-      { origin: `${f}:5`, reason: 'does not match schema Reading: expected record Reading, got [1,2]', raw: lines[4], batchTime: 1000 },
-      { origin: `${f}:6`, reason: 'does not match schema Reading: field ts: expected timestamp (epoch millis or ISO-8601 text), got "yesterday"', raw: lines[5], batchTime: 1000 },
+      { origin: `${f}:3`, reason: 'does not match schema Reading: field celsius: expected double, got "hot"', raw: lines[2], batchTime: 2000 },
+      { origin: `${f}:4`, reason: 'does not match schema Reading: field ts: missing', raw: lines[3], batchTime: 2000 },
+      { origin: `${f}:5`, reason: 'does not match schema Reading: expected record Reading, got [1,2]', raw: lines[4], batchTime: 3000 },
+      { origin: `${f}:6`, reason: 'does not match schema Reading: field ts: expected timestamp (epoch millis or ISO-8601 text), got "yesterday"', raw: lines[5], batchTime: 3000 },
     ]);
     expect(metrics.deadLetters).toBe(5);
   });
@@ -63,7 +65,9 @@ describe('Sources.jsonLines', () => {
     const src = Sources.jsonLines<{ n: number }>(f);
     const ctx = context();
     const reader = src.open(ctx);
-    expect((await reader.poll(2, true)).records).toEqual([{ n: 1 }, { n: 2 }]);
+    expect((await reader.poll(2, true)).records).toEqual([{ n: 1 }]);
+    expect(reader.position!()).toBe(2);
+    expect((await reader.poll(2, true)).records).toEqual([{ n: 2 }]);
     expect(reader.position!()).toBe(4);
     await reader.close();
     expect(ctx.dead.map((d) => d.origin)).toEqual([`${f}:3`]);

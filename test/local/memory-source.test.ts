@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Sources } from '../../src/index.js';
+import { local, Pipeline, seconds, Sinks, Sources } from '../../src/index.js';
 
 const ctx = { operator: 'source#0', deadLetter: () => {} };
 
@@ -27,5 +30,28 @@ describe('Sources.fromIterable', () => {
   it('resumes after a position', () => {
     const r = Sources.fromIterable(['a', 'b', 'c']).open(ctx, 2);
     expect(r.poll(10, true)).toEqual({ records: ['c'], done: true });
+  });
+});
+
+describe('a local resume over in-memory records that changed', () => {
+  it('is refused naming the source; the same records resume', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-memory-'));
+    try {
+      const job = (items: number[]) => {
+        const p = Pipeline.create('memory', { batchInterval: seconds(1) });
+        const out = Sinks.collect<number>();
+        p.source(Sources.fromIterable(items)).map((x) => x * 10).to(out);
+        return { p, out };
+      };
+      const items = [1, 2, 3, 4, 5, 6];
+      await job(items).p.run({ runtime: local({ checkpointDir: dir }), maxBatchSize: 2, numBatches: 1 });
+      await expect(job([2, 1, 3, 4, 5, 6]).p.run({ runtime: local({ checkpointDir: dir }), maxBatchSize: 2 }))
+        .rejects.toThrow(/checkpoint directory .* refused: source#0 \(iterable\) gives other records before position 2 than when the checkpoint was taken/);
+      const same = job([...items]);
+      await same.p.run({ runtime: local({ checkpointDir: dir }), maxBatchSize: 2 });
+      expect(same.out.records()).toEqual([30, 40, 50, 60]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

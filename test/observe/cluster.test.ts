@@ -54,9 +54,9 @@ describe('observing a cluster run (2 workers)', () => {
         expect(o.timeByWorker![0] + o.timeByWorker![1]).toBeCloseTo(o.timeMs!, 2);
       }
     }
-    // The source is read by one partition (worker 0): its time is there.
+    // The source (Sources.batches) is read in slices by both partitions: its time is on both workers.
     const source = plan.nodes[0].id;
-    expect(seen.every((b) => b.operators[source].timeByWorker![1] === 0)).toBe(true);
+    expect(seen.some((b) => b.operators[source].timeByWorker![1] > 0)).toBe(true);
     expect(seen.some((b) => b.operators[source].timeByWorker![0] > 0)).toBe(true);
   }, 60_000);
 

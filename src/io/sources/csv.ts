@@ -1,9 +1,9 @@
 import { PipelineError, RuntimeError } from '../../errors.js';
 import type { AvroSchemaJson } from '../../ir/nodes.js';
 import { avroName, type Schema } from '../../schema/schema.js';
-import type { Source, SourceContext } from '../connector.js';
+import type { Source, SourceContext, SourceReader } from '../connector.js';
 import { recordLimit } from './line-splitter.js';
-import { deadLine, lineFileSource, NONE, schemaFitter, type LineFormat } from './lines.js';
+import { deadLine, lineFileSource, LineReader, linesDone, NONE, readRecords, requireExisting, schemaFitter, skipLines, type LineFormat } from './lines.js';
 import { limitSpec, type ReadOptions } from './text-file.js';
 
 /** How one CSV cell becomes a JSON-like value for `schema.fromJSON`. */
@@ -124,8 +124,26 @@ interface Replayed {
   readonly lineNo: number;
 }
 
-function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, columns: Column[], header: boolean, delimiter: string, maxRecordBytes: number): LineFormat<T> {
+/** What reading a CSV file's lines gives, in order: a row's cells (from line `start`, as the file has them), or a dead letter. */
+type CsvEvent =
+  | { readonly cells: string[]; readonly start: number; readonly raw: string }
+  | { readonly dead: readonly [origin: string, reason: string, raw: string] };
+
+/** The CSV line format; `finish` turns a row's cells into a record (or a dead letter). */
+interface CsvFormat<T> extends LineFormat<T> {
+  finish(cells: string[], start: number, rawText: string): T | typeof NONE;
+}
+
+/**
+ * The CSV format over `ctx`. With `defer`, its `line` gives no records: the rows and the
+ * dead letters of reading the lines (malformed quoting, lines that are not text) go to
+ * `defer` in order, and `finish` makes a row a record later (a slice reader finishes only
+ * its own rows; the header is read either way).
+ */
+function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, columns: Column[], header: boolean, delimiter: string, maxRecordBytes: number, defer?: (e: CsvEvent) => void): CsvFormat<T> {
   const split = new CsvSplitter(delimiter);
+  /** Where the dead letters of reading lines go. */
+  const lineCtx: SourceContext = defer ? { operator: ctx.operator, deadLetter: (origin, reason, raw) => defer({ dead: [origin, reason, raw] }) } : ctx;
   const fit = schemaFitter(ctx, schema);
   const name = avroName(schema.avro);
   /** Column index of each schema field (-1: not in the file), set from the header or by position. */
@@ -164,7 +182,7 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
     const lines = raw;
     split.reset();
     raw = [];
-    ctx.deadLetter(`${path}:${start}`, `malformed CSV: the quoted field opened on line ${start} ${why}; reading goes on at line ${start + 1}`, asRaw(lines.slice(0, 1)));
+    lineCtx.deadLetter(`${path}:${start}`, `malformed CSV: the quoted field opened on line ${start} ${why}; reading goes on at line ${start + 1}`, asRaw(lines.slice(0, 1)));
     queue = [...lines.slice(1).map((text, i) => ({ text, lineNo: start + 1 + i })), ...queue.slice(qi)];
     qi = 0;
   };
@@ -182,7 +200,7 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
       cells = split.feed(text);
     } catch (e) {
       if (raw.length > 1) unclosed(`is closed on line ${lineNo} by a quote followed by something else: ${(e as Error).message}`);
-      else ctx.deadLetter(`${path}:${start}`, `malformed CSV: ${(e as Error).message}`, asRaw(raw));
+      else lineCtx.deadLetter(`${path}:${start}`, `malformed CSV: ${(e as Error).message}`, asRaw(raw));
       return NONE;
     }
     if (!cells) {
@@ -191,7 +209,11 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
       return NONE;
     }
     if (!index) { readHeader(cells, start); return NONE; }
-    const rawText = asRaw(raw);
+    if (defer) { defer({ cells, start, raw: asRaw(raw) }); return NONE; }
+    return finish(cells, start, asRaw(raw));
+  };
+
+  const finish = (cells: string[], start: number, rawText: string): T | typeof NONE => {
     if (cells.length !== width) {
       ctx.deadLetter(`${path}:${start}`, `expected ${width} columns${header ? ' (as in the header)' : ''}, got ${cells.length}`, rawText);
       return NONE;
@@ -206,13 +228,14 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
 
   return {
     line: row,
+    finish,
     bad(line, lineNo) {
       if (split.open) {
         split.reset();
-        ctx.deadLetter(`${path}:${start}`, `malformed CSV: the record that starts on line ${start} is cut by line ${lineNo}, which cannot be read (see its dead letter)`, asRaw(raw));
+        lineCtx.deadLetter(`${path}:${start}`, `malformed CSV: the record that starts on line ${start} is cut by line ${lineNo}, which cannot be read (see its dead letter)`, asRaw(raw));
         raw = [];
       }
-      deadLine(ctx, path, line, lineNo);
+      deadLine(lineCtx, path, line, lineNo);
     },
     replay: () => (qi < queue.length ? queue[qi++] : undefined),
     skipped(text, lineNo) {
@@ -223,6 +246,48 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
       return NONE;
     },
     pending: () => (split.open ? raw.length : 0) + queue.length - qi,
+    open: () => split.open,
+    batchByLines: true,
+  };
+}
+
+/**
+ * Slice `slice` of every batch of a CSV file: every reader reads every line of the batch
+ * and splits it into rows (so all agree on where records start and end, quoted fields over
+ * lines and malformed quoting included), then converts and checks only its own contiguous
+ * part of the batch's rows and dead letters, in order: the parts of a batch, concatenated
+ * in slice order, are the whole-file reader's batch and dead letters.
+ */
+function csvSlice<T>(ctx: SourceContext, path: string, format: (defer: (e: CsvEvent) => void) => CsvFormat<T>, maxRecordBytes: number, slice: { readonly index: number; readonly count: number }, resumeFrom: unknown): SourceReader<T> {
+  const skip = typeof resumeFrom === 'number' ? resumeFrom : 0;
+  const reader = new LineReader('csv', path, maxRecordBytes, true);
+  let events: CsvEvent[] = [];
+  const fmt = format((e) => events.push(e));
+  let started = skip === 0;
+  return {
+    async poll(max) {
+      if (!started) {
+        started = true;
+        if (!(await skipLines(reader, fmt, skip))) {
+          throw new RuntimeError(`csv: cannot resume ${path} after line ${skip}: the file has only ${reader.lineNumber} lines`, { operator: ctx.operator, location: path }, 'the file changed since the checkpoint; start without resuming');
+        }
+      }
+      events = [];
+      const { done } = await readRecords(reader, fmt, max);
+      const a = Math.floor((slice.index * events.length) / slice.count);
+      const b = Math.floor(((slice.index + 1) * events.length) / slice.count);
+      const records: T[] = [];
+      for (let i = a; i < b; i++) {
+        const e = events[i];
+        if ('dead' in e) { ctx.deadLetter(...e.dead); continue; }
+        const r = fmt.finish(e.cells, e.start, e.raw);
+        if (r !== NONE) records.push(r);
+      }
+      if (done) await reader.close();
+      return { records, done };
+    },
+    position: () => (started ? linesDone(reader, fmt) : skip),
+    close: () => reader.close(),
   };
 }
 
@@ -248,6 +313,13 @@ function csvFormat<T>(ctx: SourceContext, path: string, schema: Schema<T>, colum
  * valid UTF-8 goes to the dead-letter output as in `Sources.textFile`. `position()` is the
  * number of lines consumed.
  *
+ * A batch reads at most `maxBatchSize` rows (the header, blank lines, rows sent to the
+ * dead-letter output and lines read again after a stray quote count; a record over several
+ * lines counts once), so it holds at most that many records. On the cluster runtime every worker reads every line of
+ * the batch and splits it into rows, so all agree on where records start and end, and each
+ * converts and checks only its own part of the batch's rows: the records and dead letters
+ * are the local runtime's.
+ *
  * @example
  * ```ts
  * import { Pipeline, S, Sources, seconds } from 'sluice';
@@ -266,5 +338,13 @@ export function csv<T>(path: string, schema: Schema<T>, opts: { header?: boolean
   }
   const max = recordLimit(`csv ${path}`, opts.maxRecordBytes);
   const columns = columnsOf(schema as Schema<unknown>, path);
-  return lineFileSource<T>({ type: 'csv', bounded: true, path, header, delimiter, ...limitSpec(opts) }, { maxRecordBytes: max, keepCR: true }, (ctx) => csvFormat(ctx, path, schema, columns, header, delimiter, max), schema);
+  const source = lineFileSource<T>({ type: 'csv', bounded: true, path, header, delimiter, ...limitSpec(opts) }, { maxRecordBytes: max, keepCR: true }, (ctx) => csvFormat(ctx, path, schema, columns, header, delimiter, max), schema);
+  return {
+    ...source,
+    // Read in parallel by the cluster runtime: each partition converts and checks its part of every batch's rows.
+    openSlice(ctx, slice, resumeFrom) {
+      requireExisting('csv', path);
+      return csvSlice(ctx, path, (defer) => csvFormat(ctx, path, schema, columns, header, delimiter, max, defer), max, slice, resumeFrom);
+    },
+  };
 }

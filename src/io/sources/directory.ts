@@ -52,10 +52,13 @@ export type DirectoryOptions<T> =
  * a file is read once and later changes to it are not seen. Files present when the source
  * opens are ignored unless `includeExisting` is set. Names starting with `.` or `_` (temp
  * files, markers) are skipped, as are names not matching `pattern` and subdirectories.
- * A batch holds at most `maxBatchSize` records; a file larger than that is read over
- * several batches, streamed. A poll returns what is there now, never waiting for files.
+ * A batch reads at most `maxBatchSize` lines (blank lines and lines sent to the dead-letter
+ * output included); a file larger than that is read over several batches, streamed. A poll returns what is there now, never waiting for files.
  * A line longer than `maxRecordBytes` (default 4 MiB) or not valid UTF-8 goes to the
  * dead-letter output with origin `<file>:<line>` (see `Sources.textFile`).
+ *
+ * On the cluster runtime one worker reads the directory (readers polling apart would not
+ * agree on which files a batch holds); the operators after it may still run on every worker.
  *
  * `position()` is a `DirectoryPosition` (`{ files, current? }`); opening with it skips the files named there
  * (and the consumed lines of the current one) and reads every other file in the directory,
@@ -132,10 +135,12 @@ export function directory<T>(dir: string, opts: DirectoryOptions<T>): Source<T> 
       return {
         async poll(max) {
           const out: T[] = [];
-          while (out.length < max) {
+          let taken = 0;
+          while (taken < max) {
             if (!current && !(await openNext())) break;
             const c = current!;
-            const r = await readRecords(c.reader, c.format, max, out);
+            const r = await readRecords(c.reader, c.format, max, out, taken);
+            taken = r.taken;
             if (!r.done) break;
             seen.add(c.name);
             current = undefined;

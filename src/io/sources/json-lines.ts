@@ -1,13 +1,17 @@
 import type { Schema } from '../../schema/schema.js';
 import type { Source } from '../connector.js';
 import { recordLimit } from './line-splitter.js';
-import { jsonLineFormat, lineFileSource } from './lines.js';
+import { openLineSlice } from './line-slices.js';
+import { jsonLineFormat, lineFileSource, requireExisting } from './lines.js';
 import { limitSpec, type ReadOptions } from './text-file.js';
 
 /**
  * A file of JSON values, one per line (JSON Lines), read as a stream. Bounded.
  *
- * Blank lines are skipped. A line that is not valid JSON, or that does not fit `schema`
+ * A batch reads at most `maxBatchSize` lines: blank lines are skipped and lines that go to
+ * the dead-letter output give no record, so they make the batch smaller (as Kafka's
+ * offsets do; every worker of the cluster runtime then cuts the batch at the same line
+ * without parsing the others' lines, and reads only its own slice of it). A line that is not valid JSON, or that does not fit `schema`
  * when one is given, goes to the dead-letter output with origin `<path>:<line number>`
  * and a reason such as `does not match schema Reading: field celsius: expected double,
  * got "hot"`; the job goes on with the next line. With a schema, records are converted by
@@ -28,5 +32,13 @@ import { limitSpec, type ReadOptions } from './text-file.js';
  */
 export function jsonLines<T = unknown>(path: string, schema?: Schema<T>, opts: ReadOptions = {}): Source<T> {
   const max = recordLimit(`jsonLines ${path}`, opts.maxRecordBytes);
-  return lineFileSource<T>({ type: 'jsonLines', bounded: true, path, ...limitSpec(opts) }, { maxRecordBytes: max }, (ctx) => jsonLineFormat(ctx, path, schema), schema);
+  const source = lineFileSource<T>({ type: 'jsonLines', bounded: true, path, ...limitSpec(opts) }, { maxRecordBytes: max }, (ctx) => jsonLineFormat(ctx, path, schema), schema);
+  return {
+    ...source,
+    // Read in parallel by the cluster runtime: each partition parses its slice of every batch.
+    openSlice(ctx, slice, resumeFrom) {
+      requireExisting('jsonLines', path);
+      return openLineSlice('jsonLines', path, slice, max, jsonLineFormat(ctx, path, schema), resumeFrom);
+    },
+  };
 }

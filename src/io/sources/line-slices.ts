@@ -1,18 +1,24 @@
 /**
- * A text file read in slices, one per partition: each batch of `max` lines is cut into
+ * A line file read in slices, one per partition: each batch of `max` lines is cut into
  * `count` contiguous slices (the same cut as the cluster's `split` exchange), and the
  * reader of slice `index` decodes only its own lines. Every reader scans the file's bytes
  * for line ends (cheap), none decodes the others' lines. The slices of one batch,
  * concatenated in slice order, are exactly the batch a whole-file reader returns: same
- * lines, same order, same end of input (a batch with fewer than `max` lines ends it).
+ * records, same order, same end of input (a batch with fewer than `max` lines ends it).
  *
  * Lines are as `LineReader` makes them (`LineSplitter` decodes each slice): split at `\n`, a
  * trailing `\r` dropped, a last line without `\n` counted, a UTF-8 byte-order mark at the
- * start dropped. A line that is not a record (longer than `maxRecordBytes`, or not valid
+ * start dropped. A line that is not text (longer than `maxRecordBytes`, or not valid
  * UTF-8) is recognised by every reader while scanning, so all agree on which lines make a
- * batch of `max` records; slice 0 sends it to the dead-letter output as the whole-file
- * reader does. The position is the number of lines of the batches read, the same for every
- * slice and the same as a whole-file reader's.
+ * batch of `max` lines. Each line goes through the source's `LineFormat` (`batchByLines`:
+ * a batch is `max` text lines, whatever records they give), so a line format that drops
+ * or rejects lines (JSON lines) gives the same records and the same dead letters (origin
+ * `<path>:<line>`, reason) as the whole-file reader. Each slice owns the lines from the one
+ * after the previous slice's last text line to its own last one (the last slice also the
+ * lines after the batch's last text line), and sends the dead letters of those lines, in
+ * line order: the dead letters of all slices, in slice order, are the whole-file reader's.
+ * The position is the number of lines of the batches read, the same for every slice and
+ * the same as a whole-file reader's.
  *
  * @module
  * @internal
@@ -20,9 +26,9 @@
 import { isUtf8 } from 'node:buffer';
 import { open, type FileHandle } from 'node:fs/promises';
 import { RuntimeError } from '../../errors.js';
-import type { PollResult, SourceContext, SourceReader } from '../connector.js';
-import { LineSplitter, type BadLine, type Line } from './line-splitter.js';
-import { deadLine } from './lines.js';
+import type { PollResult, SourceReader } from '../connector.js';
+import { LineSplitter, type Line } from './line-splitter.js';
+import { NONE, type LineFormat } from './lines.js';
 
 /** Bytes read at a time while scanning for line ends. */
 const CHUNK = 1024 * 1024;
@@ -36,16 +42,16 @@ export interface LineSlice {
 }
 
 /**
- * Reads slice `slice` of every batch of `path`'s lines.
+ * Reads slice `slice` of every batch of `path`'s lines, through `format`.
  *
  * @example
  * ```ts
- * const r = new LineSliceReader('textFile', 'words.txt', { index: 1, count: 2 }, 4 * 2 ** 20);
- * const { records, done } = await r.poll(20_000); // the second half of the first 20 000 records
+ * const r = new LineSliceReader('textFile', 'words.txt', { index: 1, count: 2 }, 4 * 2 ** 20, textLineFormat(ctx, 'words.txt'));
+ * const { records, done } = await r.poll(20_000); // the second half of the first 20 000 lines
  * ```
  * @internal
  */
-export class LineSliceReader {
+export class LineSliceReader<T> {
   private fh?: FileHandle;
   private buf = Buffer.alloc(0);
   /** File offset of buf[0]. */
@@ -54,11 +60,10 @@ export class LineSliceReader {
   private at = 0;
   private fileEnd = false;
   private lines = 0;
-  /** Start and end offsets of the records of the batch being cut. */
+  /** Start and end offsets, and line numbers, of the text lines of the batch being cut. */
   private starts = new Float64Array(0);
   private ends = new Float64Array(0);
-  /** Lines of the batch that are not records: line number and start offset. */
-  private bad: Array<{ lineNo: number; at: number; end: number }> = [];
+  private numbers = new Float64Array(0);
   /** Bytes up to this file offset are known to be valid UTF-8. */
   private validTo = 0;
   /** Bytes up to this file offset were checked as one block. */
@@ -70,7 +75,7 @@ export class LineSliceReader {
     private readonly path: string,
     private readonly slice: LineSlice,
     private readonly maxRecordBytes: number,
-    private readonly onBad?: (line: BadLine, lineNo: number) => void,
+    private readonly format: LineFormat<T>,
   ) {}
 
   /** Lines of the batches read so far (every slice reports the same). */
@@ -160,12 +165,13 @@ export class LineSliceReader {
     return end <= this.validTo || isUtf8(this.buf.subarray(from - this.bufStart, e - this.bufStart));
   }
 
-  /** The next batch of up to `max` records, this reader's slice of it. */
-  async poll(max: number): Promise<PollResult<string>> {
+  /** The next batch of up to `max` text lines, the records of this reader's slice of it. */
+  async poll(max: number): Promise<PollResult<T>> {
     if (!this.opened) await this.openFile();
-    if (this.starts.length < max) { this.starts = new Float64Array(max); this.ends = new Float64Array(max); }
-    const { starts, ends } = this;
-    this.bad = [];
+    if (this.starts.length < max) { this.starts = new Float64Array(max); this.ends = new Float64Array(max); this.numbers = new Float64Array(max); }
+    const { starts, ends, numbers } = this;
+    const batchFrom = this.at;
+    const firstLine = this.lines + 1;
     let n = 0;
     let done = false;
     while (n < max) {
@@ -175,26 +181,36 @@ export class LineSliceReader {
       if (end < 0) { done = true; break; }
       this.lines++;
       // lineEnd may have moved the buffer, but never past `from`.
-      if (this.isRecord(from, end)) { starts[n] = from; ends[n++] = end; } else this.bad.push({ lineNo: this.lines, at: from, end });
+      if (this.isRecord(from, end)) { starts[n] = from; ends[n] = end; numbers[n++] = this.lines; }
       this.at = end;
     }
     const { index, count } = this.slice;
-    if (index === 0) for (const b of this.bad) await this.reportBad(b);
     const a = Math.floor((index * n) / count);
     const b = Math.floor(((index + 1) * n) / count);
-    if (a === b) return { records: [], done };
-    const records = await this.decode(starts[a], ends[b - 1]);
-    return { records, done };
+    // This slice's lines: after the previous slice's last text line, up to its own last one (the last slice: to the batch's end).
+    const from = a === 0 ? batchFrom : ends[a - 1];
+    const to = index === count - 1 ? this.at : a === b ? from : ends[b - 1];
+    if (from >= to) return { records: [], done };
+    return { records: await this.decode(from, to, a === 0 ? firstLine : numbers[a - 1] + 1), done };
   }
 
-  /** Reads `[from, to)` and splits it as the whole-file reader does, keeping the records. */
-  private async decode(from: number, to: number): Promise<string[]> {
-    const bytes = await this.readRange(from, to);
+  /** Reads `[from, to)` (whose first line is line `lineNo`), splits it as the whole-file reader does and puts each line through the format. */
+  private async decode(from: number, to: number, lineNo: number): Promise<T[]> {
     const lines: Line[] = [];
     const splitter = new LineSplitter(this.maxRecordBytes);
-    splitter.push(bytes, lines);
+    splitter.push(await this.readRange(from, to), lines);
     splitter.end(lines);
-    return lines.filter((l): l is string => typeof l === 'string');
+    const records: T[] = [];
+    for (const line of lines) {
+      if (typeof line === 'string') {
+        const r = this.format.line(line, lineNo);
+        if (r !== NONE) records.push(r);
+      } else {
+        this.format.bad({ ...line, offset: line.offset + from }, lineNo);
+      }
+      lineNo++;
+    }
+    return records;
   }
 
   private async readRange(from: number, to: number): Promise<Buffer> {
@@ -208,16 +224,6 @@ export class LineSliceReader {
     return bytes.subarray(0, got);
   }
 
-  /** Hands a line that is not a record to the dead-letter output, as the whole-file reader does. */
-  private async reportBad(b: { lineNo: number; at: number; end: number }): Promise<void> {
-    const lines: Line[] = [];
-    const splitter = new LineSplitter(this.maxRecordBytes);
-    splitter.push(await this.readRange(b.at, b.end), lines);
-    splitter.end(lines);
-    const line = lines[0] as BadLine;
-    this.onBad?.({ ...line, offset: line.offset + b.at }, b.lineNo);
-  }
-
   async close(): Promise<void> {
     this.fileEnd = true;
     await this.fh?.close();
@@ -226,18 +232,19 @@ export class LineSliceReader {
 }
 
 /**
- * A reader of slice `slice` of `path`'s lines, resuming after `resumeFrom` lines (a
- * position of this or of a whole-file reader).
+ * A reader of slice `slice` of `path`'s lines through `format`, resuming after
+ * `resumeFrom` lines (a position of this or of a whole-file reader).
  *
  * @example
  * ```ts
- * const r = openLineSlice(ctx, 'textFile', 'words.txt', { index: 0, count: 2 }, 4 * 2 ** 20, 40_000);
+ * const r = openLineSlice('textFile', 'words.txt', { index: 0, count: 2 }, 4 * 2 ** 20, textLineFormat(ctx, 'words.txt'), 40_000);
  * ```
  * @internal
  */
-export function openLineSlice(ctx: SourceContext, connector: string, path: string, slice: LineSlice, maxRecordBytes: number, resumeFrom: unknown): SourceReader<string> {
+export function openLineSlice<T>(connector: string, path: string, slice: LineSlice, maxRecordBytes: number, format: LineFormat<T>, resumeFrom: unknown): SourceReader<T> {
+  if (!format.batchByLines) throw new RuntimeError(`${connector}: ${path} cannot be read in slices: its batches are not cut by lines`, { location: path });
   const skip = typeof resumeFrom === 'number' ? resumeFrom : 0;
-  const reader = new LineSliceReader(connector, path, slice, maxRecordBytes, (line, lineNo) => deadLine(ctx, path, line, lineNo));
+  const reader = new LineSliceReader(connector, path, slice, maxRecordBytes, format);
   let started = skip === 0;
   return {
     async poll(max) {

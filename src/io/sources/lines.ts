@@ -138,14 +138,26 @@ export interface LineFormat<T> {
   end?(): T | typeof NONE;
   /** Lines read but not yet part of a record (a record that goes on over lines, lines to replay). */
   pending?(): number;
+  /**
+   * A batch of `max` is `max` rows handed to {@link LineFormat.line}, not `max` records: a
+   * row is a line, or the lines of a record that goes on over lines (counted when it ends);
+   * blank rows, rows sent to the dead-letter output and rows read again count. Then readers
+   * of slices of a batch agree on where it ends without converting each other's records
+   * (`line-slices.ts`, `csv.ts`), and a reader resumed at a position cuts the same batches.
+   */
+  readonly batchByLines?: boolean;
+  /** True while a record goes on over lines (the line just handed to {@link LineFormat.line} did not end it). */
+  open?(): boolean;
 }
 
 /** "No record from this line." @example `return blank ? NONE : text` @internal */
 export const NONE: unique symbol = Symbol('none');
 
 /**
- * Pulls up to `max` records from `reader` through `format` (fewer only at end of input).
- * Resolves `done: true` once the file is exhausted.
+ * Pulls up to `max` records from `reader` through `format` (fewer only at end of input),
+ * or, for a format that batches by lines, the records of up to `max` lines (`taken` of
+ * them already used by an earlier file of the same batch; the result says how many are
+ * used now). Resolves `done: true` once the file is exhausted.
  *
  * @example
  * ```ts
@@ -153,11 +165,14 @@ export const NONE: unique symbol = Symbol('none');
  * ```
  * @internal
  */
-export async function readRecords<T>(reader: LineReader, format: LineFormat<T>, max: number, out: T[] = []): Promise<PollResult<T>> {
-  while (out.length < max) {
+export async function readRecords<T>(reader: LineReader, format: LineFormat<T>, max: number, out: T[] = [], taken = 0): Promise<PollResult<T> & { taken: number }> {
+  const byLines = format.batchByLines === true;
+  let lines = taken;
+  while ((byLines ? lines : out.length) < max) {
     const again = format.replay?.();
     if (again) {
       const r = format.line(again.text, again.lineNo);
+      if (!format.open?.()) lines++;
       if (r !== NONE) out.push(r);
       continue;
     }
@@ -167,13 +182,14 @@ export async function readRecords<T>(reader: LineReader, format: LineFormat<T>, 
       const last = format.end?.() ?? NONE;
       if (last !== NONE) out.push(last);
       if (format.pending?.()) continue; // the end gave lines back to read again
-      return { records: out, done: true };
+      return { records: out, done: true, taken: lines };
     }
     if (typeof line !== 'string') { format.bad(line, reader.lineNumber); continue; }
     const r = format.line(line, reader.lineNumber);
+    if (!format.open?.()) lines++;
     if (r !== NONE) out.push(r);
   }
-  return { records: out, done: false };
+  return { records: out, done: false, taken: lines };
 }
 
 /**
@@ -223,7 +239,7 @@ export function deadLine(ctx: SourceContext, path: string, line: BadLine, lineNo
  * @internal
  */
 export function textLineFormat(ctx: SourceContext, path: string): LineFormat<string> {
-  return { line: (text) => text, bad: (line, lineNo) => deadLine(ctx, path, line, lineNo) };
+  return { line: (text) => text, bad: (line, lineNo) => deadLine(ctx, path, line, lineNo), batchByLines: true };
 }
 
 /** Lines of `reader` that are part of emitted (or rejected) records. @example `linesDone(reader, format)` @internal */
@@ -322,5 +338,6 @@ export function jsonLineFormat<T>(ctx: SourceContext, path: string, schema?: Sch
       return fit ? fit(value, `${path}:${lineNo}`, text) : (value as T);
     },
     bad: (line, lineNo) => deadLine(ctx, path, line, lineNo),
+    batchByLines: true,
   };
 }

@@ -1,8 +1,18 @@
 import type { PollResult, Source, SourceReader } from '../connector.js';
+import { prefixDigests } from './input-digest.js';
+
+/** Records `[a, b)` of `n`: slice `index` of `count` (the same cut as the cluster's split exchange). */
+function sliceOf(n: number, slice: { readonly index: number; readonly count: number }): [number, number] {
+  return [Math.floor((slice.index * n) / slice.count), Math.floor(((slice.index + 1) * n) / slice.count)];
+}
 
 /**
  * A source that yields the given arrays as consecutive batches: batch i of the input
  * arrives at batch time (i + 1) × interval, as in Spark's test suites. Bounded.
+ *
+ * On the cluster runtime every worker builds the same arrays (it runs the job module) and
+ * reads its contiguous slice of each batch. A checkpoint keeps a digest of the batches
+ * read, and a resume with other batches before its position is refused.
  *
  * @example
  * ```ts
@@ -12,26 +22,37 @@ import type { PollResult, Source, SourceReader } from '../connector.js';
  * @category Connectors
  */
 export function batches<T>(input: readonly (readonly T[])[]): Source<T> {
+  const reader = (slice?: { readonly index: number; readonly count: number }) => (_ctx: unknown, resumeFrom?: unknown): SourceReader<T> => {
+    let i = typeof resumeFrom === 'number' ? resumeFrom : 0;
+    return {
+      poll: () => {
+        const batch = i < input.length ? input[i] : [];
+        const records = slice ? batch.slice(...sliceOf(batch.length, slice)) : [...batch];
+        i++;
+        return { records, done: i >= input.length };
+      },
+      position: () => i,
+      close() {},
+    };
+  };
   return {
     spec: { type: 'batches', bounded: true, count: input.length },
-    open(_ctx, resumeFrom) {
-      let i = typeof resumeFrom === 'number' ? resumeFrom : 0;
-      return {
-        poll: () => {
-          const records = i < input.length ? [...input[i]] : [];
-          i++;
-          return { records, done: i >= input.length };
-        },
-        position: () => i,
-        close() {},
-      };
-    },
+    open: reader(),
+    // Read in parallel by the cluster runtime (every worker builds the same arrays): each partition takes its slice of every batch.
+    openSlice: (ctx, slice, resumeFrom) => reader(slice)(ctx, resumeFrom),
+    inputDigest: prefixDigests((from, to) => input.slice(from, to)),
   };
 }
 
 /**
  * A bounded source over an array or any iterable, read lazily in batches of at most
  * `maxBatchSize` records.
+ *
+ * On the cluster runtime an array is read in slices: every worker builds the same array (it
+ * runs the job module) and takes its contiguous slice of each batch; a checkpoint keeps a
+ * digest of the items read, and a resume with other items before its position is refused.
+ * Any other iterable (a generator, a Set) is read by one worker and its batches cut among
+ * the workers: a generator could give other items in each worker.
  *
  * @example
  * ```ts
@@ -41,8 +62,11 @@ export function batches<T>(input: readonly (readonly T[])[]): Source<T> {
  * @category Connectors
  */
 export function fromIterable<T>(items: Iterable<T>): Source<T> {
+  const array = Array.isArray(items) ? (items as readonly T[]) : undefined;
   return {
     spec: { type: 'iterable', bounded: true },
+    // An array (not another iterable: a generator may give other items in each worker) is read in parallel by the cluster runtime.
+    ...(array ? { openSlice: (_ctx, slice, resumeFrom) => arraySlice(array, slice, resumeFrom), inputDigest: prefixDigests((from, to) => singles(array, from, to)) } : {}),
     open(_ctx, resumeFrom) {
       const it = items[Symbol.iterator]();
       let pos = 0;
@@ -69,6 +93,27 @@ export function fromIterable<T>(items: Iterable<T>): Source<T> {
         close() { it.return?.(); },
       };
     },
+  };
+}
+
+/** Items `[from, to)` of `array`, each alone (the digest of a prefix does not depend on how it grew). */
+function* singles<T>(array: readonly T[], from: number, to: number): Iterable<readonly T[]> {
+  for (let i = from; i < Math.min(to, array.length); i++) yield [array[i]];
+}
+
+/** Slice `slice` of every batch of `maxBatchSize` items of `array`, from item `resumeFrom`: the same batches and positions as `fromIterable`'s reader. */
+function arraySlice<T>(array: readonly T[], slice: { readonly index: number; readonly count: number }, resumeFrom: unknown): SourceReader<T> {
+  let pos = typeof resumeFrom === 'number' ? Math.min(resumeFrom, array.length) : 0;
+  return {
+    poll(max): PollResult<T> {
+      const n = Math.min(max, array.length - pos);
+      const [a, b] = sliceOf(n, slice);
+      const records = array.slice(pos + a, pos + b);
+      pos += n;
+      return { records, done: n < max };
+    },
+    position: () => pos,
+    close() {},
   };
 }
 

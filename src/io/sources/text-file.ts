@@ -55,7 +55,7 @@ export function textFile(path: string, opts: ReadOptions = {}): Source<string> {
     // Read in parallel by the cluster runtime: each partition decodes its slice of every batch.
     openSlice(ctx, slice, resumeFrom) {
       requireExisting('textFile', path);
-      return openLineSlice(ctx, 'textFile', path, slice, max, resumeFrom);
+      return openLineSlice('textFile', path, slice, max, textLineFormat(ctx, path), resumeFrom);
     },
   };
 }
