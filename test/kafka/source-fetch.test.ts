@@ -1,7 +1,6 @@
 import { expect, it } from 'vitest';
 import { KafkaLink } from '../../src/io/kafka/client.js';
 import { Sources } from '../../src/index.js';
-import kafkajs from 'kafkajs';
 import { bootstrap, freshTopic, kafkaDescribe, produce, topicName } from './helpers.js';
 
 kafkaDescribe('Sources.kafka fetch sizes', () => {
@@ -47,34 +46,5 @@ kafkaDescribe('Sources.kafka fetch sizes', () => {
     } finally {
       await link.close();
     }
-  });
-
-  it('reads each batch exactly when it takes more, fewer or other records than were read ahead for it (aborted transactions left out)', async () => {
-    // After each batch the source reads ahead what the next batch will most likely take (as many records as this one took);
-    // the next batch fixes its own range, takes the part read ahead and fetches the rest.
-    const topic = await freshTopic(1);
-    await produce(topic, Array.from({ length: 2000 }, (_, i) => ({ value: `a${i}` })));
-    const producer = new kafkajs.Kafka({ brokers: [bootstrap], logLevel: kafkajs.logLevel.NOTHING }).producer({ transactionalId: topicName('tx'), idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    const tx = await producer.transaction();
-    await tx.send({ topic, acks: -1, messages: Array.from({ length: 500 }, (_, i) => ({ value: `aborted${i}` })) });
-    await tx.abort();
-    await producer.disconnect();
-    await produce(topic, Array.from({ length: 2000 }, (_, i) => ({ value: `b${i}` })));
-    const src = Sources.kafka({ brokers: [bootstrap], topics: [topic], groupId: topicName('g'), value: 'string', startingOffsets: 'earliest', endingOffsets: 'latest', rangeLog: false });
-    const reader = src.open({ operator: 'source#0', deadLetter() { throw new Error('no dead letters expected'); } });
-    const batches: string[][] = [];
-    // More than read ahead (1000 after 1000), fewer (300 after 1500), then across the aborted transaction and to the end.
-    for (const [t, max] of [[1, 1000], [2, 1500], [3, 300], [4, 1200], [5, 100_000]] as const) {
-      const r = await reader.poll(max, true, t * 1000);
-      batches.push(r.records.map((x) => x.value));
-      if (r.done) break;
-    }
-    await reader.close();
-    const want = [...Array.from({ length: 2000 }, (_, i) => `a${i}`), ...Array.from({ length: 2000 }, (_, i) => `b${i}`)];
-    expect(batches.flat()).toEqual(want);
-    // Offsets: a0-a1999 0-1999, the aborted records 2000-2499 and their marker 2500, b0-b1999 2501-4500. Batch 2: [1000, 2500) (1000 read
-    // ahead, the aborted rest fetched); 3: [2500, 2800) from the 1500 read ahead (the marker and b0-b298); 4: [2800, 4000); 5: [4000, 4501).
-    expect(batches.map((b) => b.length)).toEqual([1000, 1000, 299, 1200, 501]);
   });
 });

@@ -3,7 +3,6 @@ import type { Source, SourceContext, SourceReader } from '../connector.js';
 import { KafkaLink, tpKey, where, type KafkaConnection, type TopicPartition } from './client.js';
 import { badFormat, decoder, type FormatType, type KafkaFormat } from './codec.js';
 import { RangeLog } from './range-log.js';
-import { ReadAhead } from './read-ahead.js';
 
 /**
  * One record read from Kafka: the decoded key and value with where it came from. The
@@ -188,7 +187,6 @@ export function kafka<V extends KafkaFormat<any>, K extends KafkaFormat<any> = '
       let lastPollEnd: number | undefined;
       let lastCount = 0;
       let done = false;
-      const ahead = new ReadAhead();
       const operator = ctx.operator;
 
       // The topics to read; `check`: fail naming a listed topic that does not exist (at start, and when a poll fails: not a round trip every batch).
@@ -243,7 +241,7 @@ export function kafka<V extends KafkaFormat<any>, K extends KafkaFormat<any> = '
         let recorded: Promise<void> | undefined;
         if (log && batchTime !== undefined) ({ ranges, recorded } = log.fix(batchTime, ranges));
         // The ranges are read while they are being recorded; the records go on only once both are done.
-        const [fetched] = await Promise.all([ahead.read(l, ranges, isolation), recorded]);
+        const [fetched] = await Promise.all([l.fetchRanges(ranges, isolation), recorded]);
         const records: R[] = [];
         const report: { ranges: Record<string, [number, number]>; records: Record<string, number>; lag: Record<string, number> } = { ranges: {}, records: {}, lag: {} };
         for (const r of ranges) {
@@ -280,14 +278,6 @@ export function kafka<V extends KafkaFormat<any>, K extends KafkaFormat<any> = '
         lastPollEnd = now;
         lastCount = records.length;
         if (ends) done = [...ends].every(([k, e]) => (pos[k] ?? e) >= e);
-        // What the next batch will most likely read, fetched while this one is processed (nothing when this batch read up to the readable end).
-        if (!done) {
-          ahead.start(l, known.map((p) => {
-            const k = tpKey(p.topic, p.partition);
-            const end = Math.min(latest.get(k) ?? pos[k], ends ? ends.get(k) ?? pos[k] : Infinity);
-            return { ...p, from: pos[k], until: Math.max(pos[k], Math.min(end, pos[k] + perPartition)) };
-          }), isolation);
-        }
         return { records, done };
       };
 
@@ -313,7 +303,6 @@ export function kafka<V extends KafkaFormat<any>, K extends KafkaFormat<any> = '
         position: () => (positions ? { ...positions } : resumeFrom ?? null),
         async close() {
           if (!link) return;
-          await ahead.settle();
           await committing;
           if (positions) {
             await link.commitGroup(opts.groupId, new Map(Object.entries(positions))).catch(() => {});
