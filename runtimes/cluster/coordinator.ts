@@ -30,7 +30,8 @@ import { WorkerPool } from './pool.js';
 import { pacingOf } from '../local/pacing.js';
 import { Observer } from '../../src/observe/observer.js';
 import { writeBatch } from '../local/ops/sink.js';
-import { committableOf, type CommittableSink } from '../../src/engine/commit-sink.js';
+import type { CommittableSink } from '../../src/engine/commit-sink.js';
+import { committableSinks, recoverSinks } from '../core/sink-recovery.js';
 import type { FromWorker, PipelineRef, StateSegment } from './protocol.js';
 import { JobStats, kafkaText } from './batch-stats.js';
 
@@ -90,7 +91,7 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
   const checkpoints = opts.checkpointDir !== undefined ? Checkpoints.open(resolve(opts.checkpointDir), plan, physical.planHash) : undefined;
   claimOutputs(plan, bindings, { overwrite: opts.overwrite, checkpointDir: checkpoints?.dir });
   let last: Omit<Commit, 'committedAt'> | undefined = checkpoints?.lastCommit;
-  const committables = workerSinks(plan, bindings);
+  const committables = committableSinks(plan, bindings);
   if (last?.complete) {
     await recoverSinks(committables, last.t);
     debug({}, `checkpoint ${checkpoints!.dir}: the job completed at batch ${last.t}; nothing to do`);
@@ -165,33 +166,6 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
 
 /** Times the same batch may fail by a worker crash before the job gives up. */
 const MAX_ATTEMPTS = 3;
-
-/** The sinks the workers write (prepare / commit), by sink node id; `deadLetters` when the dead-letter sink is one. */
-function workerSinks(plan: Plan, bindings: Bindings): Map<string, CommittableSink<unknown>> {
-  const out = new Map<string, CommittableSink<unknown>>();
-  for (const n of plan.nodes) {
-    const c = n.kind === 'sink' ? committableOf<unknown>(bindings.sinks.get(n.id)) : undefined;
-    if (c) out.set(n.id, c);
-  }
-  const dead = committableOf<unknown>(bindings.deadLetters ?? defaultDeadLetters(plan));
-  if (dead) out.set('deadLetters', dead);
-  return out;
-}
-
-/**
- * Before any worker (re)starts: the sinks the workers write commit again what the last
- * commit covers and drop every other prepared batch (file renames and appends; no batch
- * goes through the workers' messages).
- */
-async function recoverSinks(sinks: Map<string, CommittableSink<unknown>>, committed: number | undefined): Promise<void> {
-  for (const [id, c] of sinks) {
-    try {
-      await c.recover(committed);
-    } catch (e) {
-      throw new RuntimeError(`${id}: recovering its prepared batches failed: ${(e as Error).message}`, { operator: id });
-    }
-  }
-}
 
 /** Where finished batches go: sink writers, the dead-letter writer, and the commit of each batch. */
 interface Output {

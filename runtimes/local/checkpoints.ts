@@ -126,10 +126,13 @@ export class LocalCheckpoints {
    * Commits batch `t` (after its sinks and dead letters were written): in snapshot mode
    * each stateful node's segment (a delta while the chain stays small, else full), the
    * sources' positions, then the commit record; in replay mode the commit record only.
+   * `drained`: after t every source was drained and no window held data, so a resume runs
+   * the final pass next (the commit record's `drained`, as the cluster writes it).
    */
-  commit(t: number, zeroTime: number, complete: boolean, held: readonly HeldState[]): void {
+  commit(t: number, zeroTime: number, complete: boolean, held: readonly HeldState[], drained = false): void {
+    const ended = drained && !complete ? { drained: true } : {};
     if (!this.snapshots) {
-      this.checkpoints.commit({ t, mode: 'replay', zeroTime, complete }, this.plan);
+      this.checkpoints.commit({ t, mode: 'replay', zeroTime, complete, ...ended }, this.plan);
       return;
     }
     const segments: StateSegment[] = [];
@@ -141,6 +144,6 @@ export class LocalCheckpoints {
       segments.push(...this.writer.write(t, node.id, 0, 1, s));
     }
     segments.sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0));
-    this.checkpoints.commit({ t, mode: 'snapshot', zeroTime, complete, segments }, this.plan, positions);
+    this.checkpoints.commit({ t, mode: 'snapshot', zeroTime, complete, ...ended, segments }, this.plan, positions);
   }
 }

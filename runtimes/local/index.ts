@@ -9,6 +9,7 @@ import { pacingOf } from './pacing.js';
 import { Observer } from '../../src/observe/observer.js';
 import { RuntimeError } from '../../src/errors.js';
 import { LocalCheckpoints } from './checkpoints.js';
+import { committableSinks, recoverSinks } from '../core/sink-recovery.js';
 
 interface Step { readonly index: number; readonly time: number; readonly end: boolean }
 
@@ -62,6 +63,8 @@ export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions 
   const ck = opts.checkpointDir !== undefined ? LocalCheckpoints.open(opts.checkpointDir, plan) : undefined;
   claimOutputs(plan, bindings, { overwrite: opts.overwrite, checkpointDir: ck?.dir });
   const previous = ck?.last;
+  // What a killed run left in its sinks beyond the last commit record (temp files, unlisted parts, pending dead letters) goes.
+  if (ck) await recoverSinks(committableSinks(plan, bindings), previous?.t);
   if (previous?.complete) return { metrics: { batches: 0, records: Object.fromEntries(plan.nodes.map((n) => [n.id, 0])), deadLetters: 0, lateRecords: 0 } };
   // Refuses missing or corrupt state files and changed input files before anything runs.
   const states = previous?.mode === 'snapshot' ? ck!.restoreStates(bindings.sources) : new Map();
@@ -88,7 +91,12 @@ export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions 
   const stop$ = opts.signal ? fromEvent(opts.signal, 'abort') : NEVER;
   /** The last batch committed (by this run or the one it resumes). */
   let committed = resume?.t ?? -Infinity;
-  const commit = (time: number, complete: boolean) => { ck!.commit(time, zeroTime, complete, engine.held()); committed = time; };
+  const commit = (time: number, complete: boolean) => {
+    ck!.commit(time, zeroTime, complete, engine.held(), engine.drained && !engine.holds(time));
+    committed = time;
+  };
+  // A job committed after its input ran out and its windows fired goes on with its final pass, as the uninterrupted run did.
+  const drainedAtResume = !!resume?.drained && opts.numBatches === undefined;
   const step = (index: number) =>
     defer(async (): Promise<Step> => {
       const time = zeroTime + index * interval;
@@ -100,11 +108,11 @@ export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions 
     });
   const next = (index: number) =>
     pace === 'asap' ? step(index) : timer(Math.max(0, zeroTime + index * interval - scheduler.now()), scheduler).pipe(takeUntil(stop$), concatMap(() => step(index)));
-  let last: Step = { index: first - 1, time: resume?.t ?? zeroTime, end: false };
+  let last: Step = { index: first - 1, time: resume?.t ?? zeroTime, end: drainedAtResume };
   try {
     await engine.start();
     ck?.begin(engine.held());
-    if (!(opts.numBatches === 0) && !(opts.numBatches !== undefined && first > opts.numBatches)) {
+    if (!drainedAtResume && !(opts.numBatches === 0) && !(opts.numBatches !== undefined && first > opts.numBatches)) {
       if (opts.signal?.aborted) return { metrics: engine.metrics };
       const done = await lastValueFrom(
         next(first).pipe(expand((s) => (s.end ? EMPTY : next(s.index + 1))), ck ? (x) => x : takeUntil(stop$)),

@@ -23,10 +23,11 @@ export function lastCommit(dir: string): number {
 /**
  * Runs `node ...args` with checkpoint directory `dir` to its end; with `killAfterMs`, once
  * the run has committed a batch of its own (so that the kill lands mid-job, not during
- * start-up), waits that long and SIGKILLs it — its whole process group (a cluster
- * coordinator and its workers) with `group`.
+ * start-up) — with `killAtCommit`, once it has committed that batch time or a later one —
+ * waits that long and SIGKILLs it — its whole process group (a cluster coordinator and its
+ * workers) with `group`.
  */
-export function runKilled(args: readonly string[], opts: { cwd: string; env: NodeJS.ProcessEnv; dir: string; killAfterMs?: number; group?: boolean }): Promise<Run> {
+export function runKilled(args: readonly string[], opts: { cwd: string; env: NodeJS.ProcessEnv; dir: string; killAfterMs?: number; killAtCommit?: number; group?: boolean }): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: opts.cwd, env: opts.env, detached: opts.group, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -34,10 +35,11 @@ export function runKilled(args: readonly string[], opts: { cwd: string; env: Nod
     const kill = () => { try { if (opts.group) process.kill(-child.pid!, 'SIGKILL'); else child.kill('SIGKILL'); } catch { /* ended */ } };
     const before = lastCommit(opts.dir);
     let timer: NodeJS.Timeout | undefined;
-    const watch = opts.killAfterMs === undefined ? undefined : setInterval(() => {
-      if (lastCommit(opts.dir) <= before) return;
+    const watch = opts.killAfterMs === undefined && opts.killAtCommit === undefined ? undefined : setInterval(() => {
+      const t = lastCommit(opts.dir);
+      if (t <= before || t < (opts.killAtCommit ?? 0)) return;
       clearInterval(watch);
-      timer = setTimeout(kill, opts.killAfterMs);
+      timer = setTimeout(kill, opts.killAfterMs ?? 0);
     }, 5);
     child.on('exit', (code, signal) => {
       clearInterval(watch);
