@@ -112,11 +112,12 @@ export async function runEventTime(events = ET_EVENTS, runs = ET_RUNS): Promise<
   return { events, runs, ...r, load: [before, os.loadavg()] };
 }
 
-/** The RESULTS.md section. A ratio measured while the 1-minute load average exceeded the cores is not called PASS. */
+/** The RESULTS.md section. A ratio measured when the 1-minute load average exceeded the cores before the run is not called PASS or FAIL. */
 export function renderEventTime(r: EventTimeResults, cmd: string): string {
   const ratio = r.best.c1.wall / r.best.c2.wall;
   const cores = os.cpus().length;
-  const loaded = Math.max(r.load[0][0], r.load[1][0]) > cores;
+  // The load before the run: during it the benchmark itself keeps up to 3 processes busy.
+  const loaded = r.load[0][0] > cores;
   const result = loaded ? 'not judged (machine loaded)' : ratio >= ET_TARGET ? 'PASS' : 'FAIL';
   const fmt = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
   return [

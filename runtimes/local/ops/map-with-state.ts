@@ -20,7 +20,14 @@ export const mapWithState: ExecutorFactory<'mapWithState'> = (node, env) => {
   const f = fns.f as (k: unknown, v: O.Option<unknown>, s: StateCell<unknown>, t: number) => O.Option<unknown>;
   const state = new KeyedStateStore<Entry>((e) => [e.state, e.touched]);
   // Initial state: touched is set to the first batch time (see process).
-  for (const [k, s] of (fns.initial as Iterable<[unknown, unknown]> | undefined) ?? []) state.set(k, { state: s, touched: NaN });
+  // The initial state is loaded when first needed, so a restore (which replaces it) never builds it.
+  let initial = fns.initial as Iterable<[unknown, unknown]> | undefined;
+  const loadInitial = (): void => {
+    if (!initial) return;
+    const from = initial;
+    initial = undefined;
+    for (const [k, s] of from) state.set(k, { state: s, touched: NaN });
+  };
   let first = true;
   const cell = new StateCell<unknown>();
   const snapshots = env.consumers(node.id).some((c) => c.kind === 'stateSnapshots');
@@ -39,6 +46,7 @@ export const mapWithState: ExecutorFactory<'mapWithState'> = (node, env) => {
 
   return {
     process([input], ctx) {
+      loadInitial();
       const t = ctx.time;
       if (first) { first = false; for (const e of state.values()) { e.value.touched = t; state.changed(e.key); } }
       const out: unknown[] = [];
@@ -56,9 +64,10 @@ export const mapWithState: ExecutorFactory<'mapWithState'> = (node, env) => {
       if (snapshots) ctx.side.set(node.id, [...state.entries()].map(([k, e]) => [k, e.state]));
       return out;
     },
-    stateKeys: () => state.size,
-    snapshot: (mode) => snapshotOf(state, mode, { shared: { first } }),
+    stateKeys: () => { loadInitial(); return state.size; },
+    snapshot: (mode) => (loadInitial(), snapshotOf(state, mode, { shared: { first } })),
     restore(s) {
+      initial = undefined;
       state.clear();
       for (const [k, st, touched] of s.keyed ?? []) state.set(k, { state: st, touched: touched as number });
       first = (s.shared as { first?: boolean } | undefined)?.first ?? first;

@@ -15,10 +15,18 @@ export const updateStateByKey: ExecutorFactory<'updateStateByKey'> = (node, env)
   const fns = env.fns(node.id);
   const f = fns.f as (vs: unknown[], s: O.Option<unknown>) => O.Option<unknown>;
   const state = new KeyedStateStore<Entry>((e) => [e.state, e.seen]);
-  for (const [k, s] of (fns.initial as Iterable<[unknown, unknown]> | undefined) ?? []) state.set(k, { state: s, seen: env.zeroTime });
+  // The initial state is loaded when first needed, so a restore (which replaces it) never builds it.
+  let initial = fns.initial as Iterable<[unknown, unknown]> | undefined;
+  const loadInitial = (): void => {
+    if (!initial) return;
+    const from = initial;
+    initial = undefined;
+    for (const [k, s] of from) state.set(k, { state: s, seen: env.zeroTime });
+  };
   const ttl = node.state.ttlMs;
   return {
     process([input], ctx) {
+      loadInitial();
       const t = ctx.time;
       const fresh = new KeyMap<unknown[]>();
       for (const [k, v] of (input ?? []) as [unknown, unknown][]) fresh.entry(k, () => []).value.push(v);
@@ -41,9 +49,10 @@ export const updateStateByKey: ExecutorFactory<'updateStateByKey'> = (node, env)
       }
       return [...state.entries()].map(([k, e]) => [k, e.state]);
     },
-    stateKeys: () => state.size,
-    snapshot: (mode) => snapshotOf(state, mode),
+    stateKeys: () => { loadInitial(); return state.size; },
+    snapshot: (mode) => (loadInitial(), snapshotOf(state, mode)),
     restore(s) {
+      initial = undefined;
       state.clear();
       for (const [k, st, seen] of s.keyed ?? []) state.set(k, { state: st, seen: seen as number });
     },
