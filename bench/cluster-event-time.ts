@@ -20,7 +20,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Pipeline, Sources, seconds, tumbling, type Windowed } from '../src/index.js';
 import type { WorkerPool } from '../runtimes/cluster/pool.js';
 import { strHash } from './cluster-jobs.js';
-import { compareSides, sidesTable, type RunOutput, type Side, type SideRun } from './cluster-sides.js';
+import { compareSides, sidesTable, loadedBefore, withLoad, type RunOutput, type Side, type SideRun, type SidesResults } from './cluster-sides.js';
 
 const SELF = fileURLToPath(import.meta.url);
 /** Distinct keys. */
@@ -95,29 +95,21 @@ export const ET_RUNS = 3;
 export const ET_TARGET = 1.4;
 
 /** What {@link runEventTime} measured. */
-export interface EventTimeResults {
+export interface EventTimeResults extends SidesResults {
   readonly events: number;
-  readonly runs: number;
   readonly windows: number;
-  readonly best: Record<Side, SideRun>;
-  readonly table: string;
-  /** Load averages (1, 5, 15 min) at the start and at the end. */
-  readonly load: readonly [number[], number[]];
 }
 
 /** The benchmark with its defaults, and the machine load around it. */
-export async function runEventTime(events = ET_EVENTS, runs = ET_RUNS): Promise<EventTimeResults> {
-  const before = os.loadavg();
-  const r = await clusterEventTime(events, runs);
-  return { events, runs, ...r, load: [before, os.loadavg()] };
+export function runEventTime(events = ET_EVENTS, runs = ET_RUNS): Promise<EventTimeResults> {
+  return withLoad(async () => ({ events, runs, ...(await clusterEventTime(events, runs)) }));
 }
 
 /** The RESULTS.md section. A ratio measured when the 1-minute load average exceeded the cores before the run is not called PASS or FAIL. */
 export function renderEventTime(r: EventTimeResults, cmd: string): string {
   const ratio = r.best.c1.wall / r.best.c2.wall;
   const cores = os.cpus().length;
-  // The load before the run: during it the benchmark itself keeps up to 3 processes busy.
-  const loaded = r.load[0][0] > cores;
+  const loaded = loadedBefore(r);
   const result = loaded ? 'not judged (machine loaded)' : ratio >= ET_TARGET ? 'PASS' : 'FAIL';
   const fmt = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
   return [

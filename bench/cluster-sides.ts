@@ -7,6 +7,7 @@
  *
  * @module
  */
+import os from 'node:os';
 import { WorkerPool } from '../runtimes/cluster/pool.js';
 import { procCpu, selfCpu } from './cluster.js';
 
@@ -68,4 +69,27 @@ export function sidesTable(best: Record<Side, SideRun>, records: number, unit: s
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...SIDES.map((k) => `| ${NAMES[k]} | ${best[k].wall.toFixed(2)} s | ${rate(best[k].wall)} | ${k === 'local' ? '' : `${(best.c1.wall / best[k].wall).toFixed(2)}×`} | ${best[k].cpu.toFixed(2)} s | ${us(best[k].cpu)} | ${(best[k].cpu / best.local.cpu).toFixed(2)}× |`),
   ].join('\n');
+}
+
+/** What a side-by-side benchmark keeps: its best runs, their table, and the load averages (1, 5, 15 min) before and after it. */
+export interface SidesResults {
+  readonly runs: number;
+  readonly best: Record<Side, SideRun>;
+  readonly table: string;
+  readonly load: readonly [number[], number[]];
+}
+
+/** Runs `measure` and adds the machine's load averages before and after it. */
+export async function withLoad<R>(measure: () => Promise<R>): Promise<R & { load: [number[], number[]] }> {
+  const before = os.loadavg();
+  const r = await measure();
+  return { ...r, load: [before, os.loadavg()] };
+}
+
+/**
+ * Whether a verdict would mean nothing: the 1-minute load average exceeded the cores before
+ * the run (during it the benchmark itself keeps up to 3 processes busy).
+ */
+export function loadedBefore(r: SidesResults): boolean {
+  return r.load[0][0] > os.cpus().length;
 }

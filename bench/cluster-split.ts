@@ -17,7 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Pipeline, Sources, seconds } from '../src/index.js';
 import type { WorkerPool } from '../runtimes/cluster/pool.js';
 import { add, digestCounts, one, splitWords, wordLines } from './cluster-jobs.js';
-import { compareSides, sidesTable, type RunOutput, type Side, type SideRun } from './cluster-sides.js';
+import { compareSides, sidesTable, loadedBefore, withLoad, type RunOutput, type Side, type SideRun, type SidesResults } from './cluster-sides.js';
 
 const SELF = fileURLToPath(import.meta.url);
 /** Lines a batch (10 words a line). */
@@ -68,20 +68,13 @@ export const SPLIT_SCALE_TARGET = 1.6;
 export const SPLIT_CPU_TARGET = 1.3;
 
 /** What `npm run bench` keeps of this benchmark. */
-export interface SplitResults {
+export interface SplitResults extends SidesResults {
   readonly words: number;
-  readonly runs: number;
-  readonly best: Record<Side, SideRun>;
-  readonly table: string;
-  /** Load averages (1, 5, 15 min) before and after. */
-  readonly load: [number[], number[]];
 }
 
 /** Runs the benchmark with its defaults (`npm run bench -- split`). */
-export async function runSplit(words = SPLIT_WORDS, runs = SPLIT_RUNS): Promise<SplitResults> {
-  const before = os.loadavg();
-  const r = await splitWordCount(words, runs);
-  return { words, runs, ...r, load: [before, os.loadavg()] };
+export function runSplit(words = SPLIT_WORDS, runs = SPLIT_RUNS): Promise<SplitResults> {
+  return withLoad(async () => ({ words, runs, ...(await splitWordCount(words, runs)) }));
 }
 
 /** The RESULTS.md section. A ratio measured when the 1-minute load average exceeded the cores before the run is not called PASS or FAIL. */
@@ -89,8 +82,7 @@ export function renderSplit(r: SplitResults, cmd: string): string {
   const scale = r.best.c1.wall / r.best.c2.wall;
   const cpu = Math.max(r.best.c1.cpu, r.best.c2.cpu) / r.best.local.cpu;
   const cores = os.cpus().length;
-  // The load before the run: during it the benchmark itself keeps up to 3 processes busy.
-  const loaded = r.load[0][0] > cores;
+  const loaded = loadedBefore(r);
   const verdict = (ok: boolean) => (loaded ? 'not judged (machine loaded)' : ok ? 'PASS' : 'FAIL');
   const fmt = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
   return [
