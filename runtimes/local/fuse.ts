@@ -59,7 +59,7 @@ export function fuse(nodes: readonly IRNode[], execs: readonly Executor[], env: 
   return fuseWithCombiners(nodes, execs, env, new Map()).execs;
 }
 
-/** A map-side combine after a node, for {@link fuseWithCombiners}: the reduceByKey across the exchange, and its function. */
+/** A reduceByKey fused after a chain, in this task or (for {@link fuseWithCombiners}) across the exchange as its map-side combine: the per-key fold the chain's records go into. */
 export interface CombineAfter {
   readonly id: string;
   readonly f: (a: unknown, b: unknown) => unknown;
@@ -114,11 +114,6 @@ export function fuseWithCombiners(nodes: readonly IRNode[], execs: readonly Exec
 
 type Reduce = (a: unknown, b: unknown) => unknown;
 
-/** A reduceByKey fused after a chain: the per-key fold the chain's records go into. */
-interface ReduceStage {
-  readonly id: string;
-  readonly f: Reduce;
-}
 
 // ---- stateless chains ---------------------------------------------------------------------------
 
@@ -226,7 +221,7 @@ function stageFn(s: Stage, i: number, run: ChainRun, next: Emit): Emit {
  * array (its record count still added) and one more executor, the reduceByKey's, returns the
  * folded pairs and throws, at its turn, the first failure of its function.
  */
-function fuseChain(stages: readonly Stage[], reduce?: ReduceStage): Executor[] {
+function fuseChain(stages: readonly Stage[], reduce?: CombineAfter): Executor[] {
   const run = new ChainRun(stages);
   const prealloc = !reduce && stages.every((s) => s.kind !== 'flatMap' && s.kind !== 'flatMapValues');
   const acc = new Map<KeyId, [unknown, unknown]>();
