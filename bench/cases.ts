@@ -36,9 +36,15 @@ async function runPipeline<T, U>(items: Iterable<T>, build: (s: Stream<T>) => St
 function observed(): RunOptions {
   if (!(watching ?? process.env.SLUICE_BENCH_OBSERVE === '1')) return {};
   const file = join(tmpdir(), `sluice-bench-progress-${process.pid}.jsonl`);
-  process.once('exit', () => rmSync(file, { force: true }));
+  if (!progressFiles.has(file)) {
+    progressFiles.add(file);
+    process.once('exit', () => rmSync(file, { force: true }));
+  }
   return { onProgress: () => undefined, progressFile: file, metrics: { registry: new Registry() } };
 }
+
+/** Progress files to remove at exit (one per process, written again by every observed run). */
+const progressFiles = new Set<string>();
 
 /** Set by {@link measureObservedHere}: whether the next runs are observed (else SLUICE_BENCH_OBSERVE decides). */
 let watching: boolean | undefined;

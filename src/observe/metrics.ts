@@ -7,6 +7,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Plan } from '../ir/plan.js';
 import type { BatchProgress } from './progress.js';
+import { Series } from './series.js';
 
 /** Every metric name a job registers (the Grafana dashboard queries only these). */
 export const METRIC_NAMES = [
@@ -59,30 +60,51 @@ export class JobMetrics {
   private readonly kafkaRecords: Counter<'pipeline' | 'source' | 'topic' | 'partition'>;
   private readonly kafkaOffset: Gauge<'pipeline' | 'source' | 'topic' | 'partition'>;
   private readonly pipeline: string;
+  /** Per-operator, per-source and per-partition figures, handed to prom-client when the registry is read ({@link Series}). */
+  private readonly series = {
+    records: new Series<'pipeline' | 'operator' | 'kind' | 'worker'>(),
+    recordsIn: new Series<'pipeline' | 'operator' | 'kind'>(),
+    opSeconds: new Series<'pipeline' | 'operator' | 'worker'>(),
+    dead: new Series<'pipeline' | 'reason'>(),
+    inputRate: new Series<'pipeline' | 'source'>(),
+    stateKeys: new Series<'pipeline' | 'operator' | 'worker'>(),
+    watermark: new Series<'pipeline' | 'operator'>(),
+    eventLag: new Series<'pipeline' | 'operator'>(),
+    lag: new Series<'pipeline' | 'topic' | 'partition'>(),
+    kafkaRecords: new Series<'pipeline' | 'source' | 'topic' | 'partition'>(),
+    kafkaOffset: new Series<'pipeline' | 'source' | 'topic' | 'partition'>(),
+    batches: new Series<'pipeline'>(),
+    scheduling: new Series<'pipeline'>(),
+    total: new Series<'pipeline'>(),
+    lastTime: new Series<'pipeline'>(),
+  };
 
   constructor(readonly registry: Registry, plan: Plan) {
     const registers = [registry];
     this.pipeline = plan.name;
-    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Counter<L>({ name, help, labelNames, registers });
-    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Gauge<L>({ name, help, labelNames, registers });
-    this.batches = counter('sluice_batches_total', 'Batches completed', ['pipeline']);
-    this.records = counter('sluice_records_total', 'Records emitted, by operator (and worker on the cluster runtime)', ['pipeline', 'operator', 'kind', 'worker']);
-    this.recordsIn = counter('sluice_records_in_total', 'Records read by each operator from its inputs', ['pipeline', 'operator', 'kind']);
-    this.opSeconds = counter('sluice_operator_seconds_total', 'Wall time spent in each operator, by worker on the cluster runtime (on the local runtime a fused chain counts at its first operator)', ['pipeline', 'operator', 'worker']);
-    this.dead = counter('sluice_dead_letters_total', 'Records sent to the dead-letter output, by reason', ['pipeline', 'reason']);
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[], series?: Series<L>) =>
+      new Counter<L>({ name, help, labelNames, registers, ...(series ? { collect(this: Counter<L>) { series.toCounter(this); } } : {}) });
+    const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], series?: Series<L>) =>
+      new Gauge<L>({ name, help, labelNames, registers, ...(series ? { collect(this: Gauge<L>) { series.toGauge(this); } } : {}) });
+    const series = this.series;
+    this.batches = counter('sluice_batches_total', 'Batches completed', ['pipeline'], series.batches);
+    this.records = counter('sluice_records_total', 'Records emitted, by operator (and worker on the cluster runtime)', ['pipeline', 'operator', 'kind', 'worker'], series.records);
+    this.recordsIn = counter('sluice_records_in_total', 'Records read by each operator from its inputs', ['pipeline', 'operator', 'kind'], series.recordsIn);
+    this.opSeconds = counter('sluice_operator_seconds_total', 'Wall time spent in each operator, by worker on the cluster runtime (on the local runtime a fused chain counts at its first operator)', ['pipeline', 'operator', 'worker'], series.opSeconds);
+    this.dead = counter('sluice_dead_letters_total', 'Records sent to the dead-letter output, by reason', ['pipeline', 'reason'], series.dead);
     this.late = counter('sluice_late_records_total', 'Records that arrived after their event-time window closed', ['pipeline']);
     this.processing = new Histogram({
       name: 'sluice_batch_processing_seconds', help: 'How long each batch ran', labelNames: ['pipeline'], registers,
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     });
-    this.scheduling = gauge('sluice_batch_scheduling_delay_seconds', 'How long the last batch waited to start after its batch time', ['pipeline']);
-    this.total = gauge('sluice_batch_total_delay_seconds', 'Scheduling delay plus processing time of the last batch', ['pipeline']);
+    this.scheduling = gauge('sluice_batch_scheduling_delay_seconds', 'How long the last batch waited to start after its batch time', ['pipeline'], series.scheduling);
+    this.total = gauge('sluice_batch_total_delay_seconds', 'Scheduling delay plus processing time of the last batch', ['pipeline'], series.total);
     this.interval = gauge('sluice_batch_interval_seconds', 'The batch interval', ['pipeline']);
-    this.lastTime = gauge('sluice_last_batch_time_seconds', 'Batch time of the last completed batch', ['pipeline']);
-    this.inputRate = gauge('sluice_input_records_per_second', 'Records read per second of batch interval in the last batch, by source', ['pipeline', 'source']);
-    this.stateKeys = gauge('sluice_state_keys', 'Keys held in state, by stateful operator (and worker on the cluster runtime)', ['pipeline', 'operator', 'worker']);
-    this.watermark = gauge('sluice_watermark_seconds', 'Watermark of each event-time operator', ['pipeline', 'operator']);
-    this.eventLag = gauge('sluice_event_time_lag_seconds', 'Batch time minus watermark, by event-time operator', ['pipeline', 'operator']);
+    this.lastTime = gauge('sluice_last_batch_time_seconds', 'Batch time of the last completed batch', ['pipeline'], series.lastTime);
+    this.inputRate = gauge('sluice_input_records_per_second', 'Records read per second of batch interval in the last batch, by source', ['pipeline', 'source'], series.inputRate);
+    this.stateKeys = gauge('sluice_state_keys', 'Keys held in state, by stateful operator (and worker on the cluster runtime)', ['pipeline', 'operator', 'worker'], series.stateKeys);
+    this.watermark = gauge('sluice_watermark_seconds', 'Watermark of each event-time operator', ['pipeline', 'operator'], series.watermark);
+    this.eventLag = gauge('sluice_event_time_lag_seconds', 'Batch time minus watermark, by event-time operator', ['pipeline', 'operator'], series.eventLag);
     this.checkpointSeconds = new Histogram({
       name: 'sluice_checkpoint_duration_seconds', help: 'How long each checkpoint commit took', labelNames: ['pipeline'], registers,
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10],
@@ -90,12 +112,13 @@ export class JobMetrics {
     this.checkpointBytes = gauge('sluice_checkpoint_bytes', 'Bytes of state files in the last checkpoint', ['pipeline']);
     this.restarts = counter('sluice_worker_restarts_total', 'Times the workers were restarted after a crash', ['pipeline']);
     this.replayed = counter('sluice_replayed_batches_total', 'Batches run again after a worker crash', ['pipeline']);
-    this.lag = gauge('sluice_consumer_lag', 'Consumer lag (records) by topic partition', ['pipeline', 'topic', 'partition']);
-    this.kafkaRecords = counter('sluice_kafka_records_total', 'Records read from each Kafka topic partition, by source', ['pipeline', 'source', 'topic', 'partition']);
-    this.kafkaOffset = gauge('sluice_kafka_offset', 'Offset up to which each Kafka topic partition has been read (end of the last batch\'s range), by source', ['pipeline', 'source', 'topic', 'partition']);
+    this.lag = gauge('sluice_consumer_lag', 'Consumer lag (records) by topic partition', ['pipeline', 'topic', 'partition'], series.lag);
+    this.kafkaRecords = counter('sluice_kafka_records_total', 'Records read from each Kafka topic partition, by source', ['pipeline', 'source', 'topic', 'partition'], series.kafkaRecords);
+    this.kafkaOffset = gauge('sluice_kafka_offset', 'Offset up to which each Kafka topic partition has been read (end of the last batch\'s range), by source', ['pipeline', 'source', 'topic', 'partition'], series.kafkaOffset);
     // Every series of the plan exists from the start (at 0), so dashboards and alerts see them.
     const pipeline = this.pipeline;
     this.batches.inc({ pipeline }, 0);
+    series.batches.define('', { pipeline }, 0);
     this.late.inc({ pipeline }, 0);
     this.restarts.inc({ pipeline }, 0);
     this.replayed.inc({ pipeline }, 0);
@@ -109,37 +132,64 @@ export class JobMetrics {
   /** Adds a batch's figures. */
   record(p: BatchProgress): void {
     const pipeline = this.pipeline;
-    this.batches.inc({ pipeline });
+    const s = this.series;
+    s.batches.add('', 1);
     this.processing.observe({ pipeline }, p.processingMs / 1000);
-    this.scheduling.set({ pipeline }, p.schedulingDelayMs / 1000);
-    this.total.set({ pipeline }, p.totalDelayMs / 1000);
-    this.lastTime.set({ pipeline }, p.batchTime / 1000);
-    for (const [id, o] of Object.entries(p.operators)) {
-      if (o.byWorker) o.byWorker.forEach((n, w) => { if (n) this.records.inc({ pipeline, operator: id, kind: o.kind, worker: String(w) }, n); });
-      else if (o.records) this.records.inc({ pipeline, operator: id, kind: o.kind, worker: '0' }, o.records);
-      if (o.recordsIn) this.recordsIn.inc({ pipeline, operator: id, kind: o.kind }, o.recordsIn);
-      if (o.timeByWorker) o.timeByWorker.forEach((ms, w) => { if (ms) this.opSeconds.inc({ pipeline, operator: id, worker: String(w) }, ms / 1000); });
-      else if (o.timeMs) this.opSeconds.inc({ pipeline, operator: id, worker: '0' }, o.timeMs / 1000);
-      if (o.stateKeysByWorker) o.stateKeysByWorker.forEach((n, w) => this.stateKeys.set({ pipeline, operator: id, worker: String(w) }, n));
-      else if (o.stateKeys !== undefined) this.stateKeys.set({ pipeline, operator: id, worker: '0' }, o.stateKeys);
+    if (!s.scheduling.set('', p.schedulingDelayMs / 1000)) s.scheduling.define('', { pipeline }, p.schedulingDelayMs / 1000);
+    if (!s.total.set('', p.totalDelayMs / 1000)) s.total.define('', { pipeline }, p.totalDelayMs / 1000);
+    if (!s.lastTime.set('', p.batchTime / 1000)) s.lastTime.define('', { pipeline }, p.batchTime / 1000);
+    for (const id in p.operators) {
+      const o = p.operators[id];
+      if (o.byWorker) {
+        for (let w = 0; w < o.byWorker.length; w++) if (o.byWorker[w]) this.addRecords(id, o.kind, String(w), o.byWorker[w]);
+      } else if (o.records) this.addRecords(id, o.kind, '0', o.records);
+      if (o.recordsIn && !s.recordsIn.add(id, o.recordsIn)) s.recordsIn.define(id, { pipeline, operator: id, kind: o.kind }, o.recordsIn);
+      if (o.timeByWorker) {
+        for (let w = 0; w < o.timeByWorker.length; w++) if (o.timeByWorker[w]) this.addSeconds(id, String(w), o.timeByWorker[w] / 1000);
+      } else if (o.timeMs) this.addSeconds(id, '0', o.timeMs / 1000);
+      if (o.stateKeysByWorker) {
+        for (let w = 0; w < o.stateKeysByWorker.length; w++) this.setKeys(id, String(w), o.stateKeysByWorker[w]);
+      } else if (o.stateKeys !== undefined) this.setKeys(id, '0', o.stateKeys);
       if (o.watermark !== undefined && Number.isFinite(o.watermark)) {
-        this.watermark.set({ pipeline, operator: id }, o.watermark / 1000);
-        this.eventLag.set({ pipeline, operator: id }, Math.max(0, p.batchTime - o.watermark) / 1000);
+        if (!s.watermark.set(id, o.watermark / 1000)) s.watermark.define(id, { pipeline, operator: id }, o.watermark / 1000);
+        const lag = Math.max(0, p.batchTime - o.watermark) / 1000;
+        if (!s.eventLag.set(id, lag)) s.eventLag.define(id, { pipeline, operator: id }, lag);
       }
     }
-    for (const [id, s] of Object.entries(p.sources)) this.inputRate.set({ pipeline, source: id }, s.inputRate);
-    for (const [reason, n] of Object.entries(p.deadLetters.byReason)) this.dead.inc({ pipeline, reason }, n);
+    for (const id in p.sources) {
+      const rate = p.sources[id].inputRate;
+      if (!s.inputRate.set(id, rate)) s.inputRate.define(id, { pipeline, source: id }, rate);
+    }
+    for (const reason in p.deadLetters.byReason) {
+      const n = p.deadLetters.byReason[reason];
+      if (!s.dead.add(reason, n)) s.dead.define(reason, { pipeline, reason }, n);
+    }
     if (p.lateRecords) this.late.inc({ pipeline }, p.lateRecords);
     if (p.replayed) this.replayed.inc({ pipeline });
     if (p.checkpoint) {
       this.checkpointSeconds.observe({ pipeline }, p.checkpoint.durationMs / 1000);
       this.checkpointBytes.set({ pipeline }, p.checkpoint.bytes);
     }
-    for (const [tp, n] of Object.entries(p.lag ?? {})) this.lag.set({ pipeline, ...topicPartition(tp) }, n);
+    for (const [tp, n] of Object.entries(p.lag ?? {})) if (!s.lag.set(tp, n)) s.lag.define(tp, { pipeline, ...topicPartition(tp) }, n);
     for (const [source, k] of Object.entries(p.kafka ?? {})) {
-      for (const [tp, n] of Object.entries(k.records)) if (n) this.kafkaRecords.inc({ pipeline, source, ...topicPartition(tp) }, n);
-      for (const [tp, [, until]] of Object.entries(k.ranges)) this.kafkaOffset.set({ pipeline, source, ...topicPartition(tp) }, until);
+      for (const [tp, n] of Object.entries(k.records)) if (n && !s.kafkaRecords.add(`${source}\0${tp}`, n)) s.kafkaRecords.define(`${source}\0${tp}`, { pipeline, source, ...topicPartition(tp) }, n);
+      for (const [tp, [, until]] of Object.entries(k.ranges)) if (!s.kafkaOffset.set(`${source}\0${tp}`, until)) s.kafkaOffset.define(`${source}\0${tp}`, { pipeline, source, ...topicPartition(tp) }, until);
     }
+  }
+
+  private addRecords(id: string, kind: string, worker: string, n: number): void {
+    const key = `${id}\0${worker}`;
+    if (!this.series.records.add(key, n)) this.series.records.define(key, { pipeline: this.pipeline, operator: id, kind, worker }, n);
+  }
+
+  private addSeconds(id: string, worker: string, seconds: number): void {
+    const key = `${id}\0${worker}`;
+    if (!this.series.opSeconds.add(key, seconds)) this.series.opSeconds.define(key, { pipeline: this.pipeline, operator: id, worker }, seconds);
+  }
+
+  private setKeys(id: string, worker: string, n: number): void {
+    const key = `${id}\0${worker}`;
+    if (!this.series.stateKeys.set(key, n)) this.series.stateKeys.define(key, { pipeline: this.pipeline, operator: id, worker }, n);
   }
 
   /** Counts a restart of the workers after a crash. */

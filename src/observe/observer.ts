@@ -6,7 +6,6 @@
  * nothing.
  * @module
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import type { DeadLetter } from '../io/connector.js';
 import type { Plan } from '../ir/plan.js';
@@ -17,6 +16,7 @@ type ObservedOptions = Omit<RunOptions, 'runtime'> & { readonly workers?: number
 import { JobMetrics } from './metrics.js';
 import { serveMetrics, type MetricsEndpoint } from './metrics-server.js';
 import { progressHeader } from './progress-file.js';
+import { ProgressWriter } from './progress-writer.js';
 import { LATEST_DEAD_LETTERS, RAW_PREVIEW, reasonClass, type BatchProgress, type OperatorProgress, type SourceProgress } from './progress.js';
 
 /**
@@ -69,7 +69,7 @@ export interface BatchReport {
 /** Observes one run; see the module comment. */
 export class Observer {
   private readonly metrics?: JobMetrics;
-  private fd?: number;
+  private file?: ProgressWriter;
   private endpoint?: MetricsEndpoint;
   private readonly sources: string[];
 
@@ -87,8 +87,9 @@ export class Observer {
     const o = new Observer(plan, opts, runtime, pace === 'realtime');
     try {
       if (opts.progressFile !== undefined) {
-        o.fd = openSync(opts.progressFile, 'w');
-        writeSync(o.fd, `${JSON.stringify(progressHeader(plan, runtime === 'cluster' ? opts.partitions ?? opts.workers ?? 2 : 1))}\n`);
+        o.file = new ProgressWriter(opts.progressFile);
+        o.file.line(JSON.stringify(progressHeader(plan, runtime === 'cluster' ? opts.partitions ?? opts.workers ?? 2 : 1)));
+        o.file.flush();
       }
       const m = opts.metrics;
       if (m?.port !== undefined) {
@@ -156,7 +157,7 @@ export class Observer {
       ...(r.checkpoint ? { checkpoint: r.checkpoint } : {}),
     };
     this.metrics?.record(p);
-    if (this.fd !== undefined) writeSync(this.fd, `${JSON.stringify(p)}\n`);
+    this.file?.line(JSON.stringify(p));
     this.opts.onProgress?.(p);
     return p;
   }
@@ -168,7 +169,8 @@ export class Observer {
 
   /** Stops the metrics endpoint and closes the progress file. */
   async close(): Promise<void> {
-    if (this.fd !== undefined) { closeSync(this.fd); this.fd = undefined; }
+    this.file?.close();
+    this.file = undefined;
     await this.endpoint?.close();
     this.endpoint = undefined;
   }
