@@ -79,7 +79,7 @@ export function countFromEnv(name: string, fallback: number): number {
 }
 
 /** The table of `npm run bench -- observed`. */
-export function renderObserved(rows: ReadonlyArray<{ name: string; summary: ObservedRatios }>, cmd: string, load: readonly number[]): string {
+export function renderObserved(rows: ReadonlyArray<{ name: string; summary: ObservedRatios }>, cmd: string, load: readonly number[], processes = OBSERVED_PROCESSES, reps = OBSERVED_REPS): string {
   const out = [
     '| benchmark | observed ÷ plain, median | interquartile range | min – max | pairs | best ÷ best, per process | target | result |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -88,10 +88,12 @@ export function renderObserved(rows: ReadonlyArray<{ name: string; summary: Obse
       return `| ${r.name} | ${s.median.toFixed(3)} | ${s.q1.toFixed(3)}–${s.q3.toFixed(3)} | ${Math.min(...s.ratios).toFixed(3)} – ${Math.max(...s.ratios).toFixed(3)} | ${s.ratios.length} | ${s.bests.map((x) => x.toFixed(3)).join(', ')} | ≥ ${OBSERVED_MIN} | ${s.median >= OBSERVED_MIN ? 'PASS' : 'FAIL'} |`;
     }),
   ];
-  out.push('', OBSERVED_NOTE);
+  out.push('', observedNote(processes, reps));
   out.push('', `Command: \`${cmd}\` · load average (1, 5, 15 min) at the start: ${load.map((x) => x.toFixed(2)).join(', ')}`);
   return out.join('\n');
 }
 
-/** How the observed column is measured, for the notes under the tables. */
-export const OBSERVED_NOTE = `Observed: progress records to a callback and a JSON-lines file and Prometheus metrics in a registry, as \`sluice run --progress-file F --metrics-port P\` watches a job. In each of ${OBSERVED_PROCESSES} fresh processes per case, after a warm-up run of each side, ${OBSERVED_REPS} pairs of a plain and an observed sluice run, interleaved (the side that goes first alternates); a pair's ratio is observed ÷ plain records/s by CPU time of the process, so above 1 means the observed run was faster. The cell is the median of all the pairs' ratios with their interquartile range; "best ÷ best" is, per process, the plain side's best CPU time over the observed side's best (load only ever slows a run down, so the best of each side is the least disturbed). Target: median ≥ ${OBSERVED_MIN} (at most 3 % slower).`;
+/** How the observed column is measured (with `processes` processes of `reps` pairs each), for the notes under the tables. */
+export function observedNote(processes = OBSERVED_PROCESSES, reps = OBSERVED_REPS): string {
+  return `Observed: progress records to a callback and a JSON-lines file and Prometheus metrics in a registry, as \`sluice run --progress-file F --metrics-port P\` watches a job. In each of ${processes} fresh processes per case, after a warm-up run of each side, ${reps} pairs of a plain and an observed sluice run, interleaved (the side that goes first alternates); a pair's ratio is observed ÷ plain records/s by CPU time of the process, so above 1 means the observed run was faster. The cell is the median of all the pairs' ratios with their interquartile range; "best ÷ best" is, per process, the plain side's best CPU time over the observed side's best (load only ever slows a run down, so the best of each side is the least disturbed). Target: median ≥ ${OBSERVED_MIN} (at most 3 % slower).`;
+}

@@ -31,7 +31,7 @@ import { runIoBenches } from './io.js';
 import { renderEventTime, runEventTime } from './cluster-event-time.js';
 import { renderSplit, runSplit } from './cluster-split.js';
 import { BATCH, type Row } from './harness.js';
-import { countFromEnv, measureObserved, observedCell, OBSERVED_NOTE, OBSERVED_PROCESSES, OBSERVED_REPS, renderObserved, type ObservedRatios } from './observed.js';
+import { countFromEnv, measureObserved, observedCell, observedNote, OBSERVED_PROCESSES, OBSERVED_REPS, renderObserved, type ObservedRatios } from './observed.js';
 import { keptKafkaSection, runKafkaGroup } from './kafka-bench.js';
 import type { ProcessReport } from './worker.js';
 
@@ -99,7 +99,12 @@ async function runCases(ids: string[], results: Results): Promise<void> {
 /** Observed ÷ plain of an in-memory case: interleaved pairs in a few processes of their own (observed.ts). */
 function measureObservedPairs(id: string): Promise<ObservedRatios> {
   const run = (c: string, reps: number) => child<{ plain: number[]; observed: number[] }>(['observed', c, String(reps)]);
-  return measureObserved(id, run, countFromEnv('SLUICE_BENCH_PROCESSES', OBSERVED_PROCESSES), countFromEnv('SLUICE_BENCH_REPS', OBSERVED_REPS));
+  return measureObserved(id, run, ...observedCounts());
+}
+
+/** Processes per case and pairs per process of the observed column (the environment may override the defaults). */
+function observedCounts(): [number, number] {
+  return [countFromEnv('SLUICE_BENCH_PROCESSES', OBSERVED_PROCESSES), countFromEnv('SLUICE_BENCH_REPS', OBSERVED_REPS)];
 }
 
 async function runFiles(results: Results): Promise<void> {
@@ -174,7 +179,7 @@ function render(results: Results, cmd: string): string {
   out.push('', 'Ratio = sluice records/s ÷ hand-written loop records/s, wall clock, best run of each side.');
   out.push('', '¹ the same runs timed by the CPU time of the process (user + system, all threads, so garbage-collector threads count): less sensitive to other load on the machine.');
   out.push('', '² the same benchmark with operator fusion off (`SLUICE_FUSE=0`, runtimes/local/fuse.ts), in another process: what fusion gains. Fusion changes only chains of two or more stateless operators (here map → filter → map); on the other rows the difference is run-to-run noise.');
-  out.push('', `³ ${OBSERVED_NOTE}`);
+  out.push('', `³ ${observedNote(...observedCounts())}`);
   out.push('', `Each in-memory benchmark runs in a process of its own: one run of each side whose outputs are compared (also the warm-up), then the best of 5 of each side, alternating. Records come from a generator through \`Sources.fromIterable\` (pace \`asap\`, maxBatchSize ${BATCH}) and end in a \`Sinks.foreachBatch\` sink that counts; the loop reads the same records from a generator and counts the same output.`);
   out.push('', ...results.rows.map((r) => `- **${r.name}**: ${r.note}`));
   out.push('', `Command: \`${cmd}\``);
@@ -192,7 +197,9 @@ async function main(argv: string[]): Promise<void> {
     const load = os.loadavg();
     const rows: Array<{ name: string; summary: ObservedRatios }> = [];
     for (const id of ids) rows.push({ name: CASES[id].name, summary: await measureObservedPairs(id) });
-    console.log(`\n${renderObserved(rows, `npm run bench -- ${only.join(' ')}`, load)}\n\nload average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(', ')}`);
+    const [processes, reps] = observedCounts();
+    const env = processes !== OBSERVED_PROCESSES || reps !== OBSERVED_REPS ? `SLUICE_BENCH_PROCESSES=${processes} SLUICE_BENCH_REPS=${reps} ` : '';
+    console.log(`\n${renderObserved(rows, `${env}npm run bench -- ${only.join(' ')}`, load, processes, reps)}\n\nload average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(', ')}`);
     return;
   }
   const groups = ['cluster', 'split', 'longline', 'eventtime'];
