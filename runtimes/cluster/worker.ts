@@ -327,7 +327,7 @@ export class ClusterWorker {
     }
   }
 
-  /** The environment of partition p: as the local runtime's, but initial state only for the keys p owns. */
+  /** The environment of partition p: as the local runtime's, but initial state only for the keys p owns (filtered when read). */
   private envFor(job: Job, p: number, sp: { dead: DeadLetter[] }): Env {
     const phys = job.start.physical;
     const env = createEnv(job.plan, job.bindings, job.start.zeroTime, job.start.sourcePartitions, (origin, reason, raw) => {
@@ -341,7 +341,9 @@ export class ClusterWorker {
         const fns = env.fns(id);
         if (fns.initial === undefined) return fns;
         const parts = phys.nodePartitions[id];
-        const initial = [...(fns.initial as Iterable<readonly [unknown, unknown]>)].filter(([k]) => partitionOfKeyGroup(keyGroupOf(k, kg), kg, parts) === p);
+        const all = fns.initial as Iterable<readonly [unknown, unknown]>;
+        // Filtered as the operator reads it: a restored operator never does, so a resume does not hash every initial key.
+        const initial = { *[Symbol.iterator]() { for (const e of all) if (partitionOfKeyGroup(keyGroupOf(e[0], kg), kg, parts) === p) yield e; } };
         return { ...fns, initial };
       },
     };
