@@ -81,6 +81,15 @@ describe('textFile read in slices', () => {
     });
   }
 
+  it('batches of many reads (a slice decoded from the bytes kept while the batch is cut): slices are the whole-file batches, bad lines too', async () => {
+    const path = join(dir, 'many-reads.txt');
+    const lines = Array.from({ length: 300_000 }, (_, i) => Buffer.from(i % 99_991 === 5 ? `${'z'.repeat(40)}\n` : `wörd ${i} €\n`));
+    lines[150_001] = Buffer.from([0x62, 0xff, 0x0a]);
+    writeFileSync(path, Buffer.concat(lines)); // 4.6 MB: a batch of 100 k lines spans two reads and more
+    const dead = await slicesAreWhole(() => textFile(path, { maxRecordBytes: 32 }), [100_000, 299_999]);
+    expect(dead).toHaveLength(5);
+  });
+
   it('a slice in the middle of a batch sends the dead letters of the lines it owns, not slice 0', async () => {
     const path = join(dir, 'middle.txt');
     writeFileSync(path, Buffer.concat([Buffer.from('a\nb\nc\n'), Buffer.from([0xff, 0x0a]), Buffer.from('d\ne\nf\n')]));
