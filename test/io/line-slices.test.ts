@@ -81,7 +81,7 @@ describe('textFile read in slices', () => {
     });
   }
 
-  it('batches of many reads (a slice decoded from the bytes kept while the batch is cut): slices are the whole-file batches, bad lines too', async () => {
+  it('batches of many reads: slices are the whole-file batches, bad lines too', async () => {
     const path = join(dir, 'many-reads.txt');
     const lines = Array.from({ length: 300_000 }, (_, i) => Buffer.from(i % 99_991 === 5 ? `${'z'.repeat(40)}\n` : `wörd ${i} €\n`));
     lines[150_001] = Buffer.from([0x62, 0xff, 0x0a]);

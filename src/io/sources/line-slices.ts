@@ -69,8 +69,6 @@ export class LineSliceReader<T> {
   /** Bytes up to this file offset were checked as one block. */
   private checkedTo = 0;
   private opened = false;
-  /** While a batch is cut: the file offset where this reader's slice starts, kept in `buf` so that it is decoded from there (-1: none). */
-  private keepFrom = -1;
 
   constructor(
     private readonly connector: string,
@@ -96,22 +94,16 @@ export class LineSliceReader<T> {
     if (this.buf.length >= 3 && this.buf[0] === 0xef && this.buf[1] === 0xbb && this.buf[2] === 0xbf) this.at = 3;
   }
 
-  /**
-   * Reads the next chunk after what `buf` holds, dropping what lies before `at` (or before
-   * `keepFrom`, the start of this reader's slice while a batch is cut); false at end of file.
-   * The chunk grows with what is kept, so keeping a slice costs linear copying.
-   */
+  /** Reads the next chunk after what `buf` holds, dropping what lies before `at`; false at end of file. */
   private async more(): Promise<boolean> {
     if (this.fileEnd) return false;
-    const keepAt = this.keepFrom >= 0 ? Math.min(this.keepFrom, this.at) : this.at;
-    const keep = this.buf.subarray(Math.max(0, keepAt - this.bufStart));
-    const chunk = Math.max(CHUNK, keep.length);
-    const next = Buffer.allocUnsafe(keep.length + chunk);
+    const keep = this.buf.subarray(Math.max(0, this.at - this.bufStart));
+    const next = Buffer.allocUnsafe(keep.length + CHUNK);
     keep.copy(next, 0);
     const from = this.bufStart + this.buf.length;
     let n: number;
     try {
-      ({ bytesRead: n } = await this.fh!.read(next, keep.length, chunk, from));
+      ({ bytesRead: n } = await this.fh!.read(next, keep.length, CHUNK, from));
     } catch (e) {
       throw new RuntimeError(`${this.connector}: cannot read ${this.path}: ${(e as Error).message}`, { location: this.path });
     }
@@ -180,10 +172,6 @@ export class LineSliceReader<T> {
     const { starts, ends, numbers } = this;
     const batchFrom = this.at;
     const firstLine = this.lines + 1;
-    const { index, count } = this.slice;
-    // Where this slice starts when the batch is full: after text line ⌊index·max/count⌋ − 1.
-    const startsAfter = Math.floor((index * max) / count);
-    if (startsAfter === 0) this.keepFrom = batchFrom;
     let n = 0;
     let done = false;
     while (n < max) {
@@ -195,26 +183,22 @@ export class LineSliceReader<T> {
       // lineEnd may have moved the buffer, but never past `from`.
       if (this.isRecord(from, end)) { starts[n] = from; ends[n] = end; numbers[n++] = this.lines; }
       this.at = end;
-      if (n === startsAfter && this.keepFrom < 0) this.keepFrom = end;
     }
-    this.keepFrom = -1;
+    const { index, count } = this.slice;
     const a = Math.floor((index * n) / count);
     const b = Math.floor(((index + 1) * n) / count);
     // This slice's lines: after the previous slice's last text line, up to its own last one (the last slice: to the batch's end).
     const from = a === 0 ? batchFrom : ends[a - 1];
     const to = index === count - 1 ? this.at : a === b ? from : ends[b - 1];
     if (from >= to) return { records: [], done };
-    // The slice's bytes are still in the buffer (kept since its start) unless the batch ended early.
-    const held = from >= this.bufStart && to <= this.bufStart + this.buf.length;
-    const bytes = held ? this.buf.subarray(from - this.bufStart, to - this.bufStart) : await this.readRange(from, to);
-    return { records: this.decode(bytes, from, a === 0 ? firstLine : numbers[a - 1] + 1), done };
+    return { records: await this.decode(from, to, a === 0 ? firstLine : numbers[a - 1] + 1), done };
   }
 
-  /** Splits `bytes` (file offset `from`, first line `lineNo`) as the whole-file reader does and puts each line through the format. */
-  private decode(bytes: Buffer, from: number, lineNo: number): T[] {
+  /** Reads `[from, to)` (whose first line is line `lineNo`), splits it as the whole-file reader does and puts each line through the format. */
+  private async decode(from: number, to: number, lineNo: number): Promise<T[]> {
     const lines: Line[] = [];
     const splitter = new LineSplitter(this.maxRecordBytes);
-    splitter.push(bytes, lines);
+    splitter.push(await this.readRange(from, to), lines);
     splitter.end(lines);
     const records: T[] = [];
     for (const line of lines) {
