@@ -72,7 +72,7 @@ export interface RunOptions {
   partitions?: number;
   /** Called after every batch with its progress record (same shape on every runtime). */
   onProgress?: (progress: BatchProgress) => void;
-  /** Write each batch's progress record to this file as a JSON line (the file is replaced). */
+  /** Write each batch's progress record to this file as a JSON line (the file is replaced; lines are written in blocks, at most 200 ms after their batch). */
   progressFile?: string;
   /** Prometheus metrics of the run: `{ port: 9464 }` serves them at `http://127.0.0.1:9464/metrics`. */
   metrics?: MetricsOptions;
