@@ -6,7 +6,7 @@
  *
  *   npm run bench -- observed                     every in-memory case
  *   npm run bench -- observed stateless window    only those
- *   SLUICE_BENCH_PROCESSES=3 SLUICE_BENCH_REPS=8  processes per case, pairs per process (the defaults)
+ *   SLUICE_BENCH_PROCESSES=4 SLUICE_BENCH_REPS=16  processes per case, pairs per process (the defaults: 64 pairs a case)
  *
  * @module
  */
@@ -14,9 +14,9 @@
 /** Observed (metrics + progress on) may be at most 3 % slower than plain: median ratio ≥ this. */
 export const OBSERVED_MIN = 0.97;
 /** Fresh processes per case (SLUICE_BENCH_PROCESSES overrides). */
-export const OBSERVED_PROCESSES = 3;
+export const OBSERVED_PROCESSES = 4;
 /** Interleaved plain/observed pairs in each process (SLUICE_BENCH_REPS overrides). */
-export const OBSERVED_REPS = 8;
+export const OBSERVED_REPS = 16;
 
 /** The ratios of one case's pairs and their summary. */
 export interface ObservedRatios {
