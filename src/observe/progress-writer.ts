@@ -1,8 +1,8 @@
 /**
  * The progress file's writer: JSON lines, appended in blocks rather than one write a batch
  * (a fast job runs hundreds of batches a second). Lines reach the file at most
- * {@link FLUSH_MS} after their batch, at once when {@link FLUSH_BYTES} are waiting, and on
- * close.
+ * {@link FLUSH_MS} after their batch, at once when {@link FLUSH_BYTES} are waiting, on close,
+ * and when the process exits without a close.
  * @module
  * @internal
  */
@@ -30,8 +30,12 @@ export class ProgressWriter {
   private size = 0;
   private timer: NodeJS.Timeout | undefined;
 
+  /** Writes what waits when the process exits without closing the writer (`process.exit` on an error path). */
+  private readonly onExit = (): void => this.flush();
+
   constructor(readonly path: string) {
     this.fd = openSync(path, 'w');
+    process.once('exit', this.onExit);
   }
 
   /** Queues one line (without its newline). */
@@ -59,6 +63,7 @@ export class ProgressWriter {
   /** Writes what waits and closes the file. */
   close(): void {
     if (this.fd === undefined) return;
+    process.removeListener('exit', this.onExit);
     try { this.flush(); } finally { closeSync(this.fd); this.fd = undefined; }
   }
 }

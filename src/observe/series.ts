@@ -52,9 +52,10 @@ export class Series<L extends string> {
   /** Increments `counter` by what each series gained since the last hand-over. */
   toCounter(counter: Counter<L>): void {
     for (const e of this.entries.values()) {
-      const from = e.sent || 0;
-      if (e.value === from) continue;
-      counter.inc(e.labels, e.value - from);
+      // A series never handed over is, even at 0 (it exists from then on).
+      const first = Number.isNaN(e.sent);
+      if (!first && e.value === e.sent) continue;
+      counter.inc(e.labels, e.value - (first ? 0 : e.sent));
       e.sent = e.value;
     }
   }
