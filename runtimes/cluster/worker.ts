@@ -66,6 +66,8 @@ interface StagePartition {
   readonly eventTimeIn: Map<string, EventWindowExecutor>;
   /** Dead letters of this partition in the current batch (its sources' decode errors and its operators'). */
   dead: DeadLetter[];
+  /** While its sources poll batch `t` early (before this batch ended): the dead letters of that poll. */
+  ahead?: { readonly t: number; readonly dead: DeadLetter[] };
 }
 
 /** What one job holds in a worker. */
@@ -122,18 +124,27 @@ class Job {
 
 /** A source executor that can poll its next batch ahead of time. */
 interface Prefetching extends SourceExecutor {
-  /** Polls the batch of time `time` now. */
-  prefetch(time: number): void;
+  /**
+   * Polls the batch of time `time` now. `early`: before the batch being run has been
+   * snapshotted and reported (`done`): until the prefetched batch is taken, `snapshot` and
+   * `done` answer as they did before the poll.
+   */
+  prefetch(time: number, early?: boolean): void;
 }
 
 /**
- * Reads a source's next batch as soon as the worker sent `done` for this one, so that
- * reading overlaps the end of the batch elsewhere. Only with asap pacing, where a poll
- * waits for a full batch and so does not depend on when it runs; snapshots are taken
- * before the prefetch starts, so positions stay those after the committed batch.
+ * Reads a source's next batch ahead of time, so that reading overlaps the end of the batch
+ * elsewhere: as soon as the worker sent `done` for this one, or (a source read in slices)
+ * as soon as the stage partition that reads it has run, while the worker waits for the
+ * other workers' shuffle parts. Only with asap pacing, where a poll waits for a full batch
+ * and so does not depend on when it runs. Positions stay those after the batch being run:
+ * snapshots are taken before a prefetch, or answered from what the source said before an
+ * early one.
  */
 function prefetching(ex: SourceExecutor): Prefetching {
   let next: Promise<unknown[] | undefined> | undefined;
+  // Before an early prefetch: the snapshot and `done` of the source after the batch being run.
+  let before: { snapshot: ReturnType<NonNullable<SourceExecutor['snapshot']>> | undefined; done: boolean } | undefined;
   // A poll ahead of its batch has no batch context: what the source reports (Kafka ranges and lag) is kept here and handed to the batch that takes it.
   let ahead: RunMetrics = { batches: 0, records: {}, deadLetters: 0, lateRecords: 0 };
   // The poll gets the batch time it reads for, so that a Kafka source fixes its ranges in its range log under that batch.
@@ -144,19 +155,21 @@ function prefetching(ex: SourceExecutor): Prefetching {
     process(_inputs, ctx) {
       const r = next ?? poll(ctx.time);
       next = undefined;
+      before = undefined;
       return Promise.resolve(r).then((records) => {
         if (ahead.kafka) { Object.assign((ctx.metrics.kafka ??= {}), ahead.kafka); ahead = { ...ahead, kafka: undefined }; }
         return records;
       });
     },
-    prefetch(time) {
+    prefetch(time, early = false) {
       if (next || ex.done()) return;
+      if (early) before = { snapshot: ex.snapshot?.(), done: ex.done() };
       next = poll(time);
       next.catch(() => {}); // reported when the batch takes it
     },
-    done: () => ex.done(),
+    done: () => (before ? before.done : ex.done()),
     close: ex.close && (() => ex.close!()),
-    snapshot: ex.snapshot && (() => ex.snapshot!()),
+    snapshot: ex.snapshot && (() => (before ? before.snapshot! : ex.snapshot!())),
     restore: ex.restore && ((s) => ex.restore!(s)),
   };
 }
@@ -262,7 +275,7 @@ export class ClusterWorker {
 
   private buildPartition(job: Job, stage: Stage, p: number, byId: Map<string, IRNode>, local: ReturnType<typeof executors>): StagePartition {
     const phys = job.start.physical;
-    const self = { dead: [] as DeadLetter[] };
+    const self: { dead: DeadLetter[]; ahead?: StagePartition['ahead'] } = { dead: [] };
     const env = this.envFor(job, p, self);
     const present = stage.nodes.filter((id) => phys.nodePartitions[id] > p).map((id) => byId.get(id)!);
     const shuffleIn = phys.edges.filter((e) => e.toStage === stage.id && phys.nodePartitions[e.to] > p);
@@ -328,10 +341,11 @@ export class ClusterWorker {
   }
 
   /** The environment of partition p: as the local runtime's, but initial state only for the keys p owns (filtered when read). */
-  private envFor(job: Job, p: number, sp: { dead: DeadLetter[] }): Env {
+  private envFor(job: Job, p: number, sp: Pick<StagePartition, 'dead' | 'ahead'>): Env {
     const phys = job.start.physical;
     const env = createEnv(job.plan, job.bindings, job.start.zeroTime, job.start.sourcePartitions, (origin, reason, raw) => {
-      sp.dead.push({ origin, reason, raw: rawText(raw), batchTime: job.currentTime });
+      const ahead = sp.ahead;
+      (ahead ? ahead.dead : sp.dead).push({ origin, reason, raw: rawText(raw), batchTime: ahead ? ahead.t : job.currentTime });
     });
     const kg = phys.keyGroups;
     return {
@@ -444,6 +458,7 @@ export class ClusterWorker {
     times?: Record<string, number>,
   ): Promise<{ outputs: Map<string, unknown[] | undefined>; any: boolean }> {
     const site = { worker: job.worker, stage: sp.stage.id, partition: sp.partition, batch: t };
+    if (sp.ahead) { sp.dead.push(...sp.ahead.dead); sp.ahead = undefined; }
     const outputs = new Map<string, unknown[] | undefined>();
     for (const f of sp.forwardIn) {
       const producer = await running.get(`${f.stage}/${sp.partition}`);
@@ -481,6 +496,13 @@ export class ClusterWorker {
     }
     this.send({ type: 'stage', job: job.id, t, stage: sp.stage.id, partition: sp.partition });
     await Promise.all(sending); // backpressure: the task ends when the sockets took its parts
+    // A source read in slices polls its next batch now, while this worker waits for the other
+    // workers' parts of this one; the dead letters of that poll are the next batch's.
+    const early = final ? [] : sp.sources.filter((s) => SLICED in s);
+    if (early.length) {
+      sp.ahead = { t: t + job.plan.batchIntervalMs, dead: [] };
+      for (const s of early) (s as Partial<Prefetching>).prefetch?.(sp.ahead.t, true);
+    }
     debug(site, () => `done: ${sp.nodes.map((n) => `${n.id}=${outputs.get(n.id)?.length ?? '-'}`).join(' ')}`);
     return { outputs, any };
   }
