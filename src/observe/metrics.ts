@@ -118,7 +118,7 @@ export class JobMetrics {
     // Every series of the plan exists from the start (at 0), so dashboards and alerts see them.
     const pipeline = this.pipeline;
     this.batches.inc({ pipeline }, 0);
-    series.batches.define('', { pipeline }, 0);
+    series.batches.add('', { pipeline }, 0);
     this.late.inc({ pipeline }, 0);
     this.restarts.inc({ pipeline }, 0);
     this.replayed.inc({ pipeline }, 0);
@@ -133,69 +133,53 @@ export class JobMetrics {
   record(p: BatchProgress): void {
     const pipeline = this.pipeline;
     const s = this.series;
-    s.batches.add('', 1);
+    s.batches.add('', { pipeline }, 1);
     this.processing.observe({ pipeline }, p.processingMs / 1000);
-    if (!s.scheduling.set('', p.schedulingDelayMs / 1000)) s.scheduling.define('', { pipeline }, p.schedulingDelayMs / 1000);
-    if (!s.total.set('', p.totalDelayMs / 1000)) s.total.define('', { pipeline }, p.totalDelayMs / 1000);
-    if (!s.lastTime.set('', p.batchTime / 1000)) s.lastTime.define('', { pipeline }, p.batchTime / 1000);
+    s.scheduling.set('', { pipeline }, p.schedulingDelayMs / 1000);
+    s.total.set('', { pipeline }, p.totalDelayMs / 1000);
+    s.lastTime.set('', { pipeline }, p.batchTime / 1000);
     for (const id in p.operators) {
       const o = p.operators[id];
+      const { kind } = o;
       if (o.byWorker) {
-        for (let w = 0; w < o.byWorker.length; w++) if (o.byWorker[w]) this.addRecords(id, o.kind, String(w), o.byWorker[w]);
-      } else if (o.records) this.addRecords(id, o.kind, '0', o.records);
-      if (o.recordsIn && !s.recordsIn.add(id, o.recordsIn)) s.recordsIn.define(id, { pipeline, operator: id, kind: o.kind }, o.recordsIn);
+        for (let w = 0; w < o.byWorker.length; w++) if (o.byWorker[w]) s.records.add(workerKey(id, w), { pipeline, operator: id, kind, worker: String(w) }, o.byWorker[w]);
+      } else if (o.records) s.records.add(workerKey(id, 0), { pipeline, operator: id, kind, worker: '0' }, o.records);
+      if (o.recordsIn) s.recordsIn.add(id, { pipeline, operator: id, kind }, o.recordsIn);
       if (o.timeByWorker) {
-        for (let w = 0; w < o.timeByWorker.length; w++) if (o.timeByWorker[w]) this.addSeconds(id, String(w), o.timeByWorker[w] / 1000);
-      } else if (o.timeMs) this.addSeconds(id, '0', o.timeMs / 1000);
+        for (let w = 0; w < o.timeByWorker.length; w++) if (o.timeByWorker[w]) s.opSeconds.add(workerKey(id, w), { pipeline, operator: id, worker: String(w) }, o.timeByWorker[w] / 1000);
+      } else if (o.timeMs) s.opSeconds.add(workerKey(id, 0), { pipeline, operator: id, worker: '0' }, o.timeMs / 1000);
       if (o.stateKeysByWorker) {
-        for (let w = 0; w < o.stateKeysByWorker.length; w++) this.setKeys(id, String(w), o.stateKeysByWorker[w]);
-      } else if (o.stateKeys !== undefined) this.setKeys(id, '0', o.stateKeys);
+        for (let w = 0; w < o.stateKeysByWorker.length; w++) s.stateKeys.set(workerKey(id, w), { pipeline, operator: id, worker: String(w) }, o.stateKeysByWorker[w]);
+      } else if (o.stateKeys !== undefined) s.stateKeys.set(workerKey(id, 0), { pipeline, operator: id, worker: '0' }, o.stateKeys);
       if (o.watermark !== undefined && Number.isFinite(o.watermark)) {
-        if (!s.watermark.set(id, o.watermark / 1000)) s.watermark.define(id, { pipeline, operator: id }, o.watermark / 1000);
-        const lag = Math.max(0, p.batchTime - o.watermark) / 1000;
-        if (!s.eventLag.set(id, lag)) s.eventLag.define(id, { pipeline, operator: id }, lag);
+        s.watermark.set(id, { pipeline, operator: id }, o.watermark / 1000);
+        s.eventLag.set(id, { pipeline, operator: id }, Math.max(0, p.batchTime - o.watermark) / 1000);
       }
     }
-    for (const id in p.sources) {
-      const rate = p.sources[id].inputRate;
-      if (!s.inputRate.set(id, rate)) s.inputRate.define(id, { pipeline, source: id }, rate);
-    }
-    for (const reason in p.deadLetters.byReason) {
-      const n = p.deadLetters.byReason[reason];
-      if (!s.dead.add(reason, n)) s.dead.define(reason, { pipeline, reason }, n);
-    }
+    for (const id in p.sources) s.inputRate.set(id, { pipeline, source: id }, p.sources[id].inputRate);
+    for (const reason in p.deadLetters.byReason) s.dead.add(reason, { pipeline, reason }, p.deadLetters.byReason[reason]);
     if (p.lateRecords) this.late.inc({ pipeline }, p.lateRecords);
     if (p.replayed) this.replayed.inc({ pipeline });
     if (p.checkpoint) {
       this.checkpointSeconds.observe({ pipeline }, p.checkpoint.durationMs / 1000);
       this.checkpointBytes.set({ pipeline }, p.checkpoint.bytes);
     }
-    for (const [tp, n] of Object.entries(p.lag ?? {})) if (!s.lag.set(tp, n)) s.lag.define(tp, { pipeline, ...topicPartition(tp) }, n);
+    for (const [tp, n] of Object.entries(p.lag ?? {})) s.lag.set(tp, { pipeline, ...topicPartition(tp) }, n);
     for (const [source, k] of Object.entries(p.kafka ?? {})) {
-      for (const [tp, n] of Object.entries(k.records)) if (n && !s.kafkaRecords.add(`${source}\0${tp}`, n)) s.kafkaRecords.define(`${source}\0${tp}`, { pipeline, source, ...topicPartition(tp) }, n);
-      for (const [tp, [, until]] of Object.entries(k.ranges)) if (!s.kafkaOffset.set(`${source}\0${tp}`, until)) s.kafkaOffset.define(`${source}\0${tp}`, { pipeline, source, ...topicPartition(tp) }, until);
+      for (const [tp, n] of Object.entries(k.records)) if (n) s.kafkaRecords.add(`${source}\0${tp}`, { pipeline, source, ...topicPartition(tp) }, n);
+      for (const [tp, [, until]] of Object.entries(k.ranges)) s.kafkaOffset.set(`${source}\0${tp}`, { pipeline, source, ...topicPartition(tp) }, until);
     }
-  }
-
-  private addRecords(id: string, kind: string, worker: string, n: number): void {
-    const key = `${id}\0${worker}`;
-    if (!this.series.records.add(key, n)) this.series.records.define(key, { pipeline: this.pipeline, operator: id, kind, worker }, n);
-  }
-
-  private addSeconds(id: string, worker: string, seconds: number): void {
-    const key = `${id}\0${worker}`;
-    if (!this.series.opSeconds.add(key, seconds)) this.series.opSeconds.define(key, { pipeline: this.pipeline, operator: id, worker }, seconds);
-  }
-
-  private setKeys(id: string, worker: string, n: number): void {
-    const key = `${id}\0${worker}`;
-    if (!this.series.stateKeys.set(key, n)) this.series.stateKeys.define(key, { pipeline: this.pipeline, operator: id, worker }, n);
   }
 
   /** Counts a restart of the workers after a crash. */
   restart(): void {
     this.restarts.inc({ pipeline: this.pipeline });
   }
+}
+
+/** The series key of operator `id` on worker `w`. */
+function workerKey(id: string, w: number): string {
+  return `${id}\0${w}`;
 }
 
 /** `topic:3` as labels. */

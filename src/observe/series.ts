@@ -22,7 +22,7 @@ interface Entry<L extends string> {
  * ```ts
  * const records = new Series<'operator'>();
  * const counter = new Counter({ name: 'records_total', help: 'Records', labelNames: ['operator'], collect() { records.toCounter(this); } });
- * if (!records.add('map-1', 100_000)) records.define('map-1', { operator: 'map-1' }, 100_000); // no hashing
+ * records.add('map-1', { operator: 'map-1' }, 100_000); // no hashing here
  * await registry.metrics(); // records_total{operator="map-1"} 100000
  * ```
  * @internal
@@ -30,23 +30,18 @@ interface Entry<L extends string> {
 export class Series<L extends string> {
   private readonly entries = new Map<string, Entry<L>>();
 
-  /** Adds `n` to the series `key`; false (nothing added) when there is no such series yet: {@link Series.define} it. */
-  add(key: string, n: number): boolean {
+  /** Adds `n` to the series `key` (created, labelled `labels`, when it is new). */
+  add(key: string, labels: LabelValues<L>, n: number): void {
     const e = this.entries.get(key);
     if (e) e.value += n;
-    return e !== undefined;
+    else this.entries.set(key, { labels, value: n, sent: NaN });
   }
 
-  /** Sets the series `key` to `n`; false (nothing set) when there is no such series yet. */
-  set(key: string, n: number): boolean {
+  /** Sets the series `key` (created, labelled `labels`, when it is new) to `n`. */
+  set(key: string, labels: LabelValues<L>, n: number): void {
     const e = this.entries.get(key);
     if (e) e.value = n;
-    return e !== undefined;
-  }
-
-  /** Creates the series `key`, labelled `labels`, at `n`. */
-  define(key: string, labels: LabelValues<L>, n: number): void {
-    this.entries.set(key, { labels, value: n, sent: NaN });
+    else this.entries.set(key, { labels, value: n, sent: NaN });
   }
 
   /** Increments `counter` by what each series gained since the last hand-over. */
