@@ -117,7 +117,6 @@ export class JobMetrics {
     this.kafkaOffset = gauge('sluice_kafka_offset', 'Offset up to which each Kafka topic partition has been read (end of the last batch\'s range), by source', ['pipeline', 'source', 'topic', 'partition'], series.kafkaOffset);
     // Every series of the plan exists from the start (at 0), so dashboards and alerts see them.
     const pipeline = this.pipeline;
-    this.batches.inc({ pipeline }, 0);
     series.batches.add('', { pipeline }, 0);
     this.late.inc({ pipeline }, 0);
     this.restarts.inc({ pipeline }, 0);

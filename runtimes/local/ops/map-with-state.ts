@@ -3,6 +3,7 @@ import { StateCell } from '../../../src/dsl/state.js';
 import type { ExecutorFactory } from '../executor.js';
 import { fail } from '../guard.js';
 import { KeyedStateStore, snapshotOf } from '../state-store.js';
+import { InitialState } from './initial-state.js';
 
 interface Entry { state: unknown; touched: number }
 
@@ -20,14 +21,7 @@ export const mapWithState: ExecutorFactory<'mapWithState'> = (node, env) => {
   const f = fns.f as (k: unknown, v: O.Option<unknown>, s: StateCell<unknown>, t: number) => O.Option<unknown>;
   const state = new KeyedStateStore<Entry>((e) => [e.state, e.touched]);
   // Initial state: touched is set to the first batch time (see process).
-  // The initial state is loaded when first needed, so a restore (which replaces it) never builds it.
-  let initial = fns.initial as Iterable<[unknown, unknown]> | undefined;
-  const loadInitial = (): void => {
-    if (!initial) return;
-    const from = initial;
-    initial = undefined;
-    for (const [k, s] of from) state.set(k, { state: s, touched: NaN });
-  };
+  const initial = new InitialState(fns.initial as Iterable<[unknown, unknown]> | undefined, (k, s) => state.set(k, { state: s, touched: NaN }));
   let first = true;
   const cell = new StateCell<unknown>();
   const snapshots = env.consumers(node.id).some((c) => c.kind === 'stateSnapshots');
@@ -46,7 +40,7 @@ export const mapWithState: ExecutorFactory<'mapWithState'> = (node, env) => {
 
   return {
     process([input], ctx) {
-      loadInitial();
+      initial.load();
       const t = ctx.time;
       if (first) { first = false; for (const e of state.values()) { e.value.touched = t; state.changed(e.key); } }
       const out: unknown[] = [];
@@ -64,10 +58,10 @@ export const mapWithState: ExecutorFactory<'mapWithState'> = (node, env) => {
       if (snapshots) ctx.side.set(node.id, [...state.entries()].map(([k, e]) => [k, e.state]));
       return out;
     },
-    stateKeys: () => { loadInitial(); return state.size; },
-    snapshot: (mode) => (loadInitial(), snapshotOf(state, mode, { shared: { first } })),
+    stateKeys: () => { initial.load(); return state.size; },
+    snapshot: (mode) => (initial.load(), snapshotOf(state, mode, { shared: { first } })),
     restore(s) {
-      initial = undefined;
+      initial.drop();
       state.clear();
       for (const [k, st, touched] of s.keyed ?? []) state.set(k, { state: st, touched: touched as number });
       first = (s.shared as { first?: boolean } | undefined)?.first ?? first;

@@ -3,6 +3,7 @@ import type { ExecutorFactory } from '../executor.js';
 import { callBatch } from '../guard.js';
 import { KeyMap } from '../keys.js';
 import { KeyedStateStore, snapshotOf } from '../state-store.js';
+import { InitialState } from './initial-state.js';
 
 interface Entry { state: unknown; seen: number }
 
@@ -15,18 +16,11 @@ export const updateStateByKey: ExecutorFactory<'updateStateByKey'> = (node, env)
   const fns = env.fns(node.id);
   const f = fns.f as (vs: unknown[], s: O.Option<unknown>) => O.Option<unknown>;
   const state = new KeyedStateStore<Entry>((e) => [e.state, e.seen]);
-  // The initial state is loaded when first needed, so a restore (which replaces it) never builds it.
-  let initial = fns.initial as Iterable<[unknown, unknown]> | undefined;
-  const loadInitial = (): void => {
-    if (!initial) return;
-    const from = initial;
-    initial = undefined;
-    for (const [k, s] of from) state.set(k, { state: s, seen: env.zeroTime });
-  };
+  const initial = new InitialState(fns.initial as Iterable<[unknown, unknown]> | undefined, (k, s) => state.set(k, { state: s, seen: env.zeroTime }));
   const ttl = node.state.ttlMs;
   return {
     process([input], ctx) {
-      loadInitial();
+      initial.load();
       const t = ctx.time;
       const fresh = new KeyMap<unknown[]>();
       for (const [k, v] of (input ?? []) as [unknown, unknown][]) fresh.entry(k, () => []).value.push(v);
@@ -49,10 +43,10 @@ export const updateStateByKey: ExecutorFactory<'updateStateByKey'> = (node, env)
       }
       return [...state.entries()].map(([k, e]) => [k, e.state]);
     },
-    stateKeys: () => { loadInitial(); return state.size; },
-    snapshot: (mode) => (loadInitial(), snapshotOf(state, mode)),
+    stateKeys: () => { initial.load(); return state.size; },
+    snapshot: (mode) => (initial.load(), snapshotOf(state, mode)),
     restore(s) {
-      initial = undefined;
+      initial.drop();
       state.clear();
       for (const [k, st, seen] of s.keyed ?? []) state.set(k, { state: st, seen: seen as number });
     },
