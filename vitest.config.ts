@@ -2,9 +2,11 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    // The CLI tests spawn `node bin/sluice.js`; on a loaded CI machine one spawn can take seconds.
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // The CLI tests spawn `node bin/sluice.js`; on a loaded CI machine one spawn can take seconds,
+    // and tests that take 10 s on a quiet machine have taken three times that beside the Kafka
+    // kill tests. The limit only catches hangs, so it is generous.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     // Three test files at a time, also on 2 cores: the Kafka and kill tests mostly wait
     // (for commits, restarts, the broker), so CPU-bound files run beside them.
     maxWorkers: 3,
