@@ -103,30 +103,40 @@ export interface In {
  * consumer sees: aborted transactions and control records left out), in partition then
  * offset order.
  */
-export async function readAll(topic: string): Promise<In[]> {
+export async function readAll(topic: string, settleMs = 10_000): Promise<In[]> {
+  // The admin's ListOffsets is read_committed: `high` is the last stable offset, which stops
+  // short of a transaction whose commit markers the broker has not written yet (they are
+  // written after the producer's commit returns). So a partition is read until the fetch's
+  // high watermark, where every transaction that wrote to it has its marker; a transaction
+  // left open (a producer killed in it) holds that back until the broker aborts it, so after
+  // `settleMs` the last stable offset seen first is enough.
   const a = await admin();
   const ends = await a.fetchTopicOffsets(topic);
-  const want = new Map(ends.map((e) => [e.partition, Number(e.high)]));
+  const stable = new Map(ends.map((e) => [e.partition, Number(e.high)]));
   const out: In[] = [];
-  if ([...want.values()].every((h) => h === 0)) return out;
+  if ([...stable.values()].every((h) => h === 0)) return out;
   const consumer = kafka.consumer({ groupId: topicName('read'), readUncommitted: false, maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  const reached = new Set<number>();
-  for (const [p, h] of want) if (h === 0) reached.add(p);
+  const next = new Map<number, number>([...stable.keys()].map((p) => [p, 0]));
+  const high = new Map<number, number>();
+  const settled = () => [...stable.keys()].every((p) => next.get(p)! >= (high.get(p) ?? stable.get(p)!));
+  const stableReached = () => [...stable].every(([p, h]) => next.get(p)! >= h);
   await new Promise<void>((resolve, reject) => {
+    const started = Date.now();
+    const timer = setInterval(() => {
+      if (settled() || (Date.now() - started > settleMs && stableReached())) { clearInterval(timer); resolve(); }
+    }, 50);
     consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
         for (const m of batch.messages) {
           out.push({ partition: batch.partition, offset: Number(m.offset), key: m.key?.toString() ?? null, value: m.value, headers: m.headers ?? {} });
         }
-        // The last stable offset may stop short of the high watermark (an open or aborted transaction's markers).
-        const next = Number(batch.lastOffset()) + 1;
-        if (next >= want.get(batch.partition)! || Number(batch.highWatermark) <= next) reached.add(batch.partition);
-        if (reached.size === want.size) resolve();
+        next.set(batch.partition, Math.max(next.get(batch.partition)!, Number(batch.lastOffset()) + 1));
+        high.set(batch.partition, Number(batch.highWatermark));
       },
-    }).catch(reject);
+    }).catch((e) => { clearInterval(timer); reject(e); });
   });
   await consumer.disconnect();
   return out.sort((x, y) => x.partition - y.partition || x.offset - y.offset);
