@@ -24,7 +24,7 @@ import { WorkerPool } from '../runtimes/cluster/index.js';
 import { restorePartition, StateWriter } from '../runtimes/core/checkpoint.js';
 import { KeyedStateStore, snapshotOf } from '../runtimes/local/state-store.js';
 import { codecFor } from '../runtimes/cluster/codec.js';
-import { splitBatch } from '../runtimes/cluster/shuffle.js';
+import { splitBatch } from '../runtimes/core/split-batch.js';
 import type { FromWorker } from '../runtimes/cluster/protocol.js';
 import type { Pipeline } from '../src/index.js';
 import { planPhysical } from '../src/planner/index.js';

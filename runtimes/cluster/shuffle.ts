@@ -1,58 +1,12 @@
 /**
- * Shuffle writer and reader. The writer splits one producer partition's batch by consumer
- * partition (by key group, to partition 0, or round-robin), after the map-side combine when
- * the edge has one; one message per consumer partition, empty ones included, so the
- * consumer knows when it has everything. The reader collects the messages of a batch
- * time and hands a consumer partition its input once every producer partition's part is in.
+ * Shuffle reader. A producer partition sends one part per consumer partition
+ * (`runtimes/core/split-batch.ts`), empty ones included, so the consumer knows when it has
+ * everything. The reader collects the parts of a batch time and hands a consumer partition
+ * its input once every producer partition's part is in.
  *
  * @module
  */
-import { keyGroupOf, partitionOfKeyGroup } from '../../src/planner/key-groups.js';
-import type { ShuffleEdge } from '../../src/planner/types.js';
 import { batchMaxEventTime } from '../../src/engine/task.js';
-
-/**
- * The consumer partition of each string key seen on an edge, kept across batches (the same
- * keys come back batch after batch; hashing them is a tenth of a word count's shuffle
- * writer). Keyed by the edge object, which lives as long as its job's plan.
- */
-const partitionCache = new WeakMap<ShuffleEdge, Map<string, number>>();
-/** Keys cached per edge before the cache starts over (bounds its memory). */
-const MAX_CACHED_KEYS = 100_000;
-
-/**
- * Splits producer partition `from`'s batch on `edge` into one array per consumer partition.
- * With a map-side combine, `records` are already combined (countByValue's then are
- * `[value, count]` pairs, keyed by their first element).
- */
-export function splitBatch(edge: ShuffleEdge, keyGroups: number, from: number, rs: readonly unknown[]): unknown[][] {
-  const n = edge.toPartitions;
-  const keyField = edge.combine === 'countByValue' ? 'first' : edge.key;
-  const out: unknown[][] = Array.from({ length: n }, () => []);
-  if (n === 1 || edge.mode === 'gather') { out[0] = rs as unknown[]; return out; }
-  if (edge.mode === 'split') {
-    for (let q = 0; q < n; q++) out[q] = rs.slice(Math.floor((q * rs.length) / n), Math.floor(((q + 1) * rs.length) / n));
-    return out;
-  }
-  if (edge.mode === 'roundRobin') {
-    for (let i = 0; i < rs.length; i++) out[(from + i) % n].push(rs[i]);
-    return out;
-  }
-  let cache = partitionCache.get(edge);
-  if (!cache || cache.size > MAX_CACHED_KEYS) partitionCache.set(edge, (cache = new Map()));
-  for (let i = 0; i < rs.length; i++) {
-    const r = rs[i];
-    const k = keyField === 'record' ? r : (r as readonly unknown[])[0];
-    let q: number;
-    if (typeof k === 'string') {
-      let c = cache.get(k);
-      if (c === undefined) { c = partitionOfKeyGroup(keyGroupOf(k, keyGroups), keyGroups, n); cache.set(k, c); }
-      q = c;
-    } else q = partitionOfKeyGroup(keyGroupOf(k, keyGroups), keyGroups, n);
-    out[q].push(r);
-  }
-  return out;
-}
 
 interface Slot {
   readonly parts: Array<unknown[] | undefined>;

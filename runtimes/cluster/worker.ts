@@ -7,67 +7,45 @@
  */
 import type { Bindings } from '../../src/dsl/graph.js';
 import type { Pipeline } from '../../src/dsl/pipeline.js';
-import { rawText } from '../local/guard.js';
 import type { DeadLetter } from '../../src/io/connector.js';
 import { defaultDeadLetters } from '../../src/io/dead-letters.js';
 import { committableOf, type CommittableSink, type CommittableSinkPartition } from '../../src/engine/commit-sink.js';
 import { crashPoint } from '../../src/engine/crash-points.js';
-import type { IRNode, NodeOf } from '../../src/ir/nodes.js';
 import { planHash, type Plan } from '../../src/ir/plan.js';
 import { keyGroupOf, partitionOfKeyGroup } from '../../src/planner/key-groups.js';
 import type { ShuffleEdge, Stage } from '../../src/planner/types.js';
 import type { RunMetrics } from '../../src/runtime.js';
-import { createEnv, runNodes } from '../local/engine.js';
-import type { BatchContext, Env, Executor } from '../local/executor.js';
+import { createEnv } from '../local/engine.js';
+import type { BatchContext, Env } from '../local/executor.js';
 import { executors } from '../local/ops/index.js';
-import { fuseWithCombiners, type CombineAfter } from '../local/fuse.js';
 import type { SourceExecutor } from '../local/ops/source.js';
 import { codecFor, type BatchCodec } from './codec.js';
 import { toWire } from './errors.js';
 import { debug } from './log.js';
 import { clusterExecutor } from './ops.js';
 import type { FromWorker, StateSegment, ToWorker } from './protocol.js';
-import { ShuffleReader, splitBatch } from './shuffle.js';
+import { ShuffleReader } from './shuffle.js';
 import { Exchange, type PartHeader } from './exchange.js';
 import { fingerprinting } from '../core/input-guard.js';
 import { canSlice, SLICED, slicedSource } from './sliced-source.js';
 import { restorePartition, StateWriter, type RestorePoint } from '../core/checkpoint.js';
-import { canSnapshot, KEEPS_STATE } from '../core/state.js';
-import { eventTimeOf, maxEventTime, type EventWindowExecutor } from '../local/ops/event-window.js';
+import { StageTask, taskPlan } from '../core/stage-task.js';
+import { TaskDeadLetters } from '../core/task-dead-letters.js';
+import { taskName, type EdgeBatch, type TaskInput } from '../../src/engine/task.js';
 import { workerStats } from './batch-stats.js';
 
 type StartMsg = Extract<ToWorker, { type: 'start' }>;
 type JobMsg = Extract<ToWorker, { type: 'job' }>;
 
-/** One partition of one stage in this worker: its nodes (those that have this partition) and their executors. */
+/** One partition of one stage in this worker: its task, and where its inputs come from. */
 interface StagePartition {
   readonly stage: Stage;
   readonly partition: number;
-  /** The nodes as runNodes sees them: shuffle inputs renamed to their edge ids. */
-  readonly nodes: IRNode[];
-  readonly execs: Executor[];
-  readonly sources: SourceExecutor[];
-  /** Shuffle inputs: the edge (read under its id). */
-  readonly shuffleIn: ShuffleEdge[];
+  readonly task: StageTask;
+  /** Exchange edges into the partition (read under their ids). */
+  readonly shuffleIn: readonly ShuffleEdge[];
   /** Forward inputs from other stages: producer node and stage. */
-  readonly forwardIn: Array<{ from: string; stage: string }>;
-  /** Shuffle edges this partition writes. */
-  readonly shuffleOut: ShuffleEdge[];
-  /**
-   * Map-side combiners by edge id: the consumer's own local executor (reduceByKey folds per
-   * key, countByValue counts per value) run on this partition's records before the shuffle.
-   */
-  readonly combiners: Map<string, Executor>;
-  /** Sinks this partition feeds (their input node). */
-  readonly sinks: Array<{ id: string; input: string }>;
-  /** Edges out of this partition into event-time windows: the timestamp function whose largest value each part carries. */
-  readonly eventTimeOut: Map<string, (r: unknown) => number>;
-  /** Edges into this partition's event-time windows: the window's executor, told each batch's largest event time. */
-  readonly eventTimeIn: Map<string, EventWindowExecutor>;
-  /** Dead letters of this partition in the current batch (its sources' decode errors and its operators'). */
-  dead: DeadLetter[];
-  /** While its sources poll batch `t` early (before this batch ended): the dead letters of that poll. */
-  ahead?: { readonly t: number; readonly dead: DeadLetter[] };
+  readonly forwardIn: ReadonlyArray<{ readonly from: string; readonly stage: string }>;
 }
 
 /** What one job holds in a worker. */
@@ -256,97 +234,66 @@ export class ClusterWorker {
     const job = new Job(msg.job, this.opts.index, plan, pipeline.bindings(), msg);
     this.job = job;
     const phys = msg.physical;
-    const byId = new Map(plan.nodes.map((n) => [n.id, n]));
     const local = executors({ maxBatchSize: msg.maxBatchSize, wait: msg.wait });
     for (const stage of phys.stages) {
       for (let p = this.opts.index; p < stage.partitions; p += msg.workers) {
-        job.parts.push(this.buildPartition(job, stage, p, byId, local));
+        job.parts.push(this.buildPartition(job, stage, p, local));
       }
     }
     if (msg.exchangeDir !== undefined && msg.workers > 1) {
       job.exchange = await Exchange.listen(msg.exchangeDir, job.id, this.opts.index, (h, data) => this.onPart(job, h, data), (e) => this.fail(job, job.currentTime, undefined, e));
     }
     if (msg.restore) this.restore(job, msg.restore);
-    for (const sp of job.parts) for (const ex of sp.execs) await ex.start?.();
-    const cannot = job.parts.flatMap((sp) => sp.nodes.filter((n, i) => !canSnapshot(n.kind, sp.execs[i]) && !(SLICED in sp.execs[i])).map((n) => n.id));
-    debug({ worker: this.opts.index }, () => `job ${job.id}: ${job.parts.map((sp) => `${sp.stage.id}/p${sp.partition}`).join(', ')}${msg.restore ? ' (restored)' : ''}`);
+    for (const sp of job.parts) await sp.task.open();
+    const cannot = job.parts.flatMap((sp) => sp.task.cannotSnapshot((ex) => SLICED in ex));
+    debug({ worker: this.opts.index }, () => `job ${job.id}: ${job.parts.map((sp) => taskName(sp.task.id)).join(', ')}${msg.restore ? ' (restored)' : ''}`);
     this.send({ type: 'ready', job: job.id, snapshots: cannot.length === 0, cannot: cannot.length ? cannot.join(', ') : undefined });
   }
 
-  private buildPartition(job: Job, stage: Stage, p: number, byId: Map<string, IRNode>, local: ReturnType<typeof executors>): StagePartition {
+  private buildPartition(job: Job, stage: Stage, p: number, local: ReturnType<typeof executors>): StagePartition {
     const phys = job.start.physical;
-    const self: { dead: DeadLetter[]; ahead?: StagePartition['ahead'] } = { dead: [] };
-    const env = this.envFor(job, p, self);
-    const present = stage.nodes.filter((id) => phys.nodePartitions[id] > p).map((id) => byId.get(id)!);
-    const shuffleIn = phys.edges.filter((e) => e.toStage === stage.id && phys.nodePartitions[e.to] > p);
-    const nodes: IRNode[] = [];
-    const execs: Executor[] = [];
-    const sources: SourceExecutor[] = [];
-    const sinks: Array<{ id: string; input: string }> = [];
-    for (const n of present) {
-      if (n.kind === 'sink') { sinks.push({ id: n.id, input: n.inputs[0].from }); continue; }
-      const renamed = n.inputs.map((inp, k) => {
-        const e = shuffleIn.find((x) => x.to === n.id && x.input === k);
-        return e ? { from: e.id, edge: inp.edge } : inp;
-      });
-      nodes.push({ ...n, inputs: renamed } as IRNode);
+    const dead = new TaskDeadLetters(() => job.currentTime);
+    const env = this.envFor(job, p, dead);
+    const tp = taskPlan(phys, stage, p);
+    // Executors are built from the plan's nodes (the task's read exchange inputs under their edge ids).
+    const execs = tp.nodes.map(({ id }) => {
+      const n = env.node(id);
       let ex = n.kind === 'source' && canSlice(n, env)
         ? slicedSource(n, env, { maxBatchSize: job.start.maxBatchSize, wait: job.start.wait }, p, phys.nodePartitions[n.id])
         : clusterExecutor(n, env, local, phys, p);
       if (n.kind === 'source') {
         ex = fingerprinting(ex as SourceExecutor, n.source, env.bindings.sources.get(n.id));
         if (job.start.wait) ex = prefetching(ex as SourceExecutor);
-        sources.push(ex as SourceExecutor);
       }
-      execs.push(ex);
-    }
-    const forwardIn = stage.inputs
-      .filter((i): i is Extract<typeof i, { kind: 'forward' }> => i.kind === 'forward')
-      .filter((i) => phys.nodePartitions[i.to] > p)
-      .map((i) => ({ from: i.from, stage: i.stage }));
-    const shuffleOut = phys.edges.filter((e) => e.fromStage === stage.id && phys.nodePartitions[e.from] > p);
-    const combiners = new Map<string, Executor>();
-    const combineAfter = new Map<string, CombineAfter>();
-    for (const e of shuffleOut) {
-      const to = byId.get(e.to)!;
-      if (e.combine && to.kind === e.combine) combiners.set(e.id, (local[to.kind] as (n: IRNode, env: Env) => Executor)(to, env));
-      if (e.combine === 'reduceByKey' && to.kind === 'reduceByKey') combineAfter.set(e.from, { id: to.id, f: env.fns(to.id).f as CombineAfter['f'] });
-    }
-    // Fusion as in the local engine; a chain before a map-side combine folds into it (fuse.ts).
-    const fused = fuseWithCombiners(nodes, execs, env, combineAfter);
-    execs.splice(0, execs.length, ...fused.execs);
-    for (const e of shuffleOut) {
-      const f = fused.combined.get(e.from);
-      if (f) combiners.set(e.id, f);
-    }
-    const eventTimeOut = new Map<string, (r: unknown) => number>();
-    for (const e of shuffleOut) if (e.eventTime) eventTimeOut.set(e.id, eventTimeOf(byId.get(e.to) as NodeOf<'eventWindow'>, env).ts);
-    const eventTimeIn = new Map<string, EventWindowExecutor>();
-    for (const e of shuffleIn) if (e.eventTime) eventTimeIn.set(e.id, execs[nodes.findIndex((n) => n.id === e.to)] as EventWindowExecutor);
-    return Object.assign(self, { stage, partition: p, nodes, execs, sources, shuffleIn, forwardIn, shuffleOut, combiners, sinks, eventTimeOut, eventTimeIn });
+      return ex;
+    });
+    const task = new StageTask({
+      ...tp,
+      execs,
+      env,
+      dead,
+      keyGroups: phys.keyGroups,
+      table: local,
+      stateWriter: () => {
+        if (!job.start.checkpointDir) throw new Error('no checkpoint directory');
+        return (job.stateWriter ??= new StateWriter(job.start.checkpointDir, job.plan));
+      },
+      partitionsOf: (id) => phys.nodePartitions[id],
+    });
+    return { stage, partition: p, task, shuffleIn: tp.exchangesIn, forwardIn: tp.forwardIn };
   }
 
   /** Puts the last commit's state into this worker's executors (before they start): each partition reads its own key groups' sections of the segment files. */
   private restore(job: Job, point: RestorePoint): void {
     const phys = job.start.physical;
     const dir = job.start.checkpointDir!;
-    for (const sp of job.parts) {
-      sp.nodes.forEach((n, i) => {
-        const ex = sp.execs[i];
-        if (!ex.restore) return;
-        const s = restorePartition(dir, job.plan, point, n.id, sp.partition, phys.nodePartitions[n.id]);
-        if (s) ex.restore(s);
-      });
-    }
+    for (const sp of job.parts) sp.task.restore((node) => restorePartition(dir, job.plan, point, node, sp.partition, phys.nodePartitions[node]));
   }
 
   /** The environment of partition p: as the local runtime's, but initial state only for the keys p owns (filtered when read). */
-  private envFor(job: Job, p: number, sp: Pick<StagePartition, 'dead' | 'ahead'>): Env {
+  private envFor(job: Job, p: number, dead: TaskDeadLetters): Env {
     const phys = job.start.physical;
-    const env = createEnv(job.plan, job.bindings, job.start.zeroTime, job.start.sourcePartitions, (origin, reason, raw) => {
-      const ahead = sp.ahead;
-      (ahead ? ahead.dead : sp.dead).push({ origin, reason, raw: rawText(raw), batchTime: ahead ? ahead.t : job.currentTime });
-    });
+    const env = createEnv(job.plan, job.bindings, job.start.zeroTime, job.start.sourcePartitions, (origin, reason, raw) => dead.add(origin, reason, raw));
     const kg = phys.keyGroups;
     return {
       ...env,
@@ -389,7 +336,7 @@ export class ClusterWorker {
     job.currentTime = t;
     const metrics: RunMetrics = { batches: 0, records: {}, deadLetters: 0, lateRecords: 0 };
     const times = job.start.observed ? {} : undefined;
-    const running = new Map<string, Promise<Map<string, unknown[] | undefined>>>();
+    const running = new Map<string, Promise<ReadonlyMap<string, unknown[] | undefined>>>();
     let any = false;
     const tasks = job.parts.map((sp) => {
       const task = this.runPartition(job, sp, t, final, metrics, running, times).then((r) => { if (r.any) any = true; return r.outputs; });
@@ -409,42 +356,33 @@ export class ClusterWorker {
       this.fail(job, t, undefined, e);
       return;
     }
-    const drained = job.parts.every((sp) => sp.sources.every((s) => s.done()));
-    const holds = drained && job.parts.some((sp) => sp.execs.some((ex) => ex.holds?.(t)));
+    const drained = job.parts.every((sp) => sp.task.drained);
+    const holds = drained && job.parts.some((sp) => sp.task.holds(t));
     let segments: StateSegment[] | undefined;
     let positions: Record<string, unknown> | undefined;
     if (checkpoint) {
       // Each partition's state goes straight to its own file in the checkpoint directory (in
       // parallel with the other workers); the coordinator gets only the file names and sizes.
-      const dir = job.start.checkpointDir;
-      const phys = job.start.physical;
       segments = [];
       positions = {};
       try {
-        if (!dir) throw new Error('no checkpoint directory');
         for (const sp of job.parts) {
-          for (let i = 0; i < sp.nodes.length; i++) {
-            const n = sp.nodes[i];
-            const ex = sp.execs[i];
-            if (!KEEPS_STATE.has(n.kind) || !ex.snapshot) continue;
-            const w = (job.stateWriter ??= new StateWriter(dir, job.plan));
-            const s = ex.snapshot(w.mode(n.id, sp.partition));
-            if (n.kind === 'source' && sp.partition === 0) positions[n.id] = ((s.local ?? s.shared) as { position?: unknown } | undefined)?.position;
-            segments.push(...w.write(t, n.id, sp.partition, phys.nodePartitions[n.id], s));
-          }
+          const prepared = sp.task.prepare(t, true);
+          segments.push(...prepared.state);
+          Object.assign(positions, prepared.positions);
         }
       } catch (e) {
         this.fail(job, t, undefined, new Error(`the state after batch ${t} cannot be checkpointed: ${(e as Error).message}`));
         return;
       }
     }
-    const stats = workerStats(job.parts, job.start.observed ?? false, times, metrics.kafka);
+    const stats = workerStats(job.parts.map((sp) => sp.task), job.start.observed ?? false, times, metrics.kafka);
     crashPoint('worker.prepared', t);
     this.send({ type: 'done', job: job.id, t, records: metrics.records, dead, lateRecords: metrics.lateRecords, any, drained, holds, segments, positions, deadLetters, stats });
     // Read the next batch while the coordinator and the other workers finish this one.
     if (!final) {
       job.currentTime = t + job.plan.batchIntervalMs;
-      for (const sp of job.parts) for (const s of sp.sources) (s as Partial<Prefetching>).prefetch?.(job.currentTime);
+      for (const sp of job.parts) for (const s of sp.task.sources) (s as Partial<Prefetching>).prefetch?.(job.currentTime);
     }
   }
 
@@ -454,57 +392,41 @@ export class ClusterWorker {
     t: number,
     final: boolean,
     metrics: RunMetrics,
-    running: Map<string, Promise<Map<string, unknown[] | undefined>>>,
+    running: Map<string, Promise<ReadonlyMap<string, unknown[] | undefined>>>,
     times?: Record<string, number>,
-  ): Promise<{ outputs: Map<string, unknown[] | undefined>; any: boolean }> {
+  ): Promise<{ outputs: ReadonlyMap<string, unknown[] | undefined>; any: boolean }> {
     const site = { worker: job.worker, stage: sp.stage.id, partition: sp.partition, batch: t };
-    if (sp.ahead) { sp.dead.push(...sp.ahead.dead); sp.ahead = undefined; }
-    const outputs = new Map<string, unknown[] | undefined>();
+    const inputs: TaskInput[] = [];
     for (const f of sp.forwardIn) {
       const producer = await running.get(`${f.stage}/${sp.partition}`);
-      outputs.set(f.from, producer?.get(f.from));
+      inputs.push({ edge: f.from, records: producer?.get(f.from) });
     }
     for (const e of sp.shuffleIn) {
       const input = await job.reader.takeInput(e.id, t, sp.partition);
-      outputs.set(e.id, input.records);
-      // The batch's largest event time over every partition: each window partition derives the global watermark.
-      sp.eventTimeIn.get(e.id)?.batchMaxEventTime(input.maxEventTime);
+      inputs.push({ edge: e.id, records: input.records, maxEventTime: input.maxEventTime });
     }
-    const ctx: BatchContext = {
-      time: t,
-      final,
-      side: new Map(),
-      metrics,
-      deadLetter: (origin, reason, raw) => { sp.dead.push({ origin, reason, raw: rawText(raw), batchTime: t }); },
-      times,
-    };
-    const any = await runNodes(sp.nodes, sp.execs, outputs, ctx);
+    const out = await sp.task.process(t, inputs, { final, metrics, times });
     const sending: Promise<void>[] = [];
-    for (const e of sp.shuffleOut) {
-      let records = outputs.get(e.from);
-      const combiner = sp.combiners.get(e.id);
-      if (records && combiner) records = (await combiner.process([records], ctx))!;
-      sending.push(...this.writeShuffle(job, e, sp, records, ctx));
-    }
-    for (const s of sp.sinks) {
-      const records = outputs.get(s.input);
-      if (records) metrics.records[s.id] = metrics.records[s.id] ?? 0;
-      const sink = job.committables.get(s.id);
+    for (const part of out.parts) sending.push(...this.writePart(job, part));
+    for (const { sink: id, records } of out.sinks) {
+      if (records) metrics.records[id] = metrics.records[id] ?? 0;
+      const sink = job.committables.get(id);
       // A file sink's partition is prepared here (durable, invisible until worker 0 commits it); other sinks run in the coordinator.
-      if (sink) await job.sinkPart(s.id, sp.partition, sink).prepare(t, records ?? []);
-      else this.send({ type: 'sink', job: job.id, t, node: s.id, partition: sp.partition, defined: records !== undefined, data: records && job.codec(s.id).encode(records, 'coordinator') });
+      if (sink) await job.sinkPart(id, sp.partition, sink).prepare(t, records ?? []);
+      else this.send({ type: 'sink', job: job.id, t, node: id, partition: sp.partition, defined: records !== undefined, data: records && job.codec(id).encode(records, 'coordinator') });
     }
     this.send({ type: 'stage', job: job.id, t, stage: sp.stage.id, partition: sp.partition });
     await Promise.all(sending); // backpressure: the task ends when the sockets took its parts
     // A source read in slices polls its next batch now, while this worker waits for the other
     // workers' parts of this one; the dead letters of that poll are the next batch's.
-    const early = final ? [] : sp.sources.filter((s) => SLICED in s);
+    const early = final ? [] : sp.task.sources.filter((s) => SLICED in s);
     if (early.length) {
-      sp.ahead = { t: t + job.plan.batchIntervalMs, dead: [] };
-      for (const s of early) (s as Partial<Prefetching>).prefetch?.(sp.ahead.t, true);
+      const next = t + job.plan.batchIntervalMs;
+      sp.task.dead.pollingAhead(next);
+      for (const s of early) (s as Partial<Prefetching>).prefetch?.(next, true);
     }
-    debug(site, () => `done: ${sp.nodes.map((n) => `${n.id}=${outputs.get(n.id)?.length ?? '-'}`).join(' ')}`);
-    return { outputs, any };
+    debug(site, () => `done: ${sp.task.nodes.map((n) => `${n.id}=${out.batches.get(n.id)?.length ?? '-'}`).join(' ')}`);
+    return { outputs: out.batches, any: out.any };
   }
 
   /**
@@ -515,8 +437,8 @@ export class ClusterWorker {
   private async prepareDeadLetters(job: Job, t: number): Promise<{ dead: DeadLetter[]; deadLetters: number }> {
     const byPartition = new Map<number, DeadLetter[]>();
     for (const sp of job.parts) {
-      if (sp.dead.length) byPartition.set(sp.partition, [...(byPartition.get(sp.partition) ?? []), ...sp.dead]);
-      sp.dead = [];
+      const dead = sp.task.takeDeadLetters();
+      if (dead.length) byPartition.set(sp.partition, [...(byPartition.get(sp.partition) ?? []), ...dead]);
     }
     const ordered = [...byPartition].sort((a, b) => a[0] - b[0]);
     const all = ordered.flatMap(([, d]) => d);
@@ -541,36 +463,23 @@ export class ClusterWorker {
     this.send({ type: 'committed', job: job.id, t });
   }
 
-  /** Hands each consumer partition its part; returns the sends still waiting for a full socket to drain. */
-  private writeShuffle(job: Job, e: ShuffleEdge, sp: StagePartition, records: unknown[] | undefined, ctx: BatchContext): Promise<void>[] {
-    const from = sp.partition;
-    const workers = job.start.workers;
-    const parts = records ? splitBatch(e, job.start.physical.keyGroups, from, records) : undefined;
-    const codec = job.codec(e.id);
-    const ts = sp.eventTimeOut.get(e.id);
-    const maxTs = ts && records ? maxEventTime(records, ts) : -Infinity;
-    // JSON has no -Infinity: absent means no event time.
-    const maxEventTimeOf = maxTs === -Infinity ? undefined : maxTs;
-    const sending: Promise<void>[] = [];
-    for (let q = 0; q < e.toPartitions; q++) {
-      const chunk = parts?.[q];
-      const data = chunk && codec.encode(chunk, q);
-      if (q % workers === job.worker) {
-        // Same process: no socket, but through the codec all the same.
-        job.reader.put(e.id, ctx.time, from, q, data ? codec.decode(data) : undefined, maxEventTimeOf);
-      } else {
-        // Straight to the worker that runs partition q; queued on its socket in encode order.
-        sending.push(job.exchange!.send(q % workers, { t: ctx.time, edge: e.id, from, to: q, defined: chunk !== undefined, maxEventTime: maxEventTimeOf }, data));
-      }
-    }
-    return sending;
+  /** Hands a consumer partition its part; returns the send still waiting for a full socket to drain. */
+  private writePart(job: Job, part: EdgeBatch): Promise<void>[] {
+    const { edge, t, from, to, records, maxEventTime } = part;
+    const codec = job.codec(edge);
+    const data = records && codec.encode(records, to);
+    const w = to % job.start.workers;
+    // Same process: no socket, but through the codec all the same.
+    if (w === job.worker) { job.reader.put(edge, t, from, to, data ? codec.decode(data) : undefined, maxEventTime); return []; }
+    // Straight to the worker that runs partition `to`; queued on its socket in encode order.
+    return [job.exchange!.send(w, { t, edge, from, to, defined: records !== undefined, maxEventTime }, data)];
   }
 
   private async close(job: Job): Promise<void> {
     const errors: unknown[] = [];
     try { await job.exchange?.close(); } catch (e) { errors.push(e); }
-    for (const sp of job.parts) for (const ex of sp.execs) {
-      try { await ex.close?.(); } catch (e) { errors.push(e); }
+    for (const sp of job.parts) {
+      try { await sp.task.close(); } catch (e) { errors.push(e); }
     }
     if (errors.length) throw errors[0];
   }

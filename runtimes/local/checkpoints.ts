@@ -12,19 +12,14 @@
 import { resolve } from 'node:path';
 import type { Bindings } from '../../src/dsl/graph.js';
 import type { Source } from '../../src/io/connector.js';
-import type { IRNode, NodeOf } from '../../src/ir/nodes.js';
+import type { NodeOf } from '../../src/ir/nodes.js';
 import { planHash, type Plan } from '../../src/ir/plan.js';
-import { Checkpoints, restorePartition, StateWriter, type Commit, type StateSegment } from '../core/checkpoint.js';
+import { Checkpoints, restorePartition, StateWriter, type Commit } from '../core/checkpoint.js';
+import type { StageTask } from '../core/stage-task.js';
 import { fingerprinting, refuseChangedInputs } from '../core/input-guard.js';
-import { canSnapshot, KEEPS_STATE } from '../core/state.js';
-import type { Executor, ExecutorState } from './executor.js';
+import { KEEPS_STATE } from '../core/state.js';
+import type { ExecutorState } from './executor.js';
 import type { SourceExecutor } from './ops/source.js';
-
-/** A node of the engine that keeps something across batches, and its executor. */
-export interface HeldState {
-  readonly node: IRNode;
-  readonly ex: Executor;
-}
 
 /**
  * A source executor whose snapshots have the shape the cluster runtime gives the same
@@ -50,15 +45,17 @@ export function checkpointedSource(ex: SourceExecutor, node: NodeOf<'source'>, b
  * @example
  * ```ts
  * const ck = LocalCheckpoints.open('ckpt', plan);
+ * const engine = new Engine(plan, bindings, { ...options, stateWriter: () => ck.writer });
  * engine.restore(ck.restoreStates());
  * await engine.start();
- * ck.begin(engine.held());
+ * ck.begin(engine.task);
  * await engine.runBatch(t);
- * ck.commit(t, zeroTime, false, engine.held());
+ * ck.commit(t, zeroTime, false, engine.task);
  * ```
  */
 export class LocalCheckpoints {
-  private readonly writer: StateWriter;
+  /** Writes the state segments (the engine's task writes through it). */
+  readonly writer: StateWriter;
   /** Whether commits carry state (else they are replay points: some executor cannot snapshot). */
   private snapshots = false;
   /** The executors that cannot snapshot (why commits are replay points). */
@@ -111,9 +108,9 @@ export class LocalCheckpoints {
     return states;
   }
 
-  /** Decides, once the executors have started, whether commits carry state: only if every executor that keeps state can snapshot it. */
-  begin(held: readonly HeldState[]): void {
-    this.cannot = held.filter(({ node, ex }) => !canSnapshot(node.kind, ex)).map(({ node }) => node.id);
+  /** Decides, once the executors have started, whether commits carry state: only if every executor of `task` that keeps state can snapshot it. */
+  begin(task: Pick<StageTask, 'cannotSnapshot'>): void {
+    this.cannot = task.cannotSnapshot();
     this.snapshots = this.cannot.length === 0;
   }
 
@@ -129,21 +126,14 @@ export class LocalCheckpoints {
    * `drained`: after t every source was drained and no window held data, so a resume runs
    * the final pass next (the commit record's `drained`, as the cluster writes it).
    */
-  commit(t: number, zeroTime: number, complete: boolean, held: readonly HeldState[], drained = false): void {
+  commit(t: number, zeroTime: number, complete: boolean, task: Pick<StageTask, 'prepare'>, drained = false): void {
     const ended = drained && !complete ? { drained: true } : {};
     if (!this.snapshots) {
       this.checkpoints.commit({ t, mode: 'replay', zeroTime, complete, ...ended }, this.plan);
       return;
     }
-    const segments: StateSegment[] = [];
-    const positions: Record<string, unknown> = {};
-    for (const { node, ex } of held) {
-      if (!ex.snapshot) continue;
-      const s = ex.snapshot(this.writer.mode(node.id, 0));
-      if (node.kind === 'source') positions[node.id] = ((s.local ?? s.shared) as { position?: unknown } | undefined)?.position;
-      segments.push(...this.writer.write(t, node.id, 0, 1, s));
-    }
-    segments.sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0));
+    const { state, positions } = task.prepare(t, true);
+    const segments = [...state].sort((x, y) => (x.file < y.file ? -1 : x.file > y.file ? 1 : 0));
     this.checkpoints.commit({ t, mode: 'snapshot', zeroTime, complete, ...ended, segments }, this.plan, positions);
   }
 }

@@ -51,14 +51,6 @@ export function fusionEnabled(): boolean {
   return process.env.SLUICE_FUSE !== '0';
 }
 
-/**
- * The executors to run instead of `execs` (one per node of `nodes`, same order), with chains
- * of stateless nodes fused. Returns `execs` as they are when fusion is off.
- */
-export function fuse(nodes: readonly IRNode[], execs: readonly Executor[], env: Env): Executor[] {
-  return fuseWithCombiners(nodes, execs, env, new Map()).execs;
-}
-
 /** A reduceByKey fused after a chain, in this task or (for {@link fuseWithCombiners}) across the exchange as its map-side combine: the per-key fold the chain's records go into. */
 export interface CombineAfter {
   readonly id: string;
@@ -66,11 +58,13 @@ export interface CombineAfter {
 }
 
 /**
- * {@link fuse} for a task whose outputs leave through exchanges (a cluster worker's stage
- * partition): a chain whose tail's only consumer is a reduceByKey in another stage, with a
- * map-side combine on the edge (`combine`, keyed by the tail's id), folds its records into
- * the combine's per-key map as they come, as the local runtime fuses a chain into a
- * reduceByKey. The tail then returns an empty array, and `combined` holds, by tail id, the
+ * The executors a task runs instead of `execs` (one per node of `nodes`, same order), with
+ * chains of stateless nodes fused (`execs` as they are when fusion is off). A chain whose
+ * only consumer is a reduceByKey in the same task folds into its per-key map. For a task
+ * whose outputs leave through exchanges (a cluster worker's stage partition), a chain whose
+ * tail's only consumer is a reduceByKey in another stage, with a map-side combine on the
+ * edge (`combine`, keyed by the tail's id), folds its records into the combine's per-key
+ * map as they come. The tail then returns an empty array, and `combined` holds, by tail id, the
  * executor that returns the combined pairs (call it instead of the edge's combiner, only
  * when the tail produced a batch).
  */

@@ -75,6 +75,7 @@ export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions 
     wait: pace === 'asap',
     partitions: opts.partitions ?? 1,
     checkpointing: ck !== undefined,
+    stateWriter: ck && (() => ck.writer),
   });
   engine.restore(states);
   // After a snapshot commit the job resumes at the next batch; after a replay commit it runs
@@ -92,7 +93,7 @@ export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions 
   /** The last batch committed (by this run or the one it resumes). */
   let committed = resume?.t ?? -Infinity;
   const commit = (time: number, complete: boolean) => {
-    ck!.commit(time, zeroTime, complete, engine.held(), engine.drained && !engine.holds(time));
+    ck!.commit(time, zeroTime, complete, engine.task, engine.drained && !engine.holds(time));
     committed = time;
   };
   // A job committed after its input ran out and its windows fired goes on with its final pass, as the uninterrupted run did.
@@ -111,7 +112,7 @@ export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions 
   let last: Step = { index: first - 1, time: resume?.t ?? zeroTime, end: drainedAtResume };
   try {
     await engine.start();
-    ck?.begin(engine.held());
+    ck?.begin(engine.task);
     if (!drainedAtResume && !(opts.numBatches === 0) && !(opts.numBatches !== undefined && first > opts.numBatches)) {
       if (opts.signal?.aborted) return { metrics: engine.metrics };
       const done = await lastValueFrom(

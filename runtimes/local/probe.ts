@@ -28,7 +28,7 @@ export class BatchProbe {
   }
 
   /** Reports the batch that ran with `ctx`; `dead` are its dead letters (not yet written). */
-  end(ctx: BatchContext, dead: readonly DeadLetter[]): void {
+  end(ctx: Pick<BatchContext, 'time' | 'final' | 'times'>, dead: readonly DeadLetter[]): void {
     const records: Record<string, number> = {};
     for (const [id, n] of Object.entries(this.metrics.records)) records[id] = n - (this.records[id] ?? 0);
     let stateKeys: Record<string, number> | undefined;

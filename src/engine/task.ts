@@ -5,21 +5,27 @@
  *
  * Lifecycle, per task:
  * ```
- * open(ctx) ─▶ restore(snapshot)? ─▶ { process(t) ─▶ prepare(t) ─▶ commit(t) | abort(t) }*  ─▶ close()
+ * restore(state)? ─▶ open() ─▶ { process(t) ─▶ prepare(t) ─▶ takeDeadLetters() }* ─▶ close()
  * ```
  * - `process(t)` runs batch t: takes the batch of every input (forward edges from the same
  *   partition, exchange edges from every producer partition), runs the fused operators and
- *   hands each output edge its batch; it must not make anything visible outside the task.
- * - `prepare(t)` makes batch t durable but invisible: state snapshot files, sink part
- *   files under a pending name, dead letters of t. It returns what the commit record lists.
- * - `commit(t)` makes what `prepare(t)` wrote visible; `abort(t)` discards it. Both are
- *   idempotent by (task, t): called again after a crash they change nothing more.
- * - A runtime commits t only after every task prepared t (the commit barrier); the commit
- *   record (one atomic write) is the single point where t becomes complete.
+ *   returns each exchange edge's parts and each sink partition's batch; it makes nothing
+ *   visible outside the task.
+ * - `prepare(t)` makes the task's state after t durable but not yet part of the job (state
+ *   segments that only a commit record lists) and reports the sources' positions.
+ * - The runtime prepares the sink partitions (part files under a pending name) and the dead
+ *   letters of t, and commits t only after every task prepared t (the commit barrier): the
+ *   commit record (one atomic write) is the single point where t becomes complete. Sinks are
+ *   then committed (`CommittableSink.commit(t)`, idempotent: run again after a crash it
+ *   changes nothing more).
+ *
+ * Implemented by `runtimes/core/stage-task.ts` (`StageTask`), which both runtimes run: the
+ * cluster's workers one per stage partition, the local runtime one for the whole plan.
  *
  * @module
  * @internal
  */
+import type { DeadLetter } from '../io/connector.js';
 
 /** Identifies a task: stage id and partition index (`stage-2/p1`). */
 export interface TaskId {
@@ -71,54 +77,87 @@ export interface EdgeBatch<T = unknown> {
   readonly maxEventTime?: number;
 }
 
-/** What a prepared task reports for the commit record of t. */
-export interface Prepared {
-  readonly task: TaskId;
-  readonly t: number;
-  /** State files written for t (relative to the checkpoint directory). */
-  readonly state: ReadonlyArray<{ readonly node: string; readonly file: string; readonly bytes: number }>;
-  /** Positions of the splits this task reads, after t. */
-  readonly positions: Readonly<Record<string, unknown>>;
-  /** Sink partitions prepared for t (sink node id → bytes written). */
-  readonly sinks: Readonly<Record<string, number>>;
+/**
+ * A task's input on one edge at t. Forward edges: the producing node's batch (same partition
+ * index, another stage). Exchange edges: every producer partition's part, concatenated in
+ * producer partition order.
+ */
+export interface TaskInput<T = unknown> {
+  /** The edge id of an exchange edge, or the producing node's id of a forward edge. */
+  readonly edge: string;
+  /** undefined: no producer produced anything at t. */
+  readonly records: T[] | undefined;
+  /** Exchange edges into event-time operators: the largest event time over the producers' parts ({@link batchMaxEventTime}). */
+  readonly maxEventTime?: number;
 }
 
-/** What a runtime gives a task when it opens it. */
-export interface TaskContext {
-  readonly id: TaskId;
-  /** Partitions of the task's stage in this run. */
+/** What a task produced at t, for the runtime to deliver. */
+export interface TaskOutput {
+  /** Whether any node of the task produced a batch at t. */
+  readonly any: boolean;
+  /** Each node's batch at t by node id (forward edges read theirs); undefined when it produced nothing. */
+  readonly batches: ReadonlyMap<string, unknown[] | undefined>;
+  /** One part per exchange edge out and consumer partition, empty ones included (`records` undefined when the task produced nothing on the edge). */
+  readonly parts: ReadonlyArray<EdgeBatch>;
+  /** The batch of each sink partition the task feeds, for the runtime to prepare (undefined: nothing at t). */
+  readonly sinks: ReadonlyArray<{ readonly sink: string; readonly records: unknown[] | undefined }>;
+}
+
+/** How a batch is run, as the runtime tells every task. */
+export interface TaskBatch {
+  /** The end-of-input pass: operators flush what they hold and sources are not polled. */
+  readonly final: boolean;
+  /** Record counts by node (added to). */
+  readonly metrics: { records: Record<string, number>; lateRecords: number };
+  /** When the run is observed: wall time (ms) per node, added to. */
+  readonly times?: Record<string, number>;
+}
+
+/** A state segment a task wrote for the commit record of t (path relative to the checkpoint directory). */
+export interface PreparedState {
+  readonly node: string;
+  readonly partition: number;
   readonly partitions: number;
-  /** The job's zero time; batch times are zeroTime + k · interval. */
-  readonly zeroTime: number;
-  /** The checkpoint directory, when the run keeps one. */
-  readonly checkpointDir?: string;
+  readonly file: string;
+  readonly bytes: number;
+}
+
+/** What a prepared task reports for the commit record of t. */
+export interface Prepared {
+  /** State segments written for t, full or delta. */
+  readonly state: ReadonlyArray<PreparedState>;
+  /** Positions of the sources this task reads, after t, by source node id. */
+  readonly positions: Readonly<Record<string, unknown>>;
 }
 
 /**
- * One stage × one partition, as any runtime drives it.
+ * One stage × one partition, as any runtime drives it. Sinks are not the task's to commit:
+ * the runtime prepares each sink partition with the batch the task hands it
+ * (`TaskOutput.sinks`) and commits every sink after the commit record of t
+ * (`CommittableSink`).
  *
  * @example
  * ```ts
- * await task.open(ctx);
- * if (snapshot) task.restore(snapshot);
- * const out = await task.process(t, inputs);
- * const p = await task.prepare(t);
- * await (barrierPassed ? task.commit(t) : task.abort(t));
+ * task.restore((node) => stateOf(node));
+ * await task.open();
+ * const out = await task.process(t, inputs, { final: false, metrics });
+ * deliver(out.parts);
+ * const p = task.prepare(t, checkpointing);
+ * writeDeadLetters(task.takeDeadLetters());
  * ```
  * @internal
  */
 export interface Task {
   readonly id: TaskId;
-  open(ctx: TaskContext): void | Promise<void>;
-  /** Puts back the state of the task's key groups (or its own partition's local state); before the first `process`. */
-  restore?(snapshot: unknown): void;
-  /** Runs batch t over its inputs and returns the batches of its output edges. */
-  process(t: number, inputs: ReadonlyArray<EdgeBatch>): Promise<ReadonlyArray<EdgeBatch>>;
-  /** Makes batch t durable but not visible; idempotent by (task, t). */
-  prepare(t: number, checkpoint: boolean): Promise<Prepared>;
-  /** Makes what `prepare(t)` wrote visible; idempotent by (task, t). */
-  commit(t: number): Promise<void>;
-  /** Discards what `prepare(t)` wrote; idempotent by (task, t). */
-  abort(t: number): Promise<void>;
+  /** Puts back the state of the task's key groups (or its own partition's local state); before {@link Task.open}. */
+  restore(read: (node: string) => unknown): void;
+  /** Starts the task's operators (loads tables, opens readers); before the first batch. */
+  open(): Promise<void>;
+  /** Runs batch t over its inputs; makes nothing visible outside the task. */
+  process(t: number, inputs: ReadonlyArray<TaskInput>, batch: TaskBatch): Promise<TaskOutput>;
+  /** After t: with `checkpoint`, writes the task's state segments (durable, listed only by the commit record) and reports positions. */
+  prepare(t: number, checkpoint: boolean): Prepared;
+  /** The dead letters of the batch that ran, in the order they came. */
+  takeDeadLetters(): DeadLetter[];
   close(): Promise<void>;
 }
