@@ -180,9 +180,10 @@ export async function up(timeoutMs = 90_000): Promise<BrokerState> {
   writeFileSync(props, serverProperties(port, controllerPort, join(dataDir, 'logs')));
   const cp = `${libs}/*`;
   const jvm = ['-Xmx512m', '-Xms128m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Djava.awt.headless=true'];
-  // A cluster id is 16 random bytes in URL-safe base64 without padding.
+  // A cluster id is 16 random bytes in URL-safe base64 without padding. One in 64 starts with
+  // '-', which StorageTool's parser would take for an option after `-t`: hence `--cluster-id=`.
   const clusterId = randomBytes(16).toString('base64url');
-  execFileSync('java', [...jvm, '-cp', cp, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('java', [...jvm, '-cp', cp, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', props], { stdio: ['ignore', 'ignore', 'inherit'] });
   const out = openSync(logFile, 'a');
   const child = spawn('java', [...jvm, '-cp', cp, 'kafka.Kafka', props], { detached: true, stdio: ['ignore', out, out] });
   let exited = false;
