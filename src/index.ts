@@ -26,9 +26,9 @@ export { SluiceError, PipelineError, UserFunctionError, DecodeError, RuntimeErro
 export { WireError, type WireErrorCode } from './wire/errors.js';
 export * as S from './schema/index.js';
 export * as Sources from './io/sources/index.js';
-export type { DirectoryOptions } from './io/sources/directory.js';
+export type { DirectoryOptions, DirectoryPosition, DirectoryFiles } from './io/sources/directory.js';
 export * as Sinks from './io/sinks/index.js';
-export type { Source, Sink, SourceReader, SinkWriter, SourceContext, SinkContext, ClaimContext, PollResult, DeadLetter } from './io/connector.js';
+export type { Source, Sink, SourceReader, SourceSlice, SinkWriter, SourceContext, SinkContext, ClaimContext, PollResult, DeadLetter } from './io/connector.js';
 export type { CollectSink } from './io/sinks/collect.js';
 export type { KafkaRecord, KafkaSourceOptions, KafkaBatchReport, StartingOffsets } from './io/kafka/source.js';
 export type { KafkaSinkOptions } from './io/kafka/sink.js';

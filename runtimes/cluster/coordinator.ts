@@ -31,6 +31,7 @@ import { pacingOf } from '../local/pacing.js';
 import { Observer } from '../../src/observe/observer.js';
 import { writeBatch } from '../local/ops/sink.js';
 import type { CommittableSink } from '../../src/engine/commit-sink.js';
+import { mergePositions } from '../../src/engine/task.js';
 import { committableSinks, recoverSinks } from '../core/sink-recovery.js';
 import type { FromWorker, PipelineRef, StateSegment } from './protocol.js';
 import { JobStats, kafkaText } from './batch-stats.js';
@@ -477,7 +478,7 @@ class CoordinatorJob {
           b.drained &&= m.drained;
           b.holds ||= m.holds ?? false;
           if (m.segments) b.segments.push(...m.segments);
-          if (m.positions) Object.assign(b.positions, m.positions);
+          if (m.positions) mergePositions(b.positions, m.positions);
           b.stats.add(w, m.stats);
         }
         return this.answered(w, 'done');

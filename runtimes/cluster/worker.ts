@@ -27,11 +27,11 @@ import type { FromWorker, StateSegment, ToWorker } from './protocol.js';
 import { ShuffleReader } from './shuffle.js';
 import { Exchange, type PartHeader } from './exchange.js';
 import { fingerprinting } from '../core/input-guard.js';
-import { canSlice, SLICED, slicedSource } from './sliced-source.js';
+import { canSlice, SLICED, slicedSource } from '../core/sliced-source.js';
 import { restorePartition, StateWriter, type RestorePoint } from '../core/checkpoint.js';
 import { StageTask, taskPlan } from '../core/stage-task.js';
 import { TaskDeadLetters } from '../core/task-dead-letters.js';
-import { taskName, type EdgeBatch, type TaskInput } from '../../src/engine/task.js';
+import { mergePositions, taskName, type EdgeBatch, type TaskInput } from '../../src/engine/task.js';
 import { workerStats } from './batch-stats.js';
 
 type StartMsg = Extract<ToWorker, { type: 'start' }>;
@@ -369,7 +369,7 @@ export class ClusterWorker {
         for (const sp of job.parts) {
           const prepared = sp.task.prepare(t, true);
           segments.push(...prepared.state);
-          Object.assign(positions, prepared.positions);
+          mergePositions(positions, prepared.positions);
         }
       } catch (e) {
         this.fail(job, t, undefined, new Error(`the state after batch ${t} cannot be checkpointed: ${(e as Error).message}`));

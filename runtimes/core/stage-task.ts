@@ -236,8 +236,9 @@ export class StageTask implements Task {
       if (!ex.snapshot) continue;
       const w = this.spec.stateWriter!();
       const s = ex.snapshot(w.mode(node.id, p));
-      // A source read in slices has one position for every partition: partition 0 reports it.
-      if (node.kind === 'source' && p === 0) positions[node.id] = ((s.local ?? s.shared) as { position?: unknown } | undefined)?.position;
+      // A source read in slices has one position for every partition: partition 0 reports it; one sliced by key, its slice's positions by key.
+      if (node.kind === 'source' && s.keyed) positions[node.id] = { byKey: Object.fromEntries(s.keyed.map(([k, v]) => [k, v])) };
+      else if (node.kind === 'source' && p === 0) positions[node.id] = ((s.local ?? s.shared) as { position?: unknown } | undefined)?.position;
       state.push(...w.write(t, node.id, p, this.spec.partitionsOf?.(node.id) ?? 1, s));
     }
     return { state, positions };

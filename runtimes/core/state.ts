@@ -49,6 +49,8 @@ export function canSnapshot(kind: NodeKind, ex: Executor): boolean {
   if (kind === 'source') {
     // The position is per partition (`local`), or the same in every partition for a source read in slices (`shared`).
     const s = ex.snapshot();
+    // A source sliced by key keeps its position as keyed entries (one per unit of input).
+    if (s.keyed) return true;
     return ((s.local ?? s.shared) as { position?: unknown } | undefined)?.position !== undefined;
   }
   return true;

@@ -18,6 +18,7 @@ import { Checkpoints, restorePartition, StateWriter, type Commit } from '../core
 import type { StageTask } from '../core/stage-task.js';
 import { fingerprinting, refuseChangedInputs } from '../core/input-guard.js';
 import { KEEPS_STATE } from '../core/state.js';
+import { SLICED } from '../core/sliced-source.js';
 import type { ExecutorState } from './executor.js';
 import type { SourceExecutor } from './ops/source.js';
 
@@ -31,6 +32,8 @@ export function checkpointedSource(ex: SourceExecutor, node: NodeOf<'source'>, b
   const { snapshot, restore } = ex;
   if (!snapshot || !restore) return ex;
   const sliced = typeof bindings.sources.get(node.id)?.openSlice === 'function';
+  // Read as its one slice (a source sliced by key): its state has the cluster's shape already.
+  if (SLICED in ex) return fingerprinting(ex, node.source, bindings.sources.get(node.id));
   return fingerprinting({
     ...ex,
     snapshot: sliced ? (mode) => ({ shared: snapshot(mode).local }) : snapshot,

@@ -15,6 +15,7 @@ import { checkpointedSource } from './checkpoints.js';
 import type { StateWriter } from '../core/checkpoint.js';
 import { StageTask } from '../core/stage-task.js';
 import { TaskDeadLetters } from '../core/task-dead-letters.js';
+import { slicedSource } from '../core/sliced-source.js';
 
 /** How the engine is set up for one run. */
 export interface EngineOptions {
@@ -55,7 +56,9 @@ export class Engine {
     const env = createEnv(plan, bindings, opts.zeroTime, opts.partitions, (origin, reason, raw) => dead.add(origin, reason, raw));
     const table = executors({ maxBatchSize: opts.maxBatchSize, wait: opts.wait });
     const execs = plan.nodes.map((n) => {
-      let ex = (table[n.kind] as (node: IRNode, env: Env) => Executor)(n, env);
+      // A source sliced by key (a directory) is read as its one slice when checkpointed, so its position has the cluster's shape.
+      const byKey = n.kind === 'source' && opts.checkpointing && bindings.sources.get(n.id)?.slicing === 'byKey';
+      let ex = byKey ? slicedSource(n, env, { maxBatchSize: opts.maxBatchSize, wait: opts.wait }, 0, 1) : (table[n.kind] as (node: IRNode, env: Env) => Executor)(n, env);
       if (n.kind === 'source' && opts.checkpointing) ex = checkpointedSource(ex as SourceExecutor, n, bindings);
       if (n.kind === 'sink') ex = this.skipsReplayed(ex);
       this.metrics.records[n.id] = 0;

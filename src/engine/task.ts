@@ -122,6 +122,19 @@ export interface PreparedState {
   readonly bytes: number;
 }
 
+/**
+ * Adds the source positions one task (or worker) reported to `into`. A source read in
+ * slices by key reports `{ byKey }`, its slice's positions by key: those of every slice are
+ * merged; any other position is the same in every slice and is taken as it comes.
+ */
+export function mergePositions(into: Record<string, unknown>, from: Readonly<Record<string, unknown>>): void {
+  for (const [id, p] of Object.entries(from)) {
+    const a = into[id] as { byKey?: Record<string, unknown> } | undefined;
+    const b = p as { byKey?: Record<string, unknown> } | undefined;
+    into[id] = a?.byKey && b?.byKey ? { byKey: { ...a.byKey, ...b.byKey } } : p;
+  }
+}
+
 /** What a prepared task reports for the commit record of t. */
 export interface Prepared {
   /** State segments written for t, full or delta. */

@@ -59,6 +59,22 @@ export interface SourceReader<T> {
 }
 
 /**
+ * Which slice of a source a partition reads ({@link Source.openSlice}).
+ *
+ * @example
+ * ```ts
+ * const slice: SourceSlice = { index: 1, count: 4 };
+ * ```
+ * @category Connectors
+ */
+export interface SourceSlice {
+  readonly index: number;
+  readonly count: number;
+  /** A source sliced `'byKey'`: whether this slice owns the unit of input named `key` (a file's name). Absent: every key. */
+  readonly owns?: (key: string) => boolean;
+}
+
+/**
  * A source connector: a serialisable spec plus the code that reads it.
  *
  * @example
@@ -75,13 +91,21 @@ export interface Source<T> {
   /** Opens the source, optionally resuming at a position returned by `position()`. */
   open(ctx: SourceContext, resumeFrom?: unknown): SourceReader<T>;
   /**
-   * Opens slice `index` of `count` of every batch (a bounded source read in parallel by
-   * `count` partitions): the slices of a batch, concatenated in index order, are the batch
-   * `open` would give, so every partition reads only its own records. Positions are those
-   * of `open` (the same in every slice). Optional: a source without it is read by one
-   * partition.
+   * Opens slice `index` of `count` of every batch (a source read in parallel by `count`
+   * partitions), so every partition reads only its own records. By default (`slicing`
+   * `'contiguous'`) the slices of a batch, concatenated in index order, are the batch `open`
+   * would give, and positions are those of `open` (the same in every slice). Optional: a
+   * source without it is read by one partition.
    */
-  openSlice?(ctx: SourceContext, slice: { readonly index: number; readonly count: number }, resumeFrom?: unknown): SourceReader<T>;
+  openSlice?(ctx: SourceContext, slice: SourceSlice, resumeFrom?: unknown): SourceReader<T>;
+  /**
+   * How {@link Source.openSlice} divides the input. `'contiguous'` (default): contiguous
+   * slices of every batch. `'byKey'`: by unit of input (a directory's files, named by
+   * key): slice `index` reads the units `slice.owns` accepts, in whatever batch it finds them,
+   * and its position is a record by key of each unit's own position; a resume, on any
+   * number of slices, gives each slice the entries of the keys it owns.
+   */
+  readonly slicing?: 'contiguous' | 'byKey';
   /**
    * A digest of the records an in-memory source gives before `position` (a position of its
    * readers; undefined: it cannot tell). A checkpoint keeps it with the position, and a

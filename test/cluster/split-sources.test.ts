@@ -4,7 +4,7 @@
  * dead letters; a run stopped by `numBatches` resumes on another worker count; a resume over
  * changed input is refused.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -166,4 +166,54 @@ describe('memory sources read in slices on the cluster runtime', () => {
       expect(other.out.batches).toEqual([]);
     }, 120_000);
   }
+});
+
+describe('a directory read by file on the cluster runtime', () => {
+  /** 8 JSON-lines files of 15 lines, a bad line in every other one. */
+  function files(dir: string): { path: string; lines: number } {
+    const path = join(dir, 'in');
+    mkdirSync(path);
+    for (let f = 0; f < 8; f++) {
+      const lines = Array.from({ length: 15 }, (_, i) => (f % 2 === 0 && i === 7 ? `{"sensor":"f${f}-${i}"` : `{"sensor":"f${f}-${i}","celsius":${i}}`));
+      writeFileSync(join(path, `part-${f}.jsonl`), lines.join('\n') + '\n');
+    }
+    return { path, lines: 120 };
+  }
+  const letters = (ds: readonly DeadLetter[]) => ds.map((d) => `${d.origin} ${d.reason}`).sort();
+
+  it('every worker reads its own files: the local records and dead letters; stopped on 2 workers and resumed on 3, each file read once', async () => {
+    const { path } = files(tmp());
+    const expected = splitJob('directory', path);
+    await expected.pipeline.run({ pace: 'asap', maxBatchSize: MAX, numBatches: 20 } as never);
+    expect(expected.out.records()).toHaveLength(116);
+    expect(expected.dead.records()).toHaveLength(4);
+
+    const pool = WorkerPool.start({ workers: 2, mode: 'module' });
+    const read = [0, 0];
+    pool.workers.forEach((w, i) => w.child.on('message', (m: FromWorker) => { if (m.type === 'done') read[i] += m.records['source#0'] ?? 0; }));
+    try {
+      const j = splitJob('directory', path);
+      await j.pipeline.run(cluster('directory', path, { pool, numBatches: 12 }));
+      expect(j.out.records().sort()).toEqual(expected.out.records().sort());
+      expect(letters(j.dead.records())).toEqual(letters(expected.dead.records()));
+      expect(read[0] + read[1]).toBe(116);
+      expect(read.every((n) => n > 14)).toBe(true); // both workers read files
+    } finally {
+      await pool.close();
+    }
+
+    const ck = join(tmp(), 'ck');
+    const first = splitJob('directory', path);
+    await first.pipeline.run(cluster('directory', path, { workers: 2, checkpointDir: ck, numBatches: 3 }));
+    expect(first.out.records().length).toBeGreaterThan(20);
+    const second = splitJob('directory', path);
+    await second.pipeline.run(cluster('directory', path, { workers: 3, checkpointDir: ck, numBatches: 15 }));
+    expect([...first.out.records(), ...second.out.records()].sort()).toEqual(expected.out.records().sort());
+    expect(letters([...first.dead.records(), ...second.dead.records()])).toEqual(letters(expected.dead.records()));
+    // And back on the local runtime, from the 3 workers' checkpoint: nothing more to read, nothing read twice.
+    writeFileSync(join(path, 'late.jsonl'), '{"sensor":"late","celsius":1}\n');
+    const third = splitJob('directory', path);
+    await third.pipeline.run({ pace: 'asap', maxBatchSize: MAX, checkpointDir: ck, numBatches: 17 } as never);
+    expect(third.out.records()).toEqual(['{"sensor":"late","celsius":1}']);
+  }, 180_000);
 });

@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Pipeline, RuntimeError, S, Sinks, Sources, seconds, type DeadLetter, type Source } from '../../src/index.js';
-import type { DirectoryPosition } from '../../src/io/sources/directory.js';
+import type { DirectoryFiles, DirectoryPosition } from '../../src/io/sources/directory.js';
 import { context, tempDir } from './helpers.js';
 
 /** Moves a file into `dir` atomically (written beside it first), with a given modification time. */
@@ -108,6 +108,35 @@ describe('Sources.directory', () => {
     expect(r2.position!()).toEqual({ files: ['seen.txt', 'a.txt', 'b.txt', 'c.txt'] });
     expect((await r2.poll(100, false)).records).toEqual([]);
     await r2.close();
+  });
+
+  it('read in slices by file: each slice reads the files it owns; positions by file; a resume on another slice count reads every rest once', async () => {
+    const dir = watched();
+    drop(dir, 'old.txt', 'old\n');
+    const src = Sources.directory(dir, { format: 'text' });
+    expect(src.slicing).toBe('byKey');
+    const owner = (name: string, count: number) => name.charCodeAt(0) % count;
+    const open = (count: number, resume?: (i: number) => unknown) =>
+      [...Array(count).keys()].map((index) => src.openSlice!(context(), { index, count, owns: (k) => owner(k, count) === index }, resume?.(index)));
+    const two = open(2);
+    const files = ['a', 'b', 'c', 'd', 'e', 'f'].map((n, i) => [`${n}.txt`, `${n}1\n${n}2\n${n}3\n`, 1000 + i] as const);
+    for (const [name, content, mtime] of files) drop(dir, name, content, mtime);
+    // Two lines a poll: each slice stops inside one of its files.
+    const first = await Promise.all(two.map((r) => r.poll(2, false)));
+    expect(first.map((b) => b.records)).toEqual([['b1', 'b2'], ['a1', 'a2']]);
+    const positions = two.map((r) => r.position!() as DirectoryFiles);
+    expect(positions).toEqual([{ 'b.txt': { done: false, lines: 2 } }, { 'old.txt': { done: true, lines: 0 }, 'a.txt': { done: false, lines: 2 } }]);
+    await Promise.all(two.map((r) => r.close()));
+    // Resumed on 3 slices: every slice gets the entries of the files it owns now (as keyed state moves).
+    const merged: DirectoryFiles = JSON.parse(JSON.stringify({ ...positions[0], ...positions[1] }));
+    const three = open(3, (i) => Object.fromEntries(Object.entries(merged).filter(([k]) => owner(k, 3) === i)));
+    const rest = await Promise.all(three.map((r) => r.poll(100, false)));
+    expect(rest.flatMap((b) => b.records).sort()).toEqual(['a3', 'b3', 'c1', 'c2', 'c3', 'd1', 'd2', 'd3', 'e1', 'e2', 'e3', 'f1', 'f2', 'f3']);
+    // Each slice read only files it owns, in age order.
+    rest.forEach((b, i) => expect(b.records.every((r) => owner(`${r[0]}.txt`, 3) === i)).toBe(true));
+    expect(rest[0].records).toEqual(['c1', 'c2', 'c3', 'f1', 'f2', 'f3']);
+    expect(Object.assign({}, ...three.map((r) => r.position!()))).toEqual(Object.fromEntries(['old', 'a', 'b', 'c', 'd', 'e', 'f'].map((n) => [`${n}.txt`, { done: true, lines: 0 }])));
+    await Promise.all(three.map((r) => r.close()));
   });
 
   it('a missing directory fails with a RuntimeError naming it; a bad format is refused up front', async () => {

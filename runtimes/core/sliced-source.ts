@@ -26,16 +26,39 @@ export function canSlice(node: NodeOf<'source'>, env: Env): boolean {
   return typeof env.bindings.sources.get(node.id)?.openSlice === 'function';
 }
 
-/** The executor of slice `index` of `count` of `node`'s source: the local source executor over the slice, its state kept as `shared`. */
+/** The executor of slice `index` of `count` of `node`'s source: the local source executor over the slice, its state kept as `shared` (or by key, for a source sliced `byKey`). */
 export function slicedSource(node: NodeOf<'source'>, env: Env, pacing: SourcePacing, index: number, count: number): SourceExecutor & { readonly [SLICED]: true } {
   const source = env.bindings.sources.get(node.id);
   if (!source?.openSlice) throw new RuntimeError(`${node.id}: the source bound to this node cannot be read in slices`, { operator: node.id });
-  const slice: Source<unknown> = { ...source, open: (ctx, resumeFrom) => source.openSlice!(ctx, { index, count }, resumeFrom) };
+  const byKey = source.slicing === 'byKey';
+  // By key: a unit of input (a file) belongs to the partition that owns its key group, as keyed state does.
+  const owns = byKey && env.owns ? (key: string) => env.owns!(node.id, key) : undefined;
+  const slice: Source<unknown> = { ...source, open: (ctx, resumeFrom) => source.openSlice!(ctx, { index, count, ...(owns ? { owns } : {}) }, resumeFrom) };
   const inner = sourceExecutor(pacing)(node, { ...env, bindings: { ...env.bindings, sources: new Map([[node.id, slice]]) } }) as SourceExecutor;
+  if (byKey) return { ...inner, [SLICED]: true, ...byKeyState(inner) };
   return {
     ...inner,
     [SLICED]: true,
     snapshot: () => ({ shared: inner.snapshot!().local as SlicedSourceState }),
     restore: (s) => inner.restore!({ local: s.shared }),
+  };
+}
+
+/**
+ * The state of a source sliced by key: its position (a record by key) as keyed entries, so
+ * that a restore on any partition count gives each partition the keys it owns. A state from
+ * a reader that kept one position for the whole source (`local` or `shared`) is restored as
+ * it is: the reader keeps the keys it owns.
+ */
+export function byKeyState(inner: SourceExecutor): Pick<SourceExecutor, 'snapshot' | 'restore'> {
+  return {
+    snapshot: () => {
+      const position = (inner.snapshot!().local as SlicedSourceState | undefined)?.position as Record<string, unknown> | undefined;
+      return { keyed: Object.entries(position ?? {}).map(([k, v]) => [k, v, undefined] as const) };
+    },
+    restore: (s) => {
+      if (s.keyed) inner.restore!({ local: { position: Object.fromEntries(s.keyed.map(([k, v]) => [k as string, v])), drained: false } });
+      else inner.restore!({ local: s.local ?? s.shared });
+    },
   };
 }
