@@ -50,7 +50,7 @@ export function slicedSource(node: NodeOf<'source'>, env: Env, pacing: SourcePac
  * a reader that kept one position for the whole source (`local` or `shared`) is restored as
  * it is: the reader keeps the keys it owns.
  */
-export function byKeyState(inner: SourceExecutor): Pick<SourceExecutor, 'snapshot' | 'restore'> {
+function byKeyState(inner: SourceExecutor): Pick<SourceExecutor, 'snapshot' | 'restore'> {
   return {
     snapshot: () => {
       const position = (inner.snapshot!().local as SlicedSourceState | undefined)?.position as Record<string, unknown> | undefined;

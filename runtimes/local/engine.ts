@@ -56,8 +56,8 @@ export class Engine {
     const env = createEnv(plan, bindings, opts.zeroTime, opts.partitions, (origin, reason, raw) => dead.add(origin, reason, raw));
     const table = executors({ maxBatchSize: opts.maxBatchSize, wait: opts.wait });
     const execs = plan.nodes.map((n) => {
-      // A source sliced by key (a directory) is read as its one slice when checkpointed, so its position has the cluster's shape.
-      const byKey = n.kind === 'source' && opts.checkpointing && bindings.sources.get(n.id)?.slicing === 'byKey';
+      // A source sliced by key (a directory) is read as its one slice, so its position has the cluster's shape.
+      const byKey = n.kind === 'source' && bindings.sources.get(n.id)?.slicing === 'byKey';
       let ex = byKey ? slicedSource(n, env, { maxBatchSize: opts.maxBatchSize, wait: opts.wait }, 0, 1) : (table[n.kind] as (node: IRNode, env: Env) => Executor)(n, env);
       if (n.kind === 'source' && opts.checkpointing) ex = checkpointedSource(ex as SourceExecutor, n, bindings);
       if (n.kind === 'sink') ex = this.skipsReplayed(ex);
