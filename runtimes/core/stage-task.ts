@@ -19,7 +19,7 @@ import type { SourceExecutor } from '../local/ops/source.js';
 import type { StateWriter } from './checkpoint.js';
 import { runNodes } from './run-nodes.js';
 import { splitBatch } from './split-batch.js';
-import { canSnapshot, KEEPS_STATE } from './state.js';
+import { canSnapshot, KEEPS_STATE, sourcePosition } from './state.js';
 import type { TaskDeadLetters } from './task-dead-letters.js';
 
 /** A node of a task that keeps something across batches, and its executor (as built, before fusion). */
@@ -236,9 +236,8 @@ export class StageTask implements Task {
       if (!ex.snapshot) continue;
       const w = this.spec.stateWriter!();
       const s = ex.snapshot(w.mode(node.id, p));
-      // A source read in slices has one position for every partition: partition 0 reports it; one sliced by key, its slice's positions by key.
-      if (node.kind === 'source' && s.keyed) positions[node.id] = { byKey: Object.fromEntries(s.keyed.map(([k, v]) => [k, v])) };
-      else if (node.kind === 'source' && p === 0) positions[node.id] = ((s.local ?? s.shared) as { position?: unknown } | undefined)?.position;
+      // A source read in contiguous slices has one position for every partition: partition 0 reports it; one sliced by key, each slice its own.
+      if (node.kind === 'source' && (s.keyed || p === 0)) positions[node.id] = sourcePosition(s);
       state.push(...w.write(t, node.id, p, this.spec.partitionsOf?.(node.id) ?? 1, s));
     }
     return { state, positions };

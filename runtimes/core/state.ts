@@ -42,18 +42,22 @@ export const KEEPS_STATE: ReadonlySet<NodeKind> = new Set<NodeKind>([
   'source', 'window', 'groupByKeyAndWindow', 'reduceByKeyAndWindow', 'updateStateByKey', 'mapWithState', 'eventWindow',
 ]);
 
+/**
+ * The position a source's snapshot holds: per partition (`local`), the same in every
+ * partition for a source read in slices (`shared`), or, for one sliced by key, its slice's
+ * positions by key (`{ byKey }`, merged over slices by `mergePositions`). Undefined when
+ * the reader cannot tell.
+ */
+export function sourcePosition(s: ExecutorState): unknown {
+  if (s.keyed) return { byKey: Object.fromEntries(s.keyed.map(([k, v]) => [k, v])) };
+  return ((s.local ?? s.shared) as { position?: unknown } | undefined)?.position;
+}
+
 /** Whether an executor of `kind` can be checkpointed (a source only if its reader can tell its position). */
 export function canSnapshot(kind: NodeKind, ex: Executor): boolean {
   if (!KEEPS_STATE.has(kind)) return true;
   if (!ex.snapshot || !ex.restore) return false;
-  if (kind === 'source') {
-    // The position is per partition (`local`), or the same in every partition for a source read in slices (`shared`).
-    const s = ex.snapshot();
-    // A source sliced by key keeps its position as keyed entries (one per unit of input).
-    if (s.keyed) return true;
-    return ((s.local ?? s.shared) as { position?: unknown } | undefined)?.position !== undefined;
-  }
-  return true;
+  return kind !== 'source' || sourcePosition(ex.snapshot()) !== undefined;
 }
 
 /** Format of segment files. */
