@@ -125,4 +125,29 @@ describe('line splitting over chunk boundaries', () => {
       });
     }
   });
+
+  it('one chunk of several MiB (a batch read in slices) gives the lines of the same bytes pushed in 64 KiB chunks, bad lines included', () => {
+    const rand = rng(11);
+    const parts: Buffer[] = [];
+    for (let i = 0; i < 120_000; i++) {
+      const r = rand();
+      if (r < 0.0005) parts.push(Buffer.from([0x61, 0xff, 0x62, 0x0a])); // invalid UTF-8
+      else if (r < 0.0006) parts.push(Buffer.from(`${'x'.repeat(3 * MiB)}\n`)); // longer than a block, shorter than the limit
+      else parts.push(Buffer.from(`w${i} ${CHARS[i % CHARS.length]} ${'é'.repeat(i % 40)}${r < 0.5 ? '\r' : ''}\n`));
+    }
+    parts.push(Buffer.from(`${'y'.repeat(5 * MiB)}\nlast`)); // longer than the limit, then a line without newline
+    const bytes = Buffer.concat(parts);
+    const split = (size: number): Line[] => {
+      const s = new LineSplitter(4 * MiB);
+      const out: Line[] = [];
+      for (let at = 0; at < bytes.length; at += size) s.push(bytes.subarray(at, at + size), out);
+      s.end(out);
+      return out;
+    };
+    const whole = split(bytes.length);
+    expect(whole.length).toBe(120_002);
+    expect(whole.filter((l) => typeof l !== 'string').map((l) => (l as { reason: string }).reason.slice(0, 20))).toContain('record of 5242880 by');
+    expect(whole.filter((l) => typeof l !== 'string').length).toBeGreaterThan(20);
+    expect(whole).toEqual(split(64 * 1024));
+  });
 });

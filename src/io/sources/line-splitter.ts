@@ -17,6 +17,11 @@ export const DEFAULT_MAX_RECORD_BYTES = 4 * 2 ** 20;
 const PREVIEW_BYTES = 1024;
 
 const LF = 0x0a;
+/**
+ * Bytes of whole lines decoded and split at once: the whole-file readers' chunk size, so a
+ * batch read in slices (one chunk of several MiB) gives strings of the same shape.
+ */
+const BLOCK_BYTES = 64 * 1024;
 const CR = 0x0d;
 
 /**
@@ -177,22 +182,39 @@ export class LineSplitter {
     this.partialBytes = 0;
   }
 
-  /** The whole lines in `chunk[s, e)` (separated by `\n`, `e` at a `\n`). */
+  /**
+   * The whole lines in `chunk[s, e)` (separated by `\n`, `e` at a `\n`), a block of whole
+   * lines at a time: a block of at most {@link BLOCK_BYTES} (and maxRecordBytes) that is valid
+   * UTF-8 is decoded once and split, so no line in it can be too long; a block that is not
+   * valid, or a line longer than a block, is split line by line (`one` checks each line).
+   */
   private lines(chunk: Buffer, s: number, e: number, out: Line[]): void {
-    if (e - s <= this.maxRecordBytes && isUtf8(chunk.subarray(s, e))) {
-      const parts = chunk.toString('utf8', s, e).split('\n');
-      if (this.keepCR) { for (let i = 0; i < parts.length; i++) out.push(parts[i]); return; }
-      for (let i = 0; i < parts.length; i++) {
-        const p = parts[i];
-        out.push(p.charCodeAt(p.length - 1) === 13 ? p.slice(0, -1) : p);
-      }
-      return;
-    }
+    const block = Math.min(this.maxRecordBytes, BLOCK_BYTES);
     for (let a = s; a <= e; ) {
-      let b = chunk.indexOf(LF, a);
-      if (b < 0 || b > e) b = e;
-      out.push(this.one(chunk, a, b, this.offset + a));
-      a = b + 1;
+      const cut = e - a <= block ? e : chunk.lastIndexOf(LF, a + block);
+      if (cut >= a && isUtf8(chunk.subarray(a, cut))) {
+        this.text(chunk, a, cut, out);
+        a = cut + 1;
+        continue;
+      }
+      // Line by line up to the block's end (each line checked once), or the one line longer than a block.
+      const to = cut >= a ? cut : Math.min(e, chunk.indexOf(LF, a));
+      for (; a <= to; ) {
+        let b = chunk.indexOf(LF, a);
+        if (b < 0 || b > e) b = e;
+        out.push(this.one(chunk, a, b, this.offset + a));
+        a = b + 1;
+      }
+    }
+  }
+
+  /** The lines of `chunk[s, e)`, known to be valid UTF-8 and shorter than maxRecordBytes: one decode, one split. */
+  private text(chunk: Buffer, s: number, e: number, out: Line[]): void {
+    const parts = chunk.toString('utf8', s, e).split('\n');
+    if (this.keepCR) { for (let i = 0; i < parts.length; i++) out.push(parts[i]); return; }
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i];
+      out.push(p.charCodeAt(p.length - 1) === 13 ? p.slice(0, -1) : p);
     }
   }
 
