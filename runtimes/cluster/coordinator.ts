@@ -234,13 +234,26 @@ interface BatchState {
   /** The workers' time per node, state keys, watermarks and Kafka reports, added up. */
   readonly stats: JobStats;
   readonly startedAt: number;
+  /** This process wrote the batch before a worker crash: it is run again for its state only. */
+  readonly replayed: boolean;
+  /** In snapshot mode: the workers write state files and the batch gets a commit. */
+  readonly snapshot: boolean;
+  readonly commit: boolean;
+  /** Workers that sent `done`. */
+  readonly got: Set<number>;
+  /** Settles when every worker sent `done` (rejected when the job fails). */
+  readonly done: Promise<void>;
+  settle?: { resolve(): void; reject(e: unknown): void };
+  /** Called on the first `more` of the batch: starts the next batch (pipelining). */
+  onMore?: () => void;
 }
 
 /** One run of one pipeline on a pool. */
 class CoordinatorJob {
   private phase?: Phase;
   private failure?: Error;
-  private batch?: BatchState;
+  /** Batches sent to the workers and not finished here, by time: at most two (the next starts while one ends). */
+  private readonly batches = new Map<number, BatchState>();
   private readonly n: number;
   private readonly sinkNodes: string[];
   private readonly codecs = new Map<string, ReturnType<typeof codecFor>>();
@@ -304,19 +317,39 @@ class CoordinatorJob {
       // A job committed after its input ran out goes on with its final pass, as it would have without the stop.
       let drained = !!resume?.drained && opts.numBatches === undefined;
       let holds = false;
+      // With asap pacing the next batch starts as soon as it is sure to run (a worker's source
+      // has more input, or numBatches says so), so workers go on to it while this one ends: its
+      // shuffle parts wait, its sinks and commit follow this one's. Not with checkpoints every
+      // N > 1 batches, where a stop must be able to checkpoint the last batch it runs.
+      const pipelined = pace === 'asap' && (!this.output.checkpointing || (opts.checkpointInterval ?? 1) === 1);
+      const launch = (index: number): BatchState => {
+        const every = opts.checkpointInterval ?? 1;
+        const checkpoint = every === 1 || index % every === 0 || (opts.numBatches !== undefined && index >= opts.numBatches) || !!opts.signal?.aborted;
+        return this.startBatch(zeroTime + index * interval, false, true, checkpoint);
+      };
+      let next: BatchState | undefined;
       if (!drained && opts.numBatches !== 0 && !opts.signal?.aborted && !(opts.numBatches !== undefined && first > opts.numBatches)) {
         for (let index = first; ; index++) {
           const time = zeroTime + index * interval;
-          if (pace === 'realtime' && !(await sleepUntil(time, opts.signal))) break;
-          const every = opts.checkpointInterval ?? 1;
-          const checkpoint = every === 1 || index % every === 0 || (opts.numBatches !== undefined && index >= opts.numBatches) || !!opts.signal?.aborted;
-          const b = await this.runBatch(time, false, true, checkpoint);
+          let b = next;
+          next = undefined;
+          if (!b) {
+            if (pace === 'realtime' && !(await sleepUntil(time, opts.signal))) break;
+            b = launch(index);
+          }
+          if (pipelined && (opts.numBatches === undefined || index < opts.numBatches)) {
+            const start = () => { if (!next && !opts.signal?.aborted && !this.failure) next = launch(index + 1); };
+            if (opts.numBatches !== undefined) start();
+            else b.onMore = start;
+          }
+          await this.finishBatch(b);
           drained = b.drained;
           holds = b.holds;
           // A bounded run goes on with empty batches until every window holding data has fired.
           const end = opts.numBatches !== undefined ? index >= opts.numBatches : drained && !b.holds;
           last = { time, end };
-          if (end || opts.signal?.aborted) break;
+          // A stop ends the run after the batches already started.
+          if (end || (opts.signal?.aborted && !next)) break;
         }
       }
       // The final pass flushes event-time windows as the local runtime does, and is committed
@@ -352,16 +385,41 @@ class CoordinatorJob {
    * pass); `checkpoint` false: in snapshot mode, no state files and no commit for it (between
    * two checkpoints of `checkpointInterval`).
    */
-  private async runBatch(t: number, final: boolean, commit = true, checkpoint = true): Promise<BatchState> {
-    let committed: { durationMs: number; bytes: number } | undefined;
-    const b: BatchState = { t, final, sinks: new Map(), records: {}, dead: [], deadLetters: 0, lateRecords: 0, any: false, drained: true, holds: false, stages: new Set(), segments: [], positions: {}, byWorker: this.output.observer ? Object.fromEntries(this.plan.nodes.map((x) => [x.id, new Array<number>(this.n).fill(0)])) : {}, stats: new JobStats(this.n), startedAt: Date.now() };
-    for (const id of this.sinkNodes) b.sinks.set(id, new Array(this.physical.nodePartitions[id]).fill(undefined));
-    this.batch = b;
-    debug({ batch: t }, final ? 'final pass' : 'start');
+  private runBatch(t: number, final: boolean, commit = true, checkpoint = true): Promise<BatchState> {
+    return this.finishBatch(this.startBatch(t, final, commit, checkpoint));
+  }
+
+  /** Sends batch t to the workers; {@link finishBatch} waits for it and writes it. */
+  private startBatch(t: number, final: boolean, commit: boolean, checkpoint: boolean): BatchState {
     // A batch this process already wrote (before a worker crash) is run again for its state only.
     const replayed = t <= Math.max(this.output.last()?.t ?? -Infinity, this.output.written ?? -Infinity);
     const snapshot = this.snapshots && commit && checkpoint && !replayed;
-    await this.all('done', undefined, () => { for (let i = 0; i < this.n; i++) this.pool.send(i, { type: 'batch', job: this.job, t, final, checkpoint: snapshot }); });
+    let settle: BatchState['settle'];
+    const done = new Promise<void>((resolve, reject) => { settle = { resolve, reject }; });
+    done.catch(() => {}); // a batch started ahead may fail before it is waited for
+    const b: BatchState = {
+      t, final, sinks: new Map(), records: {}, dead: [], deadLetters: 0, lateRecords: 0, any: false, drained: true, holds: false, stages: new Set(), segments: [], positions: {},
+      byWorker: this.output.observer ? Object.fromEntries(this.plan.nodes.map((x) => [x.id, new Array<number>(this.n).fill(0)])) : {},
+      stats: new JobStats(this.n), startedAt: Date.now(), replayed, snapshot, commit, got: new Set(), done, settle,
+    };
+    for (const id of this.sinkNodes) b.sinks.set(id, new Array(this.physical.nodePartitions[id]).fill(undefined));
+    this.batches.set(t, b);
+    debug({ batch: t }, final ? 'final pass' : 'start');
+    if (this.failure) settle!.reject(this.failure);
+    else for (let i = 0; i < this.n; i++) this.pool.send(i, { type: 'batch', job: this.job, t, final, checkpoint: snapshot });
+    return b;
+  }
+
+  /**
+   * Waits for batch t (started by {@link startBatch}) and writes its sinks; `commit` false:
+   * never commit it (an undrained final pass); `checkpoint` false: in snapshot mode, no
+   * state files and no commit for it (between two checkpoints of `checkpointInterval`).
+   * Batches finish in the order they started.
+   */
+  private async finishBatch(b: BatchState): Promise<BatchState> {
+    const { t, final, replayed, snapshot, commit } = b;
+    let committed: { durationMs: number; bytes: number } | undefined;
+    await b.done;
     for (const [id, parts] of replayed ? [] : b.sinks) {
       const defined = parts.filter((p): p is unknown[] => p !== undefined);
       if (!defined.length) continue;
@@ -399,11 +457,11 @@ class CoordinatorJob {
         ...(replayed ? { replayed } : {}), ...(committed ? { checkpoint: committed } : {}),
       });
     }
-    this.batch = undefined;
+    this.batches.delete(t);
     return b;
   }
 
-  /** Tells worker 0 to commit the sinks the workers write up to t (it does so before its next batch; the run waits for it at its end). */
+  /** Tells worker 0 to commit the sinks the workers write up to t (it does so after the batches it was sent before; the run waits for it at its end). */
   private commitSinks(t: number): void {
     if (!this.output.committables.size) return;
     this.committing = t;
@@ -441,20 +499,28 @@ class CoordinatorJob {
   private fail(e: Error): void {
     if (!this.failure) this.failure = e;
     this.phase?.reject(this.failure);
+    for (const b of this.batches.values()) b.settle?.reject(this.failure);
   }
 
   private onMessage(w: number, m: FromWorker): void {
     if (m.job !== this.job) return;
     switch (m.type) {
       case 'sink': {
-        const b = this.batch;
-        if (!b || b.t !== m.t) return;
+        const b = this.batches.get(m.t);
+        if (!b) return;
         b.sinks.get(m.node)![m.partition] = m.defined ? this.codec(m.node).decode(m.data!) : undefined;
         return;
       }
       case 'stage':
-        this.batch?.stages.add(`${m.stage}/${m.partition}`);
+        this.batches.get(m.t)?.stages.add(`${m.stage}/${m.partition}`);
         return;
+      case 'more': {
+        const b = this.batches.get(m.t);
+        const start = b?.onMore;
+        if (b) b.onMore = undefined;
+        start?.();
+        return;
+      }
       case 'hello':
         if (m.planHash !== this.physical.planHash) {
           this.fail(new RuntimeError(
@@ -467,8 +533,8 @@ class CoordinatorJob {
         debug({ worker: w }, `hello: pid ${m.pid}, plan ${m.planHash.slice(0, 12)}`);
         return this.answered(w, 'hello');
       case 'done': {
-        const b = this.batch;
-        if (b && b.t === m.t) {
+        const b = this.batches.get(m.t);
+        if (b && !b.got.has(w)) {
           for (const [id, n] of Object.entries(m.records)) b.records[id] = (b.records[id] ?? 0) + n;
           if (this.output.observer) for (const [id, n] of Object.entries(m.records)) (b.byWorker[id] ??= new Array<number>(this.n).fill(0))[w] += n;
           b.dead.push(...m.dead);
@@ -480,8 +546,10 @@ class CoordinatorJob {
           if (m.segments) b.segments.push(...m.segments);
           if (m.positions) mergePositions(b.positions, m.positions);
           b.stats.add(w, m.stats);
+          b.got.add(w);
+          if (b.got.size === this.n) b.settle?.resolve();
         }
-        return this.answered(w, 'done');
+        return;
       }
       case 'ready':
         if (!m.snapshots) this.cannot.push(`worker ${w}: ${m.cannot}`);
@@ -504,7 +572,8 @@ class CoordinatorJob {
   }
 
   private onExit(w: number, why: string): void {
-    const b = this.batch;
+    // The oldest batch not finished here (a worker runs its batches in order).
+    const b = [...this.batches.values()].sort((x, y) => x.t - y.t)[0];
     let doing = 'between batches';
     if (b) {
       const unfinished = this.physical.stages.flatMap((s) => {

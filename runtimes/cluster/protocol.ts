@@ -95,6 +95,12 @@ export type FromWorker =
     }
   | (BatchPart & { readonly type: 'sink'; readonly node: string; readonly partition: number })
   | { readonly type: 'stage'; readonly job: number; readonly t: number; readonly stage: string; readonly partition: number }
+  /**
+   * Sent once a batch, as soon as a source this worker reads has polled batch t and is not
+   * drained: the input goes on, so batch t + 1 is sure to run and the coordinator may start it
+   * before t is done (asap pacing).
+   */
+  | { readonly type: 'more'; readonly job: number; readonly t: number }
   | {
       readonly type: 'done';
       readonly job: number;

@@ -338,8 +338,9 @@ export class ClusterWorker {
     const times = job.start.observed ? {} : undefined;
     const running = new Map<string, Promise<ReadonlyMap<string, unknown[] | undefined>>>();
     let any = false;
+    const more = { sent: final };
     const tasks = job.parts.map((sp) => {
-      const task = this.runPartition(job, sp, t, final, metrics, running, times).then((r) => { if (r.any) any = true; return r.outputs; });
+      const task = this.runPartition(job, sp, t, final, metrics, running, more, times).then((r) => { if (r.any) any = true; return r.outputs; });
       running.set(`${sp.stage.id}/${sp.partition}`, task);
       return task.catch((e) => { this.fail(job, t, sp, e); throw e; });
     });
@@ -393,6 +394,7 @@ export class ClusterWorker {
     final: boolean,
     metrics: RunMetrics,
     running: Map<string, Promise<ReadonlyMap<string, unknown[] | undefined>>>,
+    more: { sent: boolean },
     times?: Record<string, number>,
   ): Promise<{ outputs: ReadonlyMap<string, unknown[] | undefined>; any: boolean }> {
     const site = { worker: job.worker, stage: sp.stage.id, partition: sp.partition, batch: t };
@@ -406,6 +408,11 @@ export class ClusterWorker {
       inputs.push({ edge: e.id, records: input.records, maxEventTime: input.maxEventTime });
     }
     const out = await sp.task.process(t, inputs, { final, metrics, times });
+    // Input goes on after this batch: the coordinator may start the next one now (once a batch per worker).
+    if (!more.sent && sp.task.sources.length && !sp.task.drained) {
+      more.sent = true;
+      this.send({ type: 'more', job: job.id, t });
+    }
     const sending: Promise<void>[] = [];
     for (const part of out.parts) sending.push(...this.writePart(job, part));
     for (const { sink: id, records } of out.sinks) {

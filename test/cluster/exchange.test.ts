@@ -48,7 +48,7 @@ describe('cluster runtime exchange', () => {
       const local = await runBatches(lines, wordCount);
       const cluster = await runBatches(lines, wordCount, { runtime: 'cluster', pool, worker: { module: fixtures, export: 'harness', args: ['wordCount'] } });
       expect(sorted(cluster)).toEqual(sorted(local));
-      expect([...types].sort()).toEqual(['done', 'ended', 'hello', 'ready', 'sink', 'stage']);
+      expect([...types].sort()).toEqual(['done', 'ended', 'hello', 'more', 'ready', 'sink', 'stage']);
     } finally {
       await pool.close();
     }

@@ -92,4 +92,20 @@ describe('dead-letter file: prepare per partition, commit up to t, recover', () 
     expect(readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as DeadLetter).raw)).toEqual(['a', 'b']);
     expect(existsSync(join(path, '..', '.p.dlq.pending'))).toBe(false);
   });
+
+  it('one commit (or a recovery) of several batches leaves the file and its log as committing them one by one', async () => {
+    const write = async (path: string, grouped: boolean) => {
+      const c = committable<DeadLetter>(Sinks.deadLetterFile(path));
+      for (const t of [1000, 2000, 3000]) {
+        await c.partition(ctx, 1).prepare(t, [letter(`q${t}`, t)]);
+        await c.partition(ctx, 0).prepare(t, [letter(`p${t}`, t)]);
+        if (!grouped) await c.commit(t);
+      }
+      if (grouped) await c.recover(3000);
+      return [readFileSync(path, 'utf8'), readFileSync(join(path, '..', `.${path.split('/').pop()}.commits`), 'utf8')];
+    };
+    const [oneByOne, grouped] = [await write(join(tempDir(), 'p.dlq'), false), await write(join(tempDir(), 'p.dlq'), true)];
+    expect(grouped).toEqual(oneByOne);
+    expect(oneByOne[1].trimEnd().split('\n').map((l) => (JSON.parse(l) as { t: number }).t)).toEqual([1000, 2000, 3000]);
+  });
 });

@@ -84,9 +84,13 @@ function deadLetterCommits(path: string): CommittableSink<DeadLetter> {
     async commit(upTo) {
       const files = await listPending(upTo);
       if (!files.length) return;
-      const logged = readLog(log);
-      const fresh = files.filter((x) => x.t > logged.t);
-      if (fresh.length) {
+      // Batch by batch, so that the file and its log are the same however commits were grouped
+      // (a recovery commits every batch its commit record covers at once).
+      const times = [...new Set(files.map((x) => x.t))];
+      for (const t of times) {
+        const logged = readLog(log);
+        const fresh = files.filter((x) => x.t === t && x.t > logged.t);
+        if (!fresh.length) continue;
         const text = Buffer.concat(await Promise.all(fresh.map((x) => readFile(join(pending, x.f)))));
         mkdirSync(dir, { recursive: true });
         const fh = await open(path, 'a');
@@ -100,7 +104,7 @@ function deadLetterCommits(path: string): CommittableSink<DeadLetter> {
         await syncDir(dir);
         crashPoint('dlq.commit.appended', upTo);
         if (logged.cleanLength >= 0) truncateSync(log, logged.cleanLength);
-        await appendDurable(log, JSON.stringify({ t: fresh[fresh.length - 1].t, end: logged.end + text.byteLength }) + '\n');
+        await appendDurable(log, JSON.stringify({ t, end: logged.end + text.byteLength }) + '\n');
         crashPoint('dlq.commit.logged', upTo);
       }
       for (const x of files) await unlink(join(pending, x.f));
