@@ -244,16 +244,18 @@ interface BatchState {
   /** Settles when every worker sent `done` (rejected when the job fails). */
   readonly done: Promise<void>;
   settle?: { resolve(): void; reject(e: unknown): void };
-  /** Called on the first `more` of the batch: starts the next batch (pipelining). */
-  onMore?: () => void;
+  /** The next batch is sure to run: a worker sent `more` for this one (its input goes on), or numBatches says so. */
+  more: boolean;
 }
 
 /** One run of one pipeline on a pool. */
 class CoordinatorJob {
   private phase?: Phase;
   private failure?: Error;
-  /** Batches sent to the workers and not finished here, by time: at most two (the next starts while one ends). */
+  /** Batches sent to the workers and not finished here, by time. */
   private readonly batches = new Map<number, BatchState>();
+  /** While batches run with asap pacing: starts the batch after t if it is sure to run and the one before t is done by every worker. */
+  private pipeline?: (t: number) => void;
   private readonly n: number;
   private readonly sinkNodes: string[];
   private readonly codecs = new Map<string, ReturnType<typeof codecFor>>();
@@ -317,41 +319,53 @@ class CoordinatorJob {
       // A job committed after its input ran out goes on with its final pass, as it would have without the stop.
       let drained = !!resume?.drained && opts.numBatches === undefined;
       let holds = false;
-      // With asap pacing the next batch starts as soon as it is sure to run (a worker's source
-      // has more input, or numBatches says so), so workers go on to it while this one ends: its
-      // shuffle parts wait, its sinks and commit follow this one's. Not with checkpoints every
-      // N > 1 batches, where a stop must be able to checkpoint the last batch it runs.
+      // With asap pacing batch t + 1 starts as soon as it is sure to run (a worker's source has
+      // more input after t, or numBatches says so) and every worker is done with t - 1, so each
+      // worker goes on to it while t ends elsewhere: at most two batches in flight at a worker;
+      // the coordinator finishes them in order. Not with checkpoints every N > 1 batches, where
+      // a stop must be able to checkpoint the last batch it runs.
       const pipelined = pace === 'asap' && (!this.output.checkpointing || (opts.checkpointInterval ?? 1) === 1);
+      const started = new Map<number, BatchState>();
+      const indexOf = (t: number) => Math.round((t - zeroTime) / interval);
       const launch = (index: number): BatchState => {
         const every = opts.checkpointInterval ?? 1;
         const checkpoint = every === 1 || index % every === 0 || (opts.numBatches !== undefined && index >= opts.numBatches) || !!opts.signal?.aborted;
-        return this.startBatch(zeroTime + index * interval, false, true, checkpoint);
+        const b = this.startBatch(zeroTime + index * interval, false, true, checkpoint);
+        started.set(index, b);
+        if (opts.numBatches !== undefined && index < opts.numBatches) b.more = true;
+        return b;
       };
-      let next: BatchState | undefined;
+      if (pipelined) {
+        this.pipeline = (t) => {
+          const index = indexOf(t) + 1;
+          if (started.has(index) || !started.has(index - 1) || !started.get(index - 1)!.more || opts.signal?.aborted || this.failure) return;
+          if (opts.numBatches !== undefined && index > opts.numBatches) return;
+          const before = started.get(index - 2);
+          if (before && before.got.size < this.n) return; // started when every worker is done with it
+          this.pipeline?.(launch(index).t);
+        };
+      }
       if (!drained && opts.numBatches !== 0 && !opts.signal?.aborted && !(opts.numBatches !== undefined && first > opts.numBatches)) {
         for (let index = first; ; index++) {
           const time = zeroTime + index * interval;
-          let b = next;
-          next = undefined;
+          let b = started.get(index);
           if (!b) {
             if (pace === 'realtime' && !(await sleepUntil(time, opts.signal))) break;
             b = launch(index);
-          }
-          if (pipelined && (opts.numBatches === undefined || index < opts.numBatches)) {
-            const start = () => { if (!next && !opts.signal?.aborted && !this.failure) next = launch(index + 1); };
-            if (opts.numBatches !== undefined) start();
-            else b.onMore = start;
+            this.pipeline?.(time);
           }
           await this.finishBatch(b);
+          started.delete(index);
           drained = b.drained;
           holds = b.holds;
           // A bounded run goes on with empty batches until every window holding data has fired.
           const end = opts.numBatches !== undefined ? index >= opts.numBatches : drained && !b.holds;
           last = { time, end };
           // A stop ends the run after the batches already started.
-          if (end || (opts.signal?.aborted && !next)) break;
+          if (end || (opts.signal?.aborted && !started.has(index + 1))) break;
         }
       }
+      this.pipeline = undefined;
       // The final pass flushes event-time windows as the local runtime does, and is committed
       // (complete) only when the job has ended: its sources drained and its windows fired. With a
       // checkpoint directory, a run stopped by numBatches is a pause: no final pass, nothing
@@ -400,7 +414,7 @@ class CoordinatorJob {
     const b: BatchState = {
       t, final, sinks: new Map(), records: {}, dead: [], deadLetters: 0, lateRecords: 0, any: false, drained: true, holds: false, stages: new Set(), segments: [], positions: {},
       byWorker: this.output.observer ? Object.fromEntries(this.plan.nodes.map((x) => [x.id, new Array<number>(this.n).fill(0)])) : {},
-      stats: new JobStats(this.n), startedAt: Date.now(), replayed, snapshot, commit, got: new Set(), done, settle,
+      stats: new JobStats(this.n), startedAt: Date.now(), replayed, snapshot, commit, got: new Set(), done, settle, more: false,
     };
     for (const id of this.sinkNodes) b.sinks.set(id, new Array(this.physical.nodePartitions[id]).fill(undefined));
     this.batches.set(t, b);
@@ -516,9 +530,9 @@ class CoordinatorJob {
         return;
       case 'more': {
         const b = this.batches.get(m.t);
-        const start = b?.onMore;
-        if (b) b.onMore = undefined;
-        start?.();
+        if (!b || b.more) return;
+        b.more = true;
+        this.pipeline?.(m.t);
         return;
       }
       case 'hello':
@@ -547,7 +561,12 @@ class CoordinatorJob {
           if (m.positions) mergePositions(b.positions, m.positions);
           b.stats.add(w, m.stats);
           b.got.add(w);
-          if (b.got.size === this.n) b.settle?.resolve();
+          if (b.got.size === this.n) {
+            b.settle?.resolve();
+            // The batch after the next may start now that every worker is done with this one.
+            const after = this.batches.get(m.t + this.plan.batchIntervalMs);
+            if (after?.more) this.pipeline?.(after.t);
+          }
         }
         return;
       }

@@ -1,0 +1,43 @@
+// Two batches in flight on the cluster runtime (asap pacing): the coordinator starts batch
+// t + 1 as soon as a worker's source says input goes on after t (`more`), before every
+// worker has finished t; the output is still the local runtime's, batch by batch, and no
+// batch runs that a run without pipelining would not run.
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { WorkerPool } from '../../runtimes/cluster/pool.js';
+import type { FromWorker, ToWorker } from '../../runtimes/cluster/protocol.js';
+import { bulkBatches, bulkWordCount } from './fixtures/pipelines.js';
+
+const fixtures = fileURLToPath(new URL('./fixtures/pipelines.ts', import.meta.url));
+const LINES = 1000;
+
+describe('cluster runtime: the next batch starts before every worker has finished this one', () => {
+  it('with asap pacing, batch t + 1 is sent to the workers before the last `done` of t; the batches equal the local run', async () => {
+    await bulkWordCount(LINES).run({ pace: 'asap', maxBatchSize: 100 });
+    const local = bulkBatches.map((b) => [...b]);
+    expect(local).toHaveLength(11); // 10 batches of input, then the one that finds it drained
+    const pool = WorkerPool.start({ workers: 2, mode: 'module' });
+    const log: string[] = [];
+    const send = pool.send.bind(pool);
+    pool.send = (w: number, msg: ToWorker) => { if (msg.type === 'batch') log.push(`batch ${msg.t}${msg.final ? ' final' : ''} → ${w}`); send(w, msg); };
+    for (const w of pool.workers) w.child.on('message', (m: FromWorker) => { if (m.type === 'done' || m.type === 'more') log.push(`${m.type} ${m.t} ← ${w.index}`); });
+    try {
+      await bulkWordCount(LINES).run({ runtime: 'cluster', pool, worker: { module: fixtures, export: 'bulkWordCount', args: [LINES] }, pace: 'asap', maxBatchSize: 100 } as never);
+      expect(bulkBatches).toEqual(local);
+      const times = [...new Set(log.filter((l) => l.startsWith('batch ')).map((l) => Number(l.split(' ')[1])))];
+      // Input batches 1–10, then the batch that finds the input drained (or the final pass): no more than unpipelined.
+      expect(times.length).toBeLessThanOrEqual(12);
+      let ahead = 0;
+      for (const [i, t] of times.slice(0, -1).entries()) {
+        const next = times[i + 1];
+        const sentNext = log.findIndex((l) => l.startsWith(`batch ${next} `));
+        const lastDone = Math.max(log.indexOf(`done ${t} ← 0`), log.indexOf(`done ${t} ← 1`));
+        if (sentNext < lastDone) ahead++;
+      }
+      // Every batch after which a source has more input (1–10) starts its successor early; the final pass never is.
+      expect(ahead).toBe(10);
+    } finally {
+      await pool.close();
+    }
+  });
+});
