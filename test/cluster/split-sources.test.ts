@@ -4,7 +4,9 @@
  * dead letters; a run stopped by `numBatches` resumes on another worker count; a resume over
  * changed input is refused.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import avro from 'avsc';
+import { once } from 'node:events';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WorkerPool } from '../../runtimes/cluster/pool.js';
 import type { FromWorker } from '../../runtimes/cluster/protocol.js';
 import type { DeadLetter } from '../../src/io/connector.js';
-import { splitJob, type SplitKind } from './fixtures/split-jobs.js';
+import { Reading, splitJob, type SplitKind } from './fixtures/split-jobs.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/split-jobs.ts', import.meta.url));
 const dirs: string[] = [];
@@ -49,6 +51,17 @@ async function sameAsLocal(kind: SplitKind, path: string, expected: Awaited<Retu
     await pool.close();
   }
   return read;
+}
+
+/** Runs `kind`'s job on 2 workers stopped after 5 batches, then resumed on 4 (a rescale): together they must be the local run. */
+async function stoppedAndResumed(kind: SplitKind, path: string, ck: string, expected: Awaited<ReturnType<typeof local>>): Promise<void> {
+  const first = splitJob(kind, path);
+  await first.pipeline.run(cluster(kind, path, { workers: 2, checkpointDir: ck, numBatches: 5 }));
+  const second = splitJob(kind, path);
+  await second.pipeline.run(cluster(kind, path, { workers: 4, checkpointDir: ck }));
+  expect([...first.out.batches.filter(([t]) => t <= 5000), ...second.out.batches]).toEqual(expected.out.batches);
+  const dead = [...first.dead.records().filter((d) => d.batchTime <= 5000), ...second.dead.records()];
+  expect(deadText(dead)).toEqual(deadText(expected.dead.records()));
 }
 
 /** 120 JSON lines: blank lines, invalid JSON, records that do not fit, a line too long and one not UTF-8 among them. */
@@ -125,14 +138,37 @@ describe('csv read in slices on the cluster runtime', () => {
     expect(two[0] + two[1]).toBe(records);
     expect((await sameAsLocal('csv', path, expected, 4)).every((n) => n > 3)).toBe(true);
 
-    const ck = join(dir, 'ck');
-    const first = splitJob('csv', path);
-    await first.pipeline.run(cluster('csv', path, { workers: 2, checkpointDir: ck, numBatches: 5 }));
-    const second = splitJob('csv', path);
-    await second.pipeline.run(cluster('csv', path, { workers: 4, checkpointDir: ck }));
-    expect([...first.out.batches.filter(([t]) => t <= 5000), ...second.out.batches]).toEqual(expected.out.batches);
-    const dead = [...first.dead.records().filter((d) => d.batchTime <= 5000), ...second.dead.records()];
-    expect(deadText(dead)).toEqual(deadText(expected.dead.records()));
+    await stoppedAndResumed('csv', path, join(dir, 'ck'), expected);
+  }, 180_000);
+});
+
+/** 130 Readings in an Avro file of small blocks; every 9th sensor is not a uuid (a dead letter when read as UuidReading). */
+async function avroReadings(dir: string): Promise<string> {
+  const path = join(dir, 'readings.avro');
+  const enc = new avro.streams.BlockEncoder(Reading.avroType(), { blockSize: 256, codec: 'deflate' });
+  const file = createWriteStream(path);
+  enc.pipe(file);
+  for (let i = 0; i < 130; i++) enc.write({ sensor: i % 9 === 4 ? `s${i}` : `123e4567-e89b-12d3-a456-${String(i).padStart(12, '0')}`, celsius: i / 2 });
+  enc.end();
+  await once(file, 'close');
+  return path;
+}
+
+describe('an Avro file read in slices on the cluster runtime', () => {
+  it('on 1, 2 and 4 workers: the local output batch by batch and the local dead letters; stopped on 2 and resumed on 4', async () => {
+    const dir = tmp();
+    const path = await avroReadings(dir);
+    const expected = await local('avroFile', path);
+    expect(expected.out.batches.length).toBe(19); // 130 records, 7 a batch
+    expect(expected.dead.records().length).toBe(14);
+    const records = expected.out.records().length;
+    expect(await sameAsLocal('avroFile', path, expected, 1)).toEqual([records]);
+    const two = await sameAsLocal('avroFile', path, expected, 2);
+    expect(two.every((n) => n > 40)).toBe(true); // 3 and 4 records of every 7
+    expect(two[0] + two[1]).toBe(records);
+    expect((await sameAsLocal('avroFile', path, expected, 4)).every((n) => n > 10)).toBe(true);
+
+    await stoppedAndResumed('avroFile', path, join(dir, 'ck'), expected);
   }, 180_000);
 });
 

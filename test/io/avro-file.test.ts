@@ -1,25 +1,15 @@
 import avro from 'avsc';
-import { once } from 'node:events';
-import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RuntimeError, S, Sources } from '../../src/index.js';
-import { context, drain, runSource, tempDir } from './helpers.js';
+import { avroFileOf as writeAvro, context, drain, runSource, tempDir } from './helpers.js';
 
 const Reading = S.record('Reading', { sensor: S.string(), ts: S.timestampMillis(), celsius: S.double() });
 type Reading = S.Infer<typeof Reading>;
 const readings: Reading[] = [1, 2, 3, 4, 5].map((i) => ({ sensor: `s${i}`, ts: i * 1000, celsius: i / 2 }));
 
-async function avroFileOf(records: readonly object[], type: avro.Type = Reading.avroType(), opts: { blockSize?: number } = {}): Promise<string> {
-  const f = join(tempDir(), 'data.avro');
-  const enc = new avro.streams.BlockEncoder(type, opts);
-  const file = createWriteStream(f);
-  enc.pipe(file);
-  for (const r of records) enc.write(r);
-  enc.end();
-  await once(file, 'close');
-  return f;
-}
+const avroFileOf = (records: readonly object[], type: avro.Type = Reading.avroType(), opts: { blockSize?: number } = {}) => writeAvro(records, type, opts);
 
 describe('Sources.avroFile', () => {
   it('reads the records through a pipeline, maxBatchSize per batch', async () => {

@@ -1,5 +1,6 @@
+import avro from 'avsc';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,4 +82,16 @@ export async function tcpServer(onClient: (s: Socket) => void): Promise<number> 
   s.listen(0, '127.0.0.1');
   await once(s, 'listening');
   return (s.address() as { port: number }).port;
+}
+
+/** An Avro object container file of `records` (avsc's encoder: `blockSize`, `codec`) in a fresh temp directory. */
+export async function avroFileOf(records: readonly object[], type: avro.Type, opts: { blockSize?: number; codec?: string } = {}): Promise<string> {
+  const f = join(tempDir(), 'data.avro');
+  const enc = new avro.streams.BlockEncoder(type, opts);
+  const file = createWriteStream(f);
+  enc.pipe(file);
+  for (const r of records) enc.write(r);
+  enc.end();
+  await once(file, 'close');
+  return f;
 }

@@ -5,27 +5,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { textFile } from '../../src/io/sources/text-file.js';
 import { jsonLines } from '../../src/io/sources/json-lines.js';
 import { csv } from '../../src/io/sources/csv.js';
-import type { Source, SourceReader } from '../../src/io/connector.js';
+import { ctx, drain, keeping, slicesAreWhole } from './slice-helpers.js';
 import * as S from '../../src/schema/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-slices-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const ctx = { operator: 'source#0', deadLetter: () => {} };
-/** A context that keeps the dead letters it gets. */
-const keeping = () => { const dead: string[] = []; return { dead, ctx: { operator: 'source#0', deadLetter: (o: string, r: string, raw: string) => { dead.push(`${o} ${r} ${raw}`); } } }; };
-
-/** Every batch of a reader: records, done, position after it. */
-async function drain<T>(r: SourceReader<T>, max: number): Promise<Array<{ records: T[]; done: boolean; position: unknown }>> {
-  const out = [];
-  for (let i = 0; i < 10_000; i++) {
-    const { records, done } = await r.poll(max, true);
-    out.push({ records, done, position: r.position?.() });
-    if (done) break;
-  }
-  await r.close();
-  return out;
-}
-
 const FILES: Record<string, string> = {
   plain: 'a b\nc d\ne\n',
   'no final newline': 'a\nb\nc',
@@ -37,40 +21,6 @@ const FILES: Record<string, string> = {
   'bad lines: too long, invalid UTF-8': Buffer.concat([Buffer.from('ok 1\n'), Buffer.from('x'.repeat(40) + '\r\n'), Buffer.from('ok 2\nbad '), Buffer.from([0xff, 0xfe]), Buffer.from('\nok 3\r\n'), Buffer.from('y'.repeat(33)), Buffer.from('\n\nok 4')]).toString('latin1'),
   many: Array.from({ length: 1003 }, (_, i) => `line ${i}`).join('\n') + '\n',
 };
-
-/**
- * Checks that the slices of every batch of `source`, for 1 to 4 slices (or `counts`), concatenated are the
- * whole-file batches: records, end of input, positions, and the dead letters sent while
- * reading the batch. Returns the whole-file reader's dead letters.
- */
-async function slicesAreWhole<T>(source: () => Source<T>, maxes: number[], counts = [1, 2, 3, 4]): Promise<string[]> {
-  let dead: string[] = [];
-  for (const max of maxes) {
-    for (const count of counts) {
-      const w = keeping();
-      const whole = source().open(w.ctx);
-      const ks = [...Array(count).keys()].map(() => keeping());
-      const slices = ks.map((k, index) => source().openSlice!(k.ctx, { index, count }));
-      for (let batch = 0; ; batch++) {
-        const before = [w.dead.length, ...ks.map((k) => k.dead.length)];
-        const b = await whole.poll(max, true);
-        const parts = await Promise.all(slices.map((r) => r.poll(max, true)));
-        expect(parts.map((p) => p.done)).toEqual(parts.map(() => b.done));
-        expect(slices.map((r) => r.position?.())).toEqual(slices.map(() => whole.position?.()));
-        // As JSON: a deep equality of 100 k records a batch costs seconds.
-        expect(JSON.stringify(parts.flatMap((p) => p.records))).toBe(JSON.stringify(b.records));
-        expect(b.records.length).toBeLessThanOrEqual(max);
-        // Each slice sends the dead letters of its own lines: in slice order, they are the whole-file reader's, in line order.
-        expect(ks.flatMap((k, i) => k.dead.slice(before[i + 1]))).toEqual(w.dead.slice(before[0]));
-        if (b.done) break;
-        expect(batch).toBeLessThan(10_000);
-      }
-      await Promise.all([whole, ...slices].map((r) => r.close()));
-      dead = w.dead;
-    }
-  }
-  return dead;
-}
 
 describe('textFile read in slices', () => {
   for (const [name, text] of Object.entries(FILES)) {

@@ -3,7 +3,8 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream';
 import { RuntimeError } from '../../errors.js';
 import { avroName, type Schema } from '../../schema/schema.js';
-import type { Source, SourceReader } from '../connector.js';
+import type { Source, SourceContext, SourceReader } from '../connector.js';
+import { openAvroSlice, type AvroRecordFormat } from './avro-slices.js';
 import { NONE, requireExisting, schemaFitter } from './lines.js';
 
 /** An avsc value as plain data: record instances become plain objects; Buffers stay. */
@@ -11,6 +12,20 @@ function plain(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(plain);
   if (!v || typeof v !== 'object' || Buffer.isBuffer(v)) return v;
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+}
+
+/**
+ * What a record of the file becomes: plain data, checked against `schema` when there is one
+ * (a record that does not fit goes to the dead letters as `<path>#<record number>`).
+ */
+function recordFormat<T>(ctx: SourceContext, path: string, schema?: Schema<T>): AvroRecordFormat<T> {
+  const fit = schema && schemaFitter(ctx, schema);
+  return (v, recordNumber) => {
+    const value = plain(v);
+    if (!fit) return value as T;
+    const r = fit(value, `${path}#${recordNumber}`, () => JSON.stringify(value, (_k, x) => (x && x.type === 'Buffer' && Array.isArray(x.data) ? Buffer.from(x.data).toString('base64') : x)));
+    return r === NONE ? undefined : r;
+  };
 }
 
 /**
@@ -37,7 +52,11 @@ function cutShort(decoder: object): string | undefined {
  * `schema.fromJSON`; a record that does not fit goes to the dead-letter output with origin
  * `<path>#<record number>`. A missing file, a file that is not an Avro container, a
  * corrupt block or a writer schema that cannot be read as `schema` fails the run with a
- * `RuntimeError` naming the path. `position()` is the number of records consumed.
+ * `RuntimeError` naming the path. A batch is `maxBatchSize` records of the file (those
+ * sent to the dead letters count), and `position()` is the number of records consumed. The
+ * cluster runtime reads the file in slices, one per partition: every partition scans the
+ * block headers and decodes only the blocks that hold its share of each batch (codecs
+ * `null` and `deflate`, as the whole-file reader).
  *
  * @example
  * ```ts
@@ -56,7 +75,7 @@ export function avroFile<T = unknown>(path: string, schema?: Schema<T>): Source<
     open(ctx, resumeFrom): SourceReader<T> {
       requireExisting('avroFile', path);
       const skip = typeof resumeFrom === 'number' ? resumeFrom : 0;
-      const fit = schema && schemaFitter(ctx, schema);
+      const format = recordFormat(ctx, path, schema);
       const readerName = schema && avroName(schema.avro);
       let unreadable: string | undefined;
       const fail = (why: string) => new RuntimeError(`avroFile: ${path}: ${why}`, { operator: ctx.operator, location: path });
@@ -102,14 +121,13 @@ export function avroFile<T = unknown>(path: string, schema?: Schema<T>): Source<
             if ((await next()).done) throw new RuntimeError(`avroFile: cannot resume ${path} after record ${skip}: the file has only ${count} records`, { operator: ctx.operator, location: path });
             count++;
           }
-          while (!done && out.length < max) {
+          // A batch is `max` records of the file, those sent to the dead letters included (as a line file's is `max` lines).
+          for (let read = 0; !done && read < max; read++) {
             const n = await next();
             if (n.done) { done = true; break; }
             count++;
-            const value = plain(n.value);
-            if (!fit) { out.push(value as T); continue; }
-            const r = fit(value, `${path}#${count}`, () => JSON.stringify(value, (_k, x) => (x && x.type === 'Buffer' && Array.isArray(x.data) ? Buffer.from(x.data).toString('base64') : x)));
-            if (r !== NONE) out.push(r);
+            const r = format(n.value, count);
+            if (r !== undefined) out.push(r);
           }
           if (done) decoder?.destroy();
           return { records: out, done };
@@ -117,6 +135,19 @@ export function avroFile<T = unknown>(path: string, schema?: Schema<T>): Source<
         position: () => Math.max(count, skip),
         close() { decoder?.destroy(); },
       };
+    },
+    // Read in parallel by the cluster runtime: each partition decodes the blocks of its slice of every batch.
+    openSlice(ctx, slice, resumeFrom) {
+      requireExisting('avroFile', path);
+      const readerName = schema && avroName(schema.avro);
+      const resolve = schema && ((writer: avro.Type) => {
+        try {
+          return schema.avroType().createResolver(writer);
+        } catch (e) {
+          throw new RuntimeError(`avroFile: ${path}: its writer schema cannot be read as ${readerName}: ${(e as Error).message}`, { operator: ctx.operator, location: path });
+        }
+      });
+      return openAvroSlice(path, slice, schema ? { readerType: schema.avroType(), resolve } : {}, recordFormat(ctx, path, schema), resumeFrom);
     },
   };
 }
