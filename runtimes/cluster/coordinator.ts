@@ -121,6 +121,8 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     dir: checkpoints?.dir,
     metrics: { batches: 0, records: Object.fromEntries(plan.nodes.map((n) => [n.id, 0])), deadLetters: 0, lateRecords: 0 },
     exchangeDir: mkdtempSync(join(tmpdir(), 'sluice-x-')),
+    // Pipelining is proven (kill tests byte for byte) with sources read in slices; a Kafka source's range log under it is not yet.
+    slicedOnly: plan.nodes.every((n) => n.kind !== 'source' || sliced.has(n.id)),
     commit: (c, positions) => { checkpoints?.commit(c, plan, positions); last = c; },
   };
   output.observer = await Observer.open(plan, opts, 'cluster', pacingOf(bindings, opts, plan.batchIntervalMs, Date.now()).pace);
@@ -181,6 +183,8 @@ interface Output {
   readonly dir?: string;
   /** A private temporary directory for the workers' exchange sockets (removed after the run). */
   readonly exchangeDir: string;
+  /** Every source of the job is read in slices (file and in-memory sources): batches may be pipelined. */
+  readonly slicedOnly: boolean;
   /** The last commit (by this run or, with a checkpoint directory, an earlier one). */
   last(): Omit<Commit, 'committedAt'> | undefined;
   /** The state segments of the last commit (snapshot mode), which each worker reads itself. */
@@ -323,8 +327,9 @@ class CoordinatorJob {
       // more input after t, or numBatches says so) and every worker is done with t - 1, so each
       // worker goes on to it while t ends elsewhere: at most two batches in flight at a worker;
       // the coordinator finishes them in order. Not with checkpoints every N > 1 batches, where
-      // a stop must be able to checkpoint the last batch it runs.
-      const pipelined = pace === 'asap' && (!this.output.checkpointing || (opts.checkpointInterval ?? 1) === 1);
+      // a stop must be able to checkpoint the last batch it runs, nor with a source not read in
+      // slices (Kafka, generators, sockets), whose read-ahead under it is not verified yet.
+      const pipelined = pace === 'asap' && this.output.slicedOnly && (!this.output.checkpointing || (opts.checkpointInterval ?? 1) === 1);
       const started = new Map<number, BatchState>();
       const indexOf = (t: number) => Math.round((t - zeroTime) / interval);
       const launch = (index: number): BatchState => {
