@@ -109,7 +109,9 @@ export async function readAll(topic: string, settleMs = 10_000): Promise<In[]> {
   // written after the producer's commit returns). So a partition is read until the fetch's
   // high watermark, where every transaction that wrote to it has its marker; a transaction
   // left open (a producer killed in it) holds that back until the broker aborts it, so after
-  // `settleMs` the last stable offset seen first is enough.
+  // `settleMs` the last stable offset is enough — asked for again then: the one seen first may
+  // stop short of a transaction that was committing (its markers pending), and a reader slow to
+  // join its group (a loaded machine) could otherwise stop there.
   const a = await admin();
   const ends = await a.fetchTopicOffsets(topic);
   const stable = new Map(ends.map((e) => [e.partition, Number(e.high)]));
@@ -124,8 +126,14 @@ export async function readAll(topic: string, settleMs = 10_000): Promise<In[]> {
   const stableReached = () => [...stable].every(([p, h]) => next.get(p)! >= h);
   await new Promise<void>((resolve, reject) => {
     const started = Date.now();
+    let asked: 'no' | 'asking' | 'yes' = 'no';
     const timer = setInterval(() => {
-      if (settled() || (Date.now() - started > settleMs && stableReached())) { clearInterval(timer); resolve(); }
+      const late = Date.now() - started > settleMs;
+      if (late && asked === 'no') {
+        asked = 'asking';
+        a.fetchTopicOffsets(topic).then((now) => { for (const e of now) stable.set(e.partition, Number(e.high)); }, () => {}).finally(() => { asked = 'yes'; });
+      }
+      if (settled() || (late && asked === 'yes' && stableReached())) { clearInterval(timer); resolve(); }
     }, 50);
     consumer.run({
       autoCommit: false,
