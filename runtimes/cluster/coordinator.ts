@@ -596,8 +596,10 @@ class CoordinatorJob {
   }
 
   private onExit(w: number, why: string): void {
-    // The oldest batch not finished here (a worker runs its batches in order).
-    const b = [...this.batches.values()].sort((x, y) => x.t - y.t)[0];
+    // The batch the worker was running: the oldest it had not sent `done` for (it runs its
+    // batches in order), else the oldest not finished here.
+    const inFlight = [...this.batches.values()].sort((x, y) => x.t - y.t);
+    const b = inFlight.find((x) => !x.got.has(w)) ?? inFlight[0];
     let doing = 'between batches';
     if (b) {
       const unfinished = this.physical.stages.flatMap((s) => {

@@ -133,7 +133,9 @@ export class WorkerPool {
   send(worker: number, msg: ToWorker): void {
     const h = this.workers[worker];
     if (h.exited || !h.child.connected) return;
-    h.child.send(msg);
+    // A send that fails reaches a worker that is exiting (a message sent ahead, as a pipelined
+    // batch, can race its death): its `exit` says why, not the broken channel.
+    h.child.send(msg, () => {});
   }
 
   /** True while every worker process is running. */
