@@ -23,8 +23,7 @@ function recordFormat<T>(ctx: SourceContext, path: string, schema?: Schema<T>): 
   return (v, recordNumber) => {
     const value = plain(v);
     if (!fit) return value as T;
-    const r = fit(value, `${path}#${recordNumber}`, () => JSON.stringify(value, (_k, x) => (x && x.type === 'Buffer' && Array.isArray(x.data) ? Buffer.from(x.data).toString('base64') : x)));
-    return r === NONE ? undefined : r;
+    return fit(value, `${path}#${recordNumber}`, () => JSON.stringify(value, (_k, x) => (x && x.type === 'Buffer' && Array.isArray(x.data) ? Buffer.from(x.data).toString('base64') : x)));
   };
 }
 
@@ -127,7 +126,7 @@ export function avroFile<T = unknown>(path: string, schema?: Schema<T>): Source<
             if (n.done) { done = true; break; }
             count++;
             const r = format(n.value, count);
-            if (r !== undefined) out.push(r);
+            if (r !== NONE) out.push(r);
           }
           if (done) decoder?.destroy();
           return { records: out, done };

@@ -16,11 +16,11 @@ import avro from 'avsc';
 import { open, type FileHandle } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
 import { RuntimeError } from '../../errors.js';
-import type { PollResult, SourceReader } from '../connector.js';
-import type { SourceSlice } from '../connector.js';
+import type { PollResult, SourceReader, SourceSlice } from '../connector.js';
+import { NONE } from './lines.js';
 
-/** What the reader makes of one decoded record (`undefined`: dropped, e.g. a dead letter), given its 1-based record number. */
-export type AvroRecordFormat<T> = (value: unknown, recordNumber: number) => T | undefined;
+/** What the reader makes of one decoded record (`NONE`: dropped, e.g. a dead letter), given its 1-based record number. */
+export type AvroRecordFormat<T> = (value: unknown, recordNumber: number) => T | typeof NONE;
 
 /** How a slice reader decodes the file's records: the writer type and, with a reader schema, the resolver to it. */
 export interface AvroReading {
@@ -192,7 +192,7 @@ export class AvroSliceReader<T> {
       const values = await this.values(block);
       for (let i = Math.max(a, block.first); i < Math.min(b, block.first + block.count); i++) {
         const r = this.format(values[i - block.first], i + 1);
-        if (r !== undefined) records.push(r);
+        if (r !== NONE) records.push(r);
       }
     }
     this.at += n;
