@@ -86,9 +86,8 @@ function deadLetterCommits(path: string): CommittableSink<DeadLetter> {
       if (!files.length) return;
       // Batch by batch, so that the file and its log are the same however commits were grouped
       // (a recovery commits every batch its commit record covers at once).
-      const times = [...new Set(files.map((x) => x.t))];
-      for (const t of times) {
-        const logged = readLog(log);
+      let logged = readLog(log);
+      for (const t of new Set(files.map((x) => x.t))) {
         const fresh = files.filter((x) => x.t === t && x.t > logged.t);
         if (!fresh.length) continue;
         const text = Buffer.concat(await Promise.all(fresh.map((x) => readFile(join(pending, x.f)))));
@@ -105,6 +104,7 @@ function deadLetterCommits(path: string): CommittableSink<DeadLetter> {
         crashPoint('dlq.commit.appended', upTo);
         if (logged.cleanLength >= 0) truncateSync(log, logged.cleanLength);
         await appendDurable(log, JSON.stringify({ t, end: logged.end + text.byteLength }) + '\n');
+        logged = { t, end: logged.end + text.byteLength, cleanLength: -1 };
         crashPoint('dlq.commit.logged', upTo);
       }
       for (const x of files) await unlink(join(pending, x.f));

@@ -17,6 +17,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
 import { RuntimeError } from '../../errors.js';
 import type { PollResult, SourceReader, SourceSlice } from '../connector.js';
+import { readAt } from './line-slices.js';
 import { NONE } from './lines.js';
 
 /** What the reader makes of one decoded record (`NONE`: dropped, e.g. a dead letter), given its 1-based record number. */
@@ -98,15 +99,8 @@ export class AvroSliceReader<T> {
     return new RuntimeError(`avroFile: ${this.path}: ${why}`, { location: this.path });
   }
 
-  private async read(offset: number, length: number): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(length);
-    let got = 0;
-    while (got < length) {
-      const { bytesRead } = await this.fh!.read(buf, got, length - got, offset + got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    return buf.subarray(0, got);
+  private read(offset: number, length: number): Promise<Buffer> {
+    return readAt(this.fh!, offset, length);
   }
 
   private async openFile(): Promise<void> {

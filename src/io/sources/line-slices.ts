@@ -30,6 +30,26 @@ import type { PollResult, SourceReader } from '../connector.js';
 import { LineSplitter, type Line } from './line-splitter.js';
 import { NONE, type LineFormat } from './lines.js';
 
+/**
+ * Bytes `[offset, offset + length)` of an open file, fewer when the file ends first.
+ *
+ * @example
+ * ```ts
+ * const header = await readAt(fh, 0, 4);
+ * ```
+ * @internal
+ */
+export async function readAt(fh: FileHandle, offset: number, length: number): Promise<Buffer> {
+  const bytes = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await fh.read(bytes, got, length - got, offset + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return bytes.subarray(0, got);
+}
+
 /** Bytes read at a time while scanning for line ends. */
 const CHUNK = 1024 * 1024;
 
@@ -198,7 +218,7 @@ export class LineSliceReader<T> {
   private async decode(from: number, to: number, lineNo: number): Promise<T[]> {
     const lines: Line[] = [];
     const splitter = new LineSplitter(this.maxRecordBytes);
-    splitter.push(await this.readRange(from, to), lines);
+    splitter.push(await readAt(this.fh!, from, to - from), lines);
     splitter.end(lines);
     const records: T[] = [];
     for (const line of lines) {
@@ -211,17 +231,6 @@ export class LineSliceReader<T> {
       lineNo++;
     }
     return records;
-  }
-
-  private async readRange(from: number, to: number): Promise<Buffer> {
-    const bytes = Buffer.allocUnsafe(to - from);
-    let got = 0;
-    while (got < bytes.length) {
-      const { bytesRead } = await this.fh!.read(bytes, got, bytes.length - got, from + got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    return bytes.subarray(0, got);
   }
 
   async close(): Promise<void> {
