@@ -24,9 +24,11 @@ export interface RunOutput { readonly digest: string }
 
 /**
  * Runs `job` on each side (`pool` undefined: the local runtime), `runs` timed rounds after
- * an untimed one, and checks every run's digest against the local runtime's first.
+ * an untimed one, and checks every run's digest against the local runtime's first. Each
+ * `extras` entry is timed once per round too, after the sides (best kept under its name):
+ * baselines that belong in the same rounds, such as the machine's own 2-process ceiling.
  */
-export async function compareSides(runs: number, job: (pool?: WorkerPool) => Promise<RunOutput>): Promise<{ best: Record<Side, SideRun>; digest: string }> {
+export async function compareSides<X extends string = never>(runs: number, job: (pool?: WorkerPool) => Promise<RunOutput>, extras?: Record<X, () => Promise<SideRun>>): Promise<{ best: Record<Side, SideRun>; extra: Record<X, SideRun>; digest: string }> {
   const pools: Record<Side, WorkerPool | undefined> = { local: undefined, c1: WorkerPool.start({ workers: 1, mode: 'module' }), c2: WorkerPool.start({ workers: 2, mode: 'module' }) };
   try {
     const timed = async (side: Side): Promise<SideRun & RunOutput> => {
@@ -46,14 +48,22 @@ export async function compareSides(runs: number, job: (pool?: WorkerPool) => Pro
       if (r.digest !== digest) throw new Error(`${NAMES[side]}: ${r.digest}; local: ${digest}`);
     }
     const best: Partial<Record<Side, SideRun>> = {};
+    const extra: Partial<Record<X, SideRun>> = {};
+    const names = Object.keys(extras ?? {}) as X[];
+    for (const name of names) await extras![name]();
     for (let i = 0; i < runs; i++) {
       for (const side of SIDES) {
         const r = await timed(side);
         if (r.digest !== digest) throw new Error(`${NAMES[side]}: ${r.digest}; local: ${digest}`);
         if (!best[side] || r.wall < best[side]!.wall) best[side] = { wall: r.wall, cpu: r.cpu };
       }
+      for (const name of names) {
+        (globalThis as { gc?: () => void }).gc?.();
+        const r = await extras![name]();
+        if (!extra[name] || r.wall < extra[name]!.wall) extra[name] = { wall: r.wall, cpu: r.cpu };
+      }
     }
-    return { best: best as Record<Side, SideRun>, digest };
+    return { best: best as Record<Side, SideRun>, extra: extra as Record<X, SideRun>, digest };
   } finally {
     await pools.c1?.close();
     await pools.c2?.close();

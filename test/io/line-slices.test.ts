@@ -18,6 +18,8 @@ const FILES: Record<string, string> = {
   empty: '',
   'one newline': '\n',
   'lines longer than a read': `${'x'.repeat(1_500_000)}\nshort\n${'y'.repeat(2_300_000)}\nz`, // dead letters with maxRecordBytes 32
+  // The scan's buffer grows to 16 MiB for the first line and shrinks back after it; the lines after it land in the reused buffer.
+  'a line of many reads, then short ones': `${'w'.repeat(9_000_000)}\n${Array.from({ length: 300 }, (_, i) => `s ${i}`).join('\n')}\n${'v'.repeat(5_000_000)}\nend\n`,
   'bad lines: too long, invalid UTF-8': Buffer.concat([Buffer.from('ok 1\n'), Buffer.from('x'.repeat(40) + '\r\n'), Buffer.from('ok 2\nbad '), Buffer.from([0xff, 0xfe]), Buffer.from('\nok 3\r\n'), Buffer.from('y'.repeat(33)), Buffer.from('\n\nok 4')]).toString('latin1'),
   many: Array.from({ length: 1003 }, (_, i) => `line ${i}`).join('\n') + '\n',
 };

@@ -31,7 +31,9 @@ import { LineSplitter, type Line } from './line-splitter.js';
 import { NONE, type LineFormat } from './lines.js';
 
 /**
- * Bytes `[offset, offset + length)` of an open file, fewer when the file ends first.
+ * Bytes `[offset, offset + length)` of an open file, fewer when the file ends first; read
+ * into `into` when given (at least `length` bytes: the result is a view of it, valid until
+ * it is reused), else into a new buffer.
  *
  * @example
  * ```ts
@@ -39,8 +41,8 @@ import { NONE, type LineFormat } from './lines.js';
  * ```
  * @internal
  */
-export async function readAt(fh: FileHandle, offset: number, length: number): Promise<Buffer> {
-  const bytes = Buffer.allocUnsafe(length);
+export async function readAt(fh: FileHandle, offset: number, length: number, into?: Buffer): Promise<Buffer> {
+  const bytes = into ?? Buffer.allocUnsafe(length);
   let got = 0;
   while (got < length) {
     const { bytesRead } = await fh.read(bytes, got, length - got, offset + got);
@@ -73,7 +75,15 @@ export interface LineSlice {
  */
 export class LineSliceReader<T> {
   private fh?: FileHandle;
+  /**
+   * What the scan holds: `buf` is a view of `store`, which is reused from chunk to chunk (a
+   * new buffer for every chunk and every batch's slice adds up to twice the file in external
+   * memory, and V8 answers each 64 MiB of it with a full collection).
+   */
+  private store = Buffer.alloc(0);
   private buf = Buffer.alloc(0);
+  /** Reused for the bytes of this slice of a batch (the decoded lines are copies). */
+  private sliceBytes = Buffer.alloc(0);
   /** File offset of buf[0]. */
   private bufStart = 0;
   /** File offset where the next line starts. */
@@ -118,8 +128,13 @@ export class LineSliceReader<T> {
   private async more(): Promise<boolean> {
     if (this.fileEnd) return false;
     const keep = this.buf.subarray(Math.max(0, this.at - this.bufStart));
-    const next = Buffer.allocUnsafe(keep.length + CHUNK);
-    keep.copy(next, 0);
+    let next = this.store;
+    // Grows for a long line; after one, goes back to a small buffer rather than keep its size.
+    if (next.length < keep.length + CHUNK || (next.length > 4 * CHUNK && keep.length + CHUNK <= next.length / 4)) {
+      next = Buffer.allocUnsafe(next.length < keep.length + CHUNK ? Math.max(keep.length + CHUNK, 2 * next.length) : keep.length + CHUNK);
+    }
+    keep.copy(next, 0); // within one buffer an overlapping copy, which Buffer#copy allows
+    this.store = next;
     const from = this.bufStart + this.buf.length;
     let n: number;
     try {
@@ -218,7 +233,8 @@ export class LineSliceReader<T> {
   private async decode(from: number, to: number, lineNo: number): Promise<T[]> {
     const lines: Line[] = [];
     const splitter = new LineSplitter(this.maxRecordBytes);
-    splitter.push(await readAt(this.fh!, from, to - from), lines);
+    if (this.sliceBytes.length < to - from) this.sliceBytes = Buffer.allocUnsafe(to - from);
+    splitter.push(await readAt(this.fh!, from, to - from, this.sliceBytes), lines);
     splitter.end(lines);
     const records: T[] = [];
     for (const line of lines) {
