@@ -122,7 +122,7 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     metrics: { batches: 0, records: Object.fromEntries(plan.nodes.map((n) => [n.id, 0])), deadLetters: 0, lateRecords: 0 },
     exchangeDir: mkdtempSync(join(tmpdir(), 'sluice-x-')),
     // Pipelining is proven (kill tests byte for byte) with sources read in slices; a Kafka source's range log under it is not yet.
-    slicedOnly: plan.nodes.every((n) => n.kind !== 'source' || sliced.has(n.id)),
+    slicedOnly: plan.nodes.every((n) => n.kind !== 'source' || (sliced.has(n.id) && bindings.sources.get(n.id)?.spec.type !== 'kafka')),
     commit: (c, positions) => { checkpoints?.commit(c, plan, positions); last = c; },
   };
   output.observer = await Observer.open(plan, opts, 'cluster', pacingOf(bindings, opts, plan.batchIntervalMs, Date.now()).pace);
@@ -183,7 +183,7 @@ interface Output {
   readonly dir?: string;
   /** A private temporary directory for the workers' exchange sockets (removed after the run). */
   readonly exchangeDir: string;
-  /** Every source of the job is read in slices (file and in-memory sources): batches may be pipelined. */
+  /** Every source of the job is read in slices and none is Kafka (file and in-memory sources): batches may be pipelined. */
   readonly slicedOnly: boolean;
   /** The last commit (by this run or, with a checkpoint directory, an earlier one). */
   last(): Omit<Commit, 'committedAt'> | undefined;

@@ -297,7 +297,8 @@ export class ClusterWorker {
     const kg = phys.keyGroups;
     return {
       ...env,
-      owns: (id, key) => partitionOfKeyGroup(keyGroupOf(key, kg), kg, phys.nodePartitions[id]) === p,
+      // A source sliced by key may place its units itself (Source.unitGroup), as its snapshots do.
+      owns: (id, key) => partitionOfKeyGroup((job.bindings.sources.get(id)?.unitGroup ?? keyGroupOf)(key as string, kg), kg, phys.nodePartitions[id]) === p,
       fns: (id) => {
         const fns = env.fns(id);
         if (fns.initial === undefined) return fns;

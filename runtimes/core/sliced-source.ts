@@ -9,7 +9,7 @@
 import { RuntimeError } from '../../src/errors.js';
 import type { Source } from '../../src/io/connector.js';
 import type { NodeOf } from '../../src/ir/nodes.js';
-import type { Env } from '../local/executor.js';
+import type { Env, ExecutorState } from '../local/executor.js';
 import { sourceExecutor, type SourceExecutor, type SourcePacing } from '../local/ops/source.js';
 
 /** What a sliced source keeps in a checkpoint (as `shared` state). */
@@ -35,7 +35,7 @@ export function slicedSource(node: NodeOf<'source'>, env: Env, pacing: SourcePac
   const owns = byKey && env.owns ? (key: string) => env.owns!(node.id, key) : undefined;
   const slice: Source<unknown> = { ...source, open: (ctx, resumeFrom) => source.openSlice!(ctx, { index, count, ...(owns ? { owns } : {}) }, resumeFrom) };
   const inner = sourceExecutor(pacing)(node, { ...env, bindings: { ...env.bindings, sources: new Map([[node.id, slice]]) } }) as SourceExecutor;
-  if (byKey) return { ...inner, [SLICED]: true, ...byKeyState(inner) };
+  if (byKey) return { ...inner, [SLICED]: true, ...byKeyState(inner, source.unitGroup && ((key, groups) => source.unitGroup!(String(key), groups))) };
   return {
     ...inner,
     [SLICED]: true,
@@ -50,11 +50,11 @@ export function slicedSource(node: NodeOf<'source'>, env: Env, pacing: SourcePac
  * a reader that kept one position for the whole source (`local` or `shared`) is restored as
  * it is: the reader keeps the keys it owns.
  */
-function byKeyState(inner: SourceExecutor): Pick<SourceExecutor, 'snapshot' | 'restore'> {
+function byKeyState(inner: SourceExecutor, groupOf: ExecutorState['groupOf']): Pick<SourceExecutor, 'snapshot' | 'restore'> {
   return {
     snapshot: () => {
       const position = (inner.snapshot!().local as SlicedSourceState | undefined)?.position as Record<string, unknown> | undefined;
-      return { keyed: Object.entries(position ?? {}).map(([k, v]) => [k, v, undefined] as const) };
+      return { keyed: Object.entries(position ?? {}).map(([k, v]) => [k, v, undefined] as const), ...(groupOf ? { groupOf } : {}) };
     },
     restore: (s) => {
       if (s.keyed) inner.restore!({ local: { position: Object.fromEntries(s.keyed.map(([k, v]) => [k as string, v])), drained: false } });

@@ -125,7 +125,7 @@ export function encodeSegment(
 ): Buffer {
   const byGroup = new Map<number, { entries: KeyedEntry[]; removed: unknown[] }>();
   const group = (k: unknown) => {
-    const g = keyGroupOf(k, keyGroups);
+    const g = (state.groupOf ?? keyGroupOf)(k, keyGroups);
     let x = byGroup.get(g);
     if (!x) byGroup.set(g, (x = { entries: [], removed: [] }));
     return x;

@@ -91,6 +91,12 @@ export interface ExecutorState {
   readonly removed?: readonly unknown[];
   readonly shared?: unknown;
   readonly local?: unknown;
+  /**
+   * The key group of a `keyed` entry's key (default: its hash, `keyGroupOf`): a source
+   * sliced by key that places its units of input itself ({@link Source.unitGroup}) files each
+   * unit's position where the partition reading that unit restores from.
+   */
+  readonly groupOf?: (key: unknown, keyGroups: number) => number;
 }
 
 /** Builds the executor of one node kind. */

@@ -107,6 +107,19 @@ export interface Source<T> {
    */
   readonly slicing?: 'contiguous' | 'byKey';
   /**
+   * A source sliced `'byKey'`: the key group (of `keyGroups`) of the unit of input named
+   * `unit`, which decides the partition that reads it, as a key's group decides which
+   * partition keeps its state. Default: the hash of the name. A source with few units (a
+   * topic's partitions) spreads them itself, so that each partition reads as many as the
+   * others. Must not depend on anything but its arguments.
+   *
+   * @example
+   * ```ts
+   * const unitGroup = (unit: string, keyGroups: number) => Number(unit.split(':')[1]) % keyGroups;
+   * ```
+   */
+  unitGroup?(unit: string, keyGroups: number): number;
+  /**
    * A digest of the records an in-memory source gives before `position` (a position of its
    * readers; undefined: it cannot tell). A checkpoint keeps it with the position, and a
    * resume whose source gives other records before that position is refused (the input

@@ -79,9 +79,13 @@ kafkaDescribe('consumer lag', () => {
     for (const b of progress) history.add(b);
     expect(history.snapshot().kafka).toEqual({ [p0]: { records: 13, range: [10, 13] }, [p1]: { records: 12, range: [10, 12] } });
     // The ranges of every batch are in the range log under its batch time, also those the workers polled ahead of their batch.
-    const logged = (await readAll(RANGE_TOPIC)).filter((m) => m.key === `${args[2]}|${source}`);
-    const entries = JSON.parse(logged[logged.length - 1]!.value!.toString('utf8')) as Array<{ t: number; ranges: Record<string, [number, number]> }>;
-    for (const b of progress.slice(0, 3)) expect(entries.find((e) => e.t === b.batchTime)?.ranges).toEqual(b.kafka?.[source]?.ranges);
+    // One record per topic partition (each worker records the partitions it reads): [t, from, until] entries.
+    const log = await readAll(RANGE_TOPIC);
+    for (const tp of [p0, p1]) {
+      const logged = log.filter((m) => m.key === `${args[2]}|${source}|${tp}`);
+      const entries = JSON.parse(logged[logged.length - 1]!.value!.toString('utf8')) as Array<[number, number, number]>;
+      for (const b of progress.slice(0, 3)) expect(entries.find((e) => e[0] === b.batchTime)?.slice(1)).toEqual(b.kafka?.[source]?.ranges[tp]);
+    }
   });
 
   it('a run without a Kafka source has no lag in its progress records', async () => {

@@ -1,6 +1,7 @@
 import { RuntimeError } from '../../errors.js';
-import type { Source, SourceContext, SourceReader } from '../connector.js';
-import { KafkaLink, tpKey, where, type KafkaConnection, type TopicPartition } from './client.js';
+import type { Source, SourceContext, SourceReader, SourceSlice } from '../connector.js';
+import { hash32 } from '../../planner/key-groups.js';
+import { KafkaLink, parseTp, tpKey, where, type KafkaConnection, type TopicPartition } from './client.js';
 import { badFormat, decoder, type FormatType, type KafkaFormat } from './codec.js';
 import { RangeLog } from './range-log.js';
 
@@ -101,7 +102,14 @@ export interface KafkaBatchReport {
 }
 
 /** The last batch reports of the readers opened in this process, by source operator id. */
-const reports = new Map<string, KafkaBatchReport>();
+const reports = new Map<string, { count: number; bySlice: Map<number, KafkaBatchReport> }>();
+
+/** Keeps the last report of slice `index` of `count` of `operator` (a run on another slice count drops the old slices' reports). */
+function keepReport(operator: string, index: number, count: number, report: KafkaBatchReport): void {
+  let r = reports.get(operator);
+  if (!r || r.count !== count) reports.set(operator, (r = { count, bySlice: new Map() }));
+  r.bySlice.set(index, report);
+}
 
 /**
  * The last batch's offset ranges, records per partition and consumer lag of the Kafka
@@ -113,7 +121,15 @@ const reports = new Map<string, KafkaBatchReport>();
  * @category Connectors
  */
 export function kafkaReport(operator: string): KafkaBatchReport | undefined {
-  return reports.get(operator);
+  const r = reports.get(operator);
+  if (!r) return undefined;
+  const out = { ranges: {}, records: {}, lag: {} };
+  for (const s of r.bySlice.values()) {
+    Object.assign(out.ranges, s.ranges);
+    Object.assign(out.records, s.records);
+    Object.assign(out.lag, s.lag);
+  }
+  return out;
 }
 
 /** Attempts at one poll when the brokers fail (with backoff up to 5 s: about a minute) before the run fails. */
@@ -139,6 +155,11 @@ type Positions = Record<string, number>;
  *
  * A broker that cannot be reached within `startupTimeoutMs` (default 15 s) fails the run
  * with one line naming the brokers; a topic that does not exist, one line naming the topic.
+ *
+ * On the cluster runtime the source is read in slices by topic partition: each worker reads,
+ * records in the range log and commits to the group only the partitions it owns (spread
+ * evenly over the workers), so reading scales with the workers up to the partition count.
+ * A resume on another worker count gives each worker the positions of the partitions it owns.
  *
  * @example
  * ```ts
@@ -174,146 +195,184 @@ export function kafka<V extends KafkaFormat<any>, K extends KafkaFormat<any> = '
     ...(opts.topics ? { topics: [...opts.topics] } : { topicPattern: String(opts.topicPattern) }),
     groupId: opts.groupId,
   };
+  /** A reader of the partitions `owns` accepts (absent: all of them). */
+  const openReader = (ctx: SourceContext, resumeFrom: unknown, slice?: SourceSlice): SourceReader<R> => {
+    const owns = slice?.owns;
+    const mine = (p: TopicPartition) => !owns || owns(tpKey(p.topic, p.partition));
+    /** This reader's report of its last batch. */
+    let last: KafkaBatchReport | undefined;
+    // A position of the whole source (an unsliced run's checkpoint) keeps the partitions this reader owns.
+    let positions: Positions | undefined = resumeFrom && typeof resumeFrom === 'object'
+      ? Object.fromEntries(Object.entries(resumeFrom as Positions).filter(([k]) => mine(parseTp(k))))
+      : undefined;
+    let link: KafkaLink | undefined;
+    let ends: Map<string, number> | undefined;
+    let log: RangeLog | undefined;
+    let committing: Promise<void> | undefined;
+    let lastCommitted: string | undefined;
+    let rate: number | undefined; // records per ms per partition, for backpressure
+    let lastPollEnd: number | undefined;
+    let lastCount = 0;
+    let done = false;
+    const operator = ctx.operator;
+
+    // The topics to read; `check`: fail naming a listed topic that does not exist (at start, and when a poll fails: not a round trip every batch).
+    const topicsNow = async (l: KafkaLink, check = false) => {
+      const topics = opts.topics ? [...opts.topics] : await l.topicsMatching(opts.topicPattern!);
+      if (opts.topics && check) await l.requireTopics(topics);
+      return topics;
+    };
+
+    const start = async (): Promise<KafkaLink> => {
+      const l = await KafkaLink.open(opts, operator, isolation);
+      try {
+        const parts = (await l.partitions(await topicsNow(l, true))).filter(mine);
+        if (!positions) positions = await startAt(l, parts, opts.startingOffsets ?? 'latest');
+        if (opts.endingOffsets === 'latest') ends = await l.offsets(parts, 'latest');
+        if (opts.rangeLog !== false) log = await RangeLog.open(l, `${opts.groupId}|${operator}`, owns, resumeFrom !== undefined && resumeFrom !== null);
+      } catch (e) {
+        await l.close();
+        throw e;
+      }
+      return l;
+    };
+
+    const commitGroup = (pos: Positions) => {
+      const key = JSON.stringify(pos);
+      if (committing || key === lastCommitted || !link || key === '{}') return;
+      const l = link;
+      committing = l.commitGroup(opts.groupId, new Map(Object.entries(pos)))
+        .then(() => { lastCommitted = key; }, () => { /* best effort: the checkpoint is the source of truth */ })
+        .finally(() => { committing = undefined; });
+    };
+
+    const pollOnce = async (l: KafkaLink, max: number, batchTime: number | undefined) => {
+      const pos = positions!;
+      commitGroup(pos); // what the previous batch processed
+      const parts = (await l.partitions(await topicsNow(l))).filter(mine);
+      for (const p of parts) {
+        const k = tpKey(p.topic, p.partition);
+        if (pos[k] === undefined && !(ends && !ends.has(k))) pos[k] = (await l.offsets([p], 'earliest')).get(k)!;
+      }
+      const known = parts.filter((p) => pos[tpKey(p.topic, p.partition)] !== undefined);
+      const latest = await l.offsets(known, 'latest');
+      let perPartition = Math.min(cap ?? Infinity, max);
+      if (bp && rate !== undefined) perPartition = Math.min(perPartition, Math.max(bp.minRecordsPerPartition ?? 100, Math.ceil(rate * (bp.targetMs ?? 1000))));
+      let ranges = known.map((p) => {
+        const k = tpKey(p.topic, p.partition);
+        const from = pos[k];
+        let end = latest.get(k) ?? from;
+        if (ends) end = Math.min(end, ends.get(k) ?? from);
+        return { ...p, from, until: Math.max(from, Math.min(end, from + perPartition)) };
+      });
+      let recorded: Promise<void> | undefined;
+      if (log && batchTime !== undefined) ({ ranges, recorded } = log.fix(batchTime, ranges));
+      // The ranges are read while they are being recorded; the records go on only once both are done.
+      const [fetched] = await Promise.all([l.fetchRanges(ranges, isolation), recorded]);
+      const records: R[] = [];
+      const report: { ranges: Record<string, [number, number]>; records: Record<string, number>; lag: Record<string, number> } = { ranges: {}, records: {}, lag: {} };
+      for (const r of ranges) {
+        const k = tpKey(r.topic, r.partition);
+        const got = fetched.get(k) ?? [];
+        report.ranges[k] = [r.from, r.until];
+        report.records[k] = got.length;
+        report.lag[k] = Math.max(0, (latest.get(k) ?? r.until) - r.until);
+        for (const m of got) {
+          const origin = `kafka:${r.topic}/${r.partition}@${m.offset}`;
+          let value: FormatType<V>;
+          let key: FormatType<K> | null = null;
+          try {
+            if (m.value === null) throw new Error('the record has no value (a tombstone)');
+            value = decodeValue(m.value);
+            if (m.key !== null) {
+              try { key = decodeKey(m.key); } catch (e) { throw new Error(`key: ${(e as Error).message}`); }
+            }
+          } catch (e) {
+            ctx.deadLetter(origin, (e as Error).message, (m.value ?? Buffer.alloc(0)).toString('base64'));
+            continue;
+          }
+          records.push({ topic: r.topic, partition: r.partition, offset: m.offset, timestamp: m.timestamp, key, value, headers: headersOf(m.headers) });
+        }
+        pos[k] = r.until;
+      }
+      last = report;
+      keepReport(operator, slice?.index ?? 0, slice?.count ?? 1, report);
+      const now = Date.now();
+      if (bp && lastPollEnd !== undefined && lastCount > 0) {
+        const perPart = lastCount / Math.max(1, ranges.length);
+        const observed = perPart / Math.max(1, now - lastPollEnd);
+        rate = rate === undefined ? observed : 0.5 * rate + 0.5 * observed;
+      }
+      lastPollEnd = now;
+      lastCount = records.length;
+      if (ends) done = [...ends].every(([k, e]) => (pos[k] ?? e) >= e);
+      return { records, done };
+    };
+
+    return {
+      async poll(max: number, _wait: boolean, batchTime?: number) {
+        if (done) return { records: [], done: true };
+        if (!link) link = await start();
+        // A broker that goes away mid-job (a restart, a leader move): retry with backoff; the range log keeps a retried batch's ranges.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await pollOnce(link, max, batchTime);
+          } catch (e) {
+            // A topic deleted mid-job: the one line naming it, not retries.
+            if (!(e instanceof RuntimeError) && /topic/i.test(`${(e as { type?: string }).type} ${(e as Error).message}`)) await topicsNow(link, true).catch((gone: unknown) => { if (gone instanceof RuntimeError) throw gone; });
+            if (e instanceof RuntimeError || attempt >= RETRIES) throw e instanceof RuntimeError ? e : new RuntimeError(`${operator}: reading Kafka at ${where(opts)} failed ${attempt} times: ${(e as Error).message}`, { operator, location: where(opts) });
+            process.stderr.write(`sluice: ${operator}: reading Kafka failed (${(e as Error).message}); retrying (attempt ${attempt + 1} of ${RETRIES})\n`);
+            await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 5000)));
+          }
+        }
+      },
+      report: () => last && { kind: 'kafka' as const, ...last },
+      // Before the first poll: the position it was opened with (null: none yet, start at startingOffsets).
+      position: () => (positions ? { ...positions } : resumeFrom ?? null),
+      async close() {
+        if (!link) return;
+        await committing;
+        if (positions && Object.keys(positions).length) {
+          await link.commitGroup(opts.groupId, new Map(Object.entries(positions))).catch(() => {});
+        }
+        await log?.close();
+        await link.close();
+        link = undefined;
+      },
+    };
+  };
   return {
     spec,
-    open(ctx: SourceContext, resumeFrom?: unknown): SourceReader<R> {
-      let link: KafkaLink | undefined;
-      let positions: Positions | undefined = resumeFrom && typeof resumeFrom === 'object' ? { ...(resumeFrom as Positions) } : undefined;
-      let ends: Map<string, number> | undefined;
-      let log: RangeLog | undefined;
-      let committing: Promise<void> | undefined;
-      let lastCommitted: string | undefined;
-      let rate: number | undefined; // records per ms per partition, for backpressure
-      let lastPollEnd: number | undefined;
-      let lastCount = 0;
-      let done = false;
-      const operator = ctx.operator;
-
-      // The topics to read; `check`: fail naming a listed topic that does not exist (at start, and when a poll fails: not a round trip every batch).
-      const topicsNow = async (l: KafkaLink, check = false) => {
-        const topics = opts.topics ? [...opts.topics] : await l.topicsMatching(opts.topicPattern!);
-        if (opts.topics && check) await l.requireTopics(topics);
-        return topics;
-      };
-
-      const start = async (): Promise<KafkaLink> => {
-        const l = await KafkaLink.open(opts, operator, isolation);
-        try {
-          const parts = await l.partitions(await topicsNow(l, true));
-          if (!positions) positions = await startAt(l, parts, opts.startingOffsets ?? 'latest');
-          if (opts.endingOffsets === 'latest') ends = await l.offsets(parts, 'latest');
-          if (opts.rangeLog !== false) log = await RangeLog.open(l, `${opts.groupId}|${operator}`);
-        } catch (e) {
-          await l.close();
-          throw e;
-        }
-        return l;
-      };
-
-      const commitGroup = (pos: Positions) => {
-        const key = JSON.stringify(pos);
-        if (committing || key === lastCommitted || !link) return;
-        const l = link;
-        committing = l.commitGroup(opts.groupId, new Map(Object.entries(pos)))
-          .then(() => { lastCommitted = key; }, () => { /* best effort: the checkpoint is the source of truth */ })
-          .finally(() => { committing = undefined; });
-      };
-
-      const pollOnce = async (l: KafkaLink, max: number, batchTime: number | undefined) => {
-        const pos = positions!;
-        commitGroup(pos); // what the previous batch processed
-        const parts = await l.partitions(await topicsNow(l));
-        for (const p of parts) {
-          const k = tpKey(p.topic, p.partition);
-          if (pos[k] === undefined && !(ends && !ends.has(k))) pos[k] = (await l.offsets([p], 'earliest')).get(k)!;
-        }
-        const known = parts.filter((p) => pos[tpKey(p.topic, p.partition)] !== undefined);
-        const latest = await l.offsets(known, 'latest');
-        let perPartition = Math.min(cap ?? Infinity, max);
-        if (bp && rate !== undefined) perPartition = Math.min(perPartition, Math.max(bp.minRecordsPerPartition ?? 100, Math.ceil(rate * (bp.targetMs ?? 1000))));
-        let ranges = known.map((p) => {
-          const k = tpKey(p.topic, p.partition);
-          const from = pos[k];
-          let end = latest.get(k) ?? from;
-          if (ends) end = Math.min(end, ends.get(k) ?? from);
-          return { ...p, from, until: Math.max(from, Math.min(end, from + perPartition)) };
-        });
-        let recorded: Promise<void> | undefined;
-        if (log && batchTime !== undefined) ({ ranges, recorded } = log.fix(batchTime, ranges));
-        // The ranges are read while they are being recorded; the records go on only once both are done.
-        const [fetched] = await Promise.all([l.fetchRanges(ranges, isolation), recorded]);
-        const records: R[] = [];
-        const report: { ranges: Record<string, [number, number]>; records: Record<string, number>; lag: Record<string, number> } = { ranges: {}, records: {}, lag: {} };
-        for (const r of ranges) {
-          const k = tpKey(r.topic, r.partition);
-          const got = fetched.get(k) ?? [];
-          report.ranges[k] = [r.from, r.until];
-          report.records[k] = got.length;
-          report.lag[k] = Math.max(0, (latest.get(k) ?? r.until) - r.until);
-          for (const m of got) {
-            const origin = `kafka:${r.topic}/${r.partition}@${m.offset}`;
-            let value: FormatType<V>;
-            let key: FormatType<K> | null = null;
-            try {
-              if (m.value === null) throw new Error('the record has no value (a tombstone)');
-              value = decodeValue(m.value);
-              if (m.key !== null) {
-                try { key = decodeKey(m.key); } catch (e) { throw new Error(`key: ${(e as Error).message}`); }
-              }
-            } catch (e) {
-              ctx.deadLetter(origin, (e as Error).message, (m.value ?? Buffer.alloc(0)).toString('base64'));
-              continue;
-            }
-            records.push({ topic: r.topic, partition: r.partition, offset: m.offset, timestamp: m.timestamp, key, value, headers: headersOf(m.headers) });
-          }
-          pos[k] = r.until;
-        }
-        reports.set(operator, report);
-        const now = Date.now();
-        if (bp && lastPollEnd !== undefined && lastCount > 0) {
-          const perPart = lastCount / Math.max(1, ranges.length);
-          const observed = perPart / Math.max(1, now - lastPollEnd);
-          rate = rate === undefined ? observed : 0.5 * rate + 0.5 * observed;
-        }
-        lastPollEnd = now;
-        lastCount = records.length;
-        if (ends) done = [...ends].every(([k, e]) => (pos[k] ?? e) >= e);
-        return { records, done };
-      };
-
-      return {
-        async poll(max: number, _wait: boolean, batchTime?: number) {
-          if (done) return { records: [], done: true };
-          if (!link) link = await start();
-          // A broker that goes away mid-job (a restart, a leader move): retry with backoff; the range log keeps a retried batch's ranges.
-          for (let attempt = 1; ; attempt++) {
-            try {
-              return await pollOnce(link, max, batchTime);
-            } catch (e) {
-              // A topic deleted mid-job: the one line naming it, not retries.
-              if (!(e instanceof RuntimeError) && /topic/i.test(`${(e as { type?: string }).type} ${(e as Error).message}`)) await topicsNow(link, true).catch((gone: unknown) => { if (gone instanceof RuntimeError) throw gone; });
-              if (e instanceof RuntimeError || attempt >= RETRIES) throw e instanceof RuntimeError ? e : new RuntimeError(`${operator}: reading Kafka at ${where(opts)} failed ${attempt} times: ${(e as Error).message}`, { operator, location: where(opts) });
-              process.stderr.write(`sluice: ${operator}: reading Kafka failed (${(e as Error).message}); retrying (attempt ${attempt + 1} of ${RETRIES})\n`);
-              await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 5000)));
-            }
-          }
-        },
-        report: () => { const r = reports.get(operator); return r && { kind: 'kafka' as const, ...r }; },
-        // Before the first poll: the position it was opened with (null: none yet, start at startingOffsets).
-        position: () => (positions ? { ...positions } : resumeFrom ?? null),
-        async close() {
-          if (!link) return;
-          await committing;
-          if (positions) {
-            await link.commitGroup(opts.groupId, new Map(Object.entries(positions))).catch(() => {});
-          }
-          await log?.close();
-          await link.close();
-          link = undefined;
-        },
-      };
-    },
+    open: (ctx: SourceContext, resumeFrom?: unknown) => openReader(ctx, resumeFrom),
+    openSlice: (ctx: SourceContext, slice: SourceSlice, resumeFrom?: unknown) => openReader(ctx, resumeFrom, slice),
+    slicing: 'byKey',
+    unitGroup: kafkaPartitionGroup,
   };
+}
+
+/** Bits of the van der Corput sequence of {@link kafkaPartitionGroup}. */
+const VDC_BITS = 20;
+
+/**
+ * The key group of topic partition `unit` (`topic:partition`). Partition p of a topic goes
+ * to the (p + h)-th point of the van der Corput sequence (h from the topic's name), whose
+ * consecutive points fill the halves, quarters, eighths… of [0, 1) in turn: 2, 4 or 8
+ * workers, each owning a contiguous range of the key groups, get shares of a topic's
+ * partitions that differ by at most one (other counts: by at most three). Hashing the
+ * names would often put 2 of 2 partitions on one worker.
+ *
+ * @example
+ * ```ts
+ * kafkaPartitionGroup('readings:3', 128); // a number in [0, 128)
+ * ```
+ * @internal
+ */
+export function kafkaPartitionGroup(unit: string, keyGroups: number): number {
+  const { topic, partition } = parseTp(unit);
+  const i = (partition + hash32(`t${topic}`)) % 2 ** VDC_BITS;
+  let reversed = 0;
+  for (let b = 0; b < VDC_BITS; b++) reversed = reversed * 2 + (Math.floor(i / 2 ** b) % 2);
+  return Math.min(keyGroups - 1, Math.floor((reversed / 2 ** VDC_BITS) * keyGroups));
 }
 
 /** Starting positions for `parts`. */
