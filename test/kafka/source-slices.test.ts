@@ -4,6 +4,9 @@
  * reads the ranges the first run recorded; on the cluster runtime each worker reads its own
  * partitions.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WorkerPool } from '../../runtimes/cluster/index.js';
 import { partitionOfKeyGroup } from '../../src/planner/key-groups.js';
@@ -116,6 +119,40 @@ kafkaDescribe('Sources.kafka read in slices', () => {
       for (const [partition, by] of readBy) expect([...by], `partition ${partition}`).toHaveLength(1);
       const perWorker = pids.map((pid) => [...readBy.values()].filter((by) => by.has(pid)).length);
       expect(perWorker).toEqual([2, 2]);
+    });
+
+    it('a run on 2 workers stopped after 2 batches resumes on 4 workers: every batch is the local run\'s, each partition read by one worker per run', async () => {
+      const topic = await freshTopic(4);
+      await produce(topic, Array.from({ length: 60 }, (_, i) => ({ value: `v${i}`, partition: i % 4 })));
+      const batches = (from: number) => rows.batches.slice(from).map(([, rs]) => rs.map((r) => r.slice(0, r.lastIndexOf(':'))).sort());
+      let seen = rows.batches.length;
+      await slicesJob([bootstrap], topic, topicName('g')).run({ pace: 'asap' });
+      const local = batches(seen).filter((b) => b.length);
+      expect(local.flat()).toHaveLength(60);
+      const module = new URL('./fixtures/slices-job.ts', import.meta.url).pathname;
+      const group = topicName('g');
+      const ck = mkdtempSync(join(tmpdir(), 'sluice-kafka-slices-'));
+      const pools = [WorkerPool.start({ workers: 2, mode: 'module' }), WorkerPool.start({ workers: 4, mode: 'module' })];
+      try {
+        seen = rows.batches.length;
+        const run = (p: WorkerPool, more: object) => slicesJob([bootstrap], topic, group).run({ runtime: 'cluster', pool: p, pace: 'asap', partitions: p.size, checkpointDir: ck, worker: { module, export: 'slicesJob', args: [[bootstrap], topic, group] }, ...more } as never);
+        await run(pools[0], { numBatches: 2 });
+        expect(batches(seen)).toEqual(local.slice(0, 2));
+        const resumedFrom = rows.batches.length;
+        await run(pools[1], {});
+        expect(batches(seen).filter((b) => b.length)).toEqual(local);
+        // After the resume each partition was read by one of the 4 workers, one partition each.
+        const readBy = new Map<string, Set<string>>();
+        for (const [, rs] of rows.batches.slice(resumedFrom)) for (const r of rs) {
+          const [partition, , , pid] = r.split(':');
+          readBy.set(partition, (readBy.get(partition) ?? new Set()).add(pid));
+        }
+        expect([...readBy.values()].map((by) => by.size)).toEqual([1, 1, 1, 1]);
+        expect(new Set([...readBy.values()].map((by) => [...by][0])).size).toBe(4);
+      } finally {
+        await Promise.all(pools.map((p) => p.close()));
+        rmSync(ck, { recursive: true, force: true });
+      }
     });
   });
 });
