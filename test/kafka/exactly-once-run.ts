@@ -75,7 +75,7 @@ export async function exactlyOnceUnderKills(runtime: readonly string[], crashes:
     finished ??= await runJob(runtime, env, dir);
     expect(finished.code, `${say()}; last stderr: ${finished.stderr}`).toBe(0);
     const got = await readValues(out);
-    expect(got.length, say()).toBe(expected.length);
+    expect(got.length, `${say()}; ${difference(got, expected)}`).toBe(expected.length);
     expect(got.sort()).toEqual(expected);
     console.log(`exactly-once (${runtime.join(' ')}): seed ${seed}, ${kills.length} kills at ${kills.join(', ')}; ${afterRandom} of ${expected.length} records written by the randomly killed runs`);
     expect(random20, say()).toBeGreaterThanOrEqual(20);
@@ -83,4 +83,14 @@ export async function exactlyOnceUnderKills(runtime: readonly string[], crashes:
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** What `got` holds twice and what it lacks of `expected` (values `partition:offset:…`), for a failure's message. */
+function difference(got: readonly string[], expected: readonly string[]): string {
+  const count = new Map<string, number>();
+  for (const g of got) count.set(g, (count.get(g) ?? 0) + 1);
+  const twice = [...count].filter(([, n]) => n > 1).map(([g]) => g);
+  const missing = expected.filter((e) => !count.has(e));
+  const show = (l: string[]) => `${l.length}${l.length ? ` (${l.slice(0, 40).join(' ')}${l.length > 40 ? ' …' : ''})` : ''}`;
+  return `written more than once: ${show(twice)}; missing: ${show(missing)}`;
 }
