@@ -258,6 +258,8 @@ class CoordinatorJob {
   private failure?: Error;
   /** Batches sent to the workers and not finished here, by time. */
   private readonly batches = new Map<number, BatchState>();
+  /** When the last batch was finished: a batch started ahead (pipelined) is reported as processing from then, when the workers went on to it. */
+  private lastFinishedAt = 0;
   /** While batches run with asap pacing: starts the batch after t if it is sure to run and the one before t is done by every worker. */
   private pipeline?: (t: number) => void;
   private readonly n: number;
@@ -470,13 +472,14 @@ class CoordinatorJob {
     if (b.stats.kafka) debug({ batch: t }, () => `kafka ${kafkaText(b.stats.kafka!)}`);
     if (!final || b.any) {
       this.output.observer?.batchDone({
-        time: t, final, startedAt: b.startedAt, records: b.records, byWorker: b.byWorker, dead: b.dead, lateRecords: b.lateRecords,
+        time: t, final, startedAt: Math.max(b.startedAt, this.lastFinishedAt), records: b.records, byWorker: b.byWorker, dead: b.dead, lateRecords: b.lateRecords,
         times: b.stats.times, timesByWorker: b.stats.timesByWorker, stateKeys: b.stats.stateKeys, stateKeysByWorker: b.stats.stateKeysByWorker,
         watermarks: b.stats.watermarks, lag: b.stats.lag(), kafka: b.stats.kafka,
         ...(replayed ? { replayed } : {}), ...(committed ? { checkpoint: committed } : {}),
       });
     }
     this.batches.delete(t);
+    this.lastFinishedAt = Date.now();
     return b;
   }
 

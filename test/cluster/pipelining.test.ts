@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { WorkerPool } from '../../runtimes/cluster/pool.js';
+import type { BatchProgress } from '../../src/index.js';
 import type { FromWorker, ToWorker } from '../../runtimes/cluster/protocol.js';
 import { bulkBatches, bulkWordCount } from './fixtures/pipelines.js';
 
@@ -22,8 +23,12 @@ describe('cluster runtime: the next batch starts before every worker has finishe
     pool.send = (w: number, msg: ToWorker) => { if (msg.type === 'batch') log.push(`batch ${msg.t}${msg.final ? ' final' : ''} → ${w}`); send(w, msg); };
     for (const w of pool.workers) w.child.on('message', (m: FromWorker) => { if (m.type === 'done' || m.type === 'more') log.push(`${m.type} ${m.t} ← ${w.index}`); });
     try {
-      await bulkWordCount(LINES).run({ runtime: 'cluster', pool, worker: { module: fixtures, export: 'bulkWordCount', args: [LINES] }, pace: 'asap', maxBatchSize: 100 } as never);
+      const progress: BatchProgress[] = [];
+      await bulkWordCount(LINES).run({ runtime: 'cluster', pool, worker: { module: fixtures, export: 'bulkWordCount', args: [LINES] }, pace: 'asap', maxBatchSize: 100, onProgress: (p: BatchProgress) => progress.push(p) } as never);
       expect(bulkBatches).toEqual(local);
+      // A batch started ahead is reported as processing from when the previous one finished: the processing times do not overlap.
+      expect(progress.length).toBeGreaterThanOrEqual(10);
+      for (const [i, p] of progress.slice(1).entries()) expect(p.startedAt).toBeGreaterThanOrEqual(progress[i].startedAt + progress[i].processingMs);
       const times = [...new Set(log.filter((l) => l.startsWith('batch ')).map((l) => Number(l.split(' ')[1])))];
       // Input batches 1–10, then the batch that finds the input drained (or the final pass): no more than unpipelined.
       expect(times.length).toBeLessThanOrEqual(12);
