@@ -27,7 +27,7 @@ import type { FromWorker, StateSegment, ToWorker } from './protocol.js';
 import { ShuffleReader } from './shuffle.js';
 import { Exchange, type PartHeader } from './exchange.js';
 import { fingerprinting } from '../core/input-guard.js';
-import { canSlice, SLICED, slicedSource } from '../core/sliced-source.js';
+import { canSlice, SLICED, slicedSource, unitGroupOf } from '../core/sliced-source.js';
 import { restorePartition, StateWriter, type RestorePoint } from '../core/checkpoint.js';
 import { StageTask, taskPlan } from '../core/stage-task.js';
 import { TaskDeadLetters } from '../core/task-dead-letters.js';
@@ -297,8 +297,8 @@ export class ClusterWorker {
     const kg = phys.keyGroups;
     return {
       ...env,
-      // A source sliced by key may place its units itself (Source.unitGroup), as its snapshots do.
-      owns: (id, key) => partitionOfKeyGroup((job.bindings.sources.get(id)?.unitGroup ?? keyGroupOf)(key as string, kg), kg, phys.nodePartitions[id]) === p,
+      // A source sliced by key places its units as its snapshots file their positions (unitGroupOf).
+      owns: (id, key) => partitionOfKeyGroup(unitGroupOf(job.bindings.sources.get(id))(key, kg), kg, phys.nodePartitions[id]) === p,
       fns: (id) => {
         const fns = env.fns(id);
         if (fns.initial === undefined) return fns;

@@ -7,6 +7,7 @@
  * @module
  */
 import { RuntimeError } from '../../src/errors.js';
+import { keyGroupOf } from '../../src/planner/key-groups.js';
 import type { Source } from '../../src/io/connector.js';
 import type { NodeOf } from '../../src/ir/nodes.js';
 import type { Env, ExecutorState } from '../local/executor.js';
@@ -20,6 +21,16 @@ export interface SlicedSourceState {
 
 /** Marks executors built here: they snapshot their position as `shared` state. */
 export const SLICED = Symbol('sliced source');
+
+/**
+ * The key group of a unit of input of `source` (a source sliced by key): its own placement
+ * (`Source.unitGroup`), else the hash of the name, as keyed state. The one rule both the
+ * partition that owns a unit and the snapshot that files its position follow.
+ */
+export function unitGroupOf(source: Source<unknown> | undefined): (key: unknown, keyGroups: number) => number {
+  const own = source?.unitGroup;
+  return own ? (key, keyGroups) => own.call(source, String(key), keyGroups) : keyGroupOf;
+}
 
 /** Whether the source bound to `node` can be read in slices. */
 export function canSlice(node: NodeOf<'source'>, env: Env): boolean {
@@ -35,7 +46,7 @@ export function slicedSource(node: NodeOf<'source'>, env: Env, pacing: SourcePac
   const owns = byKey && env.owns ? (key: string) => env.owns!(node.id, key) : undefined;
   const slice: Source<unknown> = { ...source, open: (ctx, resumeFrom) => source.openSlice!(ctx, { index, count, ...(owns ? { owns } : {}) }, resumeFrom) };
   const inner = sourceExecutor(pacing)(node, { ...env, bindings: { ...env.bindings, sources: new Map([[node.id, slice]]) } }) as SourceExecutor;
-  if (byKey) return { ...inner, [SLICED]: true, ...byKeyState(inner, source.unitGroup && ((key, groups) => source.unitGroup!(String(key), groups))) };
+  if (byKey) return { ...inner, [SLICED]: true, ...byKeyState(inner, unitGroupOf(source)) };
   return {
     ...inner,
     [SLICED]: true,
@@ -50,11 +61,11 @@ export function slicedSource(node: NodeOf<'source'>, env: Env, pacing: SourcePac
  * a reader that kept one position for the whole source (`local` or `shared`) is restored as
  * it is: the reader keeps the keys it owns.
  */
-function byKeyState(inner: SourceExecutor, groupOf: ExecutorState['groupOf']): Pick<SourceExecutor, 'snapshot' | 'restore'> {
+function byKeyState(inner: SourceExecutor, groupOf: NonNullable<ExecutorState['groupOf']>): Pick<SourceExecutor, 'snapshot' | 'restore'> {
   return {
     snapshot: () => {
       const position = (inner.snapshot!().local as SlicedSourceState | undefined)?.position as Record<string, unknown> | undefined;
-      return { keyed: Object.entries(position ?? {}).map(([k, v]) => [k, v, undefined] as const), ...(groupOf ? { groupOf } : {}) };
+      return { keyed: Object.entries(position ?? {}).map(([k, v]) => [k, v, undefined] as const), groupOf };
     },
     restore: (s) => {
       if (s.keyed) inner.restore!({ local: { position: Object.fromEntries(s.keyed.map(([k, v]) => [k as string, v])), drained: false } });
