@@ -27,8 +27,12 @@ export type CrashMode = 'after-commit' | 'before-write' | 'in-transaction';
 
 /** Runs the job with `runtime` (the `sluice run` flags choosing the runtime), SIGKILLed with its process group `killAfterMs` after its first commit of its own. */
 function runJob(runtime: readonly string[], env: Record<string, string>, dir: string, killAfterMs?: number): Promise<Run> {
-  return runKilled(['bin/sluice.js', 'run', job, ...runtime, '--checkpoint-dir', dir], { cwd: root, env: { ...process.env, ...env }, dir, killAfterMs, group: true });
+  return runKilled(['bin/sluice.js', 'run', job, ...runtime, '--checkpoint-dir', dir], { cwd: root, env: { ...process.env, ...env }, dir, killAfterMs, group: true })
+    .then((r) => { warnings.push(...r.stderr.split('\n').filter((l) => l.startsWith('sluice:'))); return r; });
 }
+
+/** The `sluice:` lines (retries, range-log disagreements) every run of the current test wrote to stderr: shown when it fails. */
+const warnings: string[] = [];
 
 /**
  * The fault test on `runtime`: 3000 records on 2 partitions, read 5 per partition and batch
@@ -51,7 +55,8 @@ export async function exactlyOnceUnderKills(runtime: readonly string[], crashes:
   const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   // Kill points: ms after the run's first commit, then `mode@t` for the chosen crashes.
   const kills: string[] = [];
-  const say = () => `${runtime.join(' ')}, seed ${seed}, kills at ${kills.join(', ')}`;
+  warnings.length = 0;
+  const say = () => `${runtime.join(' ')}, seed ${seed}, kills at ${kills.join(', ')}${warnings.length ? `; the runs said:\n${warnings.slice(-40).join('\n')}` : ''}`;
   try {
     let finished: Run | undefined;
     // On a quiet machine a run gets through a few batches between its first commit and its

@@ -122,6 +122,7 @@ export async function readAll(topic: string, settleMs = 10_000): Promise<In[]> {
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   const next = new Map<number, number>([...stable.keys()].map((p) => [p, 0]));
   const high = new Map<number, number>();
+  let redelivered = 0;
   const settled = () => [...stable.keys()].every((p) => next.get(p)! >= (high.get(p) ?? stable.get(p)!));
   const stableReached = () => [...stable].every(([p, h]) => next.get(p)! >= h);
   await new Promise<void>((resolve, reject) => {
@@ -139,6 +140,10 @@ export async function readAll(topic: string, settleMs = 10_000): Promise<In[]> {
       autoCommit: false,
       eachBatch: async ({ batch }) => {
         for (const m of batch.messages) {
+          // A consumer that rejoins its group (a rebalance on a loaded machine) starts again from
+          // the group's offsets, none here: records it delivers again are the ones already read,
+          // not records the job wrote twice (those have offsets of their own).
+          if (Number(m.offset) < next.get(batch.partition)!) { redelivered++; continue; }
           out.push({ partition: batch.partition, offset: Number(m.offset), key: m.key?.toString() ?? null, value: m.value, headers: m.headers ?? {} });
         }
         next.set(batch.partition, Math.max(next.get(batch.partition)!, Number(batch.lastOffset()) + 1));
@@ -147,6 +152,7 @@ export async function readAll(topic: string, settleMs = 10_000): Promise<In[]> {
     }).catch((e) => { clearInterval(timer); reject(e); });
   });
   await consumer.disconnect();
+  if (redelivered) process.stderr.write(`readAll(${topic}): the consumer delivered ${redelivered} records again (a rebalance); each is counted once\n`);
   return out.sort((x, y) => x.partition - y.partition || x.offset - y.offset);
 }
 
