@@ -140,8 +140,8 @@ export class RangeLog {
       const old = list.find((e) => e[0] === t);
       if (old && old[1] === r.from) return { ...r, until: old[2] };
       if (!old && (list.some((e) => e[0] > t) || (list.length === 0 && t <= this.replaysTo))) return { ...r, until: r.from };
-      // The checkpoint and the log disagree (a checkpoint restored from elsewhere, a log written by another job under this group): say so, the replay cannot be the recorded one.
-      if (old) process.stderr.write(`sluice: ${this.id}: batch ${t} of ${k} was recorded as offsets [${old[1]}, ${old[2]}) but the position restored is ${r.from}; reading from there\n`);
+      // A resumed run whose checkpoint and log disagree (a checkpoint restored from elsewhere, a log written by another job under this group): say so, the replay cannot be the recorded one.
+      if (old && this.replaysTo > -Infinity) process.stderr.write(`sluice: ${this.id}: batch ${t} of ${k} was recorded as offsets [${old[1]}, ${old[2]}) but the position restored is ${r.from}; reading from there\n`);
       fresh = true;
       this.entries.set(k, [...list.filter((e) => e[0] < t), [t, r.from, r.until] as const].slice(-KEEP));
       return r;
