@@ -7,24 +7,18 @@
  * Reading a fixed range (Spark's direct stream) needs Fetch requests without a consumer
  * group, which kafkajs's consumer does not offer; this module uses kafkajs's internal
  * cluster object for that (Fetch, ListOffsets, OffsetCommit with generation -1, as a
- * "simple consumer" does), and kafkajs's own `Batch` to drop control records and aborted
- * transactions.
+ * "simple consumer" does), and its own read_committed filter (`aborted.ts`: kafkajs's lets
+ * records of aborted transactions through when two producers' transactions interleave).
  *
  * (Internal to sluice.)
  * @module
  */
-import { createRequire } from 'node:module';
 import kafkajs, { type Kafka as KafkaClient, type KafkaConfig, type Producer, type ProducerConfig, type SASLOptions } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import { RuntimeError } from '../../errors.js';
+import { committedMessages, type AbortedTransaction } from './aborted.js';
 
 const { Kafka, logLevel } = kafkajs;
-const require = createRequire(import.meta.url);
-/** kafkajs's fetch-response batch: filters control records and aborted transactions (read_committed). */
-const Batch = require('kafkajs/src/consumer/batch') as new (topic: string, fetchedOffset: string, partitionData: unknown) => {
-  messagesWithinOffset: RawMessage[];
-  messages: RawMessage[];
-};
 
 /**
  * How to reach the brokers: `brokers` plus the kafkajs client options that matter for a
@@ -61,6 +55,7 @@ interface RawMessage {
   readonly value: Buffer | null;
   readonly headers?: Record<string, Buffer | Buffer[] | undefined>;
   readonly isControlRecord?: boolean;
+  readonly batchContext?: { readonly producerId: string; readonly inTransaction: boolean };
 }
 
 /** One fetched record. */
@@ -91,7 +86,7 @@ interface Cluster {
   fetchTopicsOffset(topics: Array<{ topic: string; partitions: Array<{ partition: number }>; fromBeginning?: boolean; fromTimestamp?: number }>): Promise<Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>>;
 }
 interface Broker {
-  fetch(req: { replicaId?: number; isolationLevel: number; maxWaitTime: number; minBytes: number; maxBytes: number; topics: Array<{ topic: string; partitions: Array<{ partition: number; fetchOffset: string; maxBytes: number }> }> }): Promise<{ responses: Array<{ topicName: string; partitions: Array<{ partition: number; errorCode: number; highWatermark: string; lastStableOffset: string; messages: RawMessage[] }> }> }>;
+  fetch(req: { replicaId?: number; isolationLevel: number; maxWaitTime: number; minBytes: number; maxBytes: number; topics: Array<{ topic: string; partitions: Array<{ partition: number; fetchOffset: string; maxBytes: number }> }> }): Promise<{ responses: Array<{ topicName: string; partitions: Array<{ partition: number; errorCode: number; highWatermark: string; lastStableOffset: string; abortedTransactions?: AbortedTransaction[] | null; messages: RawMessage[] }> }> }>;
   offsetCommit(req: { groupId: string; groupGenerationId: number; memberId: string; topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }> }): Promise<unknown>;
 }
 
@@ -314,8 +309,8 @@ export class KafkaLink {
             if (from === undefined) continue;
             const end = until.get(k)!;
             this.decodedRecords += p.messages.length;
-            const batch = new Batch(t.topicName, String(from), p);
-            const raw = batch.messagesWithinOffset;
+            // A response starts at a record batch's start, which may lie before the offset asked for.
+            const raw = p.messages.filter((m) => Number(m.offset) >= from);
             if (!raw.length) {
               // A compacted topic can have holes the broker answers with nothing: step over them.
               if (skipHoles && from + 1 < end) { next.set(k, from + 1); progressed = true; } else if (skipHoles) next.delete(k);
@@ -324,7 +319,8 @@ export class KafkaLink {
             progressed = true;
             this.learnSizes(p.messages, asked.get(k)!, Number(isolation === 'read_committed' ? p.lastStableOffset : p.highWatermark));
             const list = out.get(k)!;
-            for (const m of batch.messages) {
+            const visible = isolation === 'read_committed' ? committedMessages(raw, p.abortedTransactions) : raw.filter((m) => !m.isControlRecord);
+            for (const m of visible) {
               const o = Number(m.offset);
               if (o >= end) break;
               list.push({ offset: o, timestamp: Number(m.timestamp), key: m.key, value: m.value, headers: m.headers ?? {} });
