@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { committedMessages, type AbortedTransaction, type BatchedMessage } from '../../src/io/kafka/aborted.js';
+import { committedMessages, settledMessages, type AbortedTransaction, type BatchedMessage } from '../../src/io/kafka/aborted.js';
 
 /** A record of producer `pid` at `offset`: transactional unless `pid` is '-1'. */
 const rec = (offset: number, pid: string, value: string): BatchedMessage & { value: string } => ({
@@ -36,5 +36,13 @@ describe('committedMessages: what a read_committed reader sees of a fetch respon
     expect(seen(log, [{ producerId: 'T', firstOffset: '9' }])).toEqual(['n1', 'u']);
     expect(seen(log, [])).toEqual(['t', 'n1', 'u']);
     expect(committedMessages(log, null).length).toBe(3);
+  });
+});
+
+describe('settledMessages: the ended transactions of a read_uncommitted read, resolved by their markers', () => {
+  it('keeps committed and non-transactional records in offset order, drops aborted ones and those of a transaction still open', () => {
+    // Z opens a transaction first and never ends it (it holds the last stable offset); P commits one, aborts one, commits another.
+    const log = [rec(0, 'Z', 'z-open'), rec(1, 'P', 'p1'), rec(2, '-1', 'n'), rec(3, 'P', 'p2'), marker(4, 'P', 'commit'), rec(5, 'P', 'p-aborted'), marker(6, 'P', 'abort'), rec(7, 'P', 'p3'), marker(8, 'P', 'commit'), rec(9, 'Z', 'z-open-2')];
+    expect(settledMessages(log).map((m) => m.value)).toEqual(['p1', 'n', 'p2', 'p3']);
   });
 });

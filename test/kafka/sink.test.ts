@@ -1,3 +1,4 @@
+import kafkajs from 'kafkajs';
 import { expect, it } from 'vitest';
 import { Pipeline, RuntimeError, S, Sinks, Sources, pair, seconds } from '../../src/index.js';
 import { bootstrap, freshTopic, kafkaDescribe, readAll, readValues, topicName } from './helpers.js';
@@ -53,6 +54,35 @@ kafkaDescribe('Sinks.kafka', () => {
     await w1.close();
     expect(await readValues(topic)).toEqual(['a', 'b']);
   }, 120_000);
+
+  it('exactly-once: a restarted writer reads its last commit past another producer\'s transaction left open on the commits topic', async () => {
+    // Every transactional sink records its commits in one topic; a job killed in a transaction leaves it open there until the
+    // broker times it out. Reading read_committed stops at the last stable offset, which that transaction holds back:
+    // a restart then waited for it (60 s, then failed the batch) instead of reading its own ended transactions.
+    const topic = await freshTopic(1);
+    const sink = Sinks.kafka<string>({ brokers: [bootstrap], topic, value: 'string', transactional: true });
+    const ctx = { operator: 'sink#7', pipeline: topicName('eos') };
+    const w1 = sink.open(ctx);
+    await w1.write(['a'], 1000);
+    const k = new kafkajs.Kafka({ brokers: [bootstrap], logLevel: kafkajs.logLevel.NOTHING });
+    const foreign = k.producer({ transactionalId: topicName('foreign'), idempotent: true, maxInFlightRequests: 1, transactionTimeout: 600_000 });
+    await foreign.connect();
+    const open = await foreign.transaction();
+    try {
+      await open.send({ topic: '_sluice_sink_commits', messages: [{ key: 'someone else', value: '{"t":1}' }] });
+      await w1.write(['b'], 2000);
+      await w1.close();
+      // A restarted writer: batch 2000 committed (skipped), 3000 is new.
+      const w2 = sink.open(ctx);
+      await w2.write(['b'], 2000);
+      await w2.write(['c'], 3000);
+      await w2.close();
+    } finally {
+      await open.abort();
+      await foreign.disconnect();
+    }
+    expect(await readValues(topic)).toEqual(['a', 'b', 'c']);
+  });
 
   it('fails the batch naming the sink and the record when a record does not fit the schema', async () => {
     const topic = await freshTopic(1);

@@ -69,6 +69,42 @@ export function committedMessages<M extends BatchedMessage>(messages: readonly M
   return out;
 }
 
+/**
+ * The records of `messages` (one partition, in offset order, control records included, read
+ * read_uncommitted) whose transactions the messages show committed, and the
+ * non-transactional ones, in offset order: a transactional record counts when the next
+ * marker of its producer is a commit; one whose producer has no marker after it (a
+ * transaction still open) does not. Unlike read_committed this does not stop at the last
+ * stable offset, so another producer's open transaction does not hold it back; it is right
+ * for the transactions that have ended (a transactional producer's own, once its
+ * `initTransactions` has fenced its predecessor).
+ *
+ * @example
+ * ```ts
+ * const latest = settledMessages(allRecordsReadUncommitted).filter((m) => m.key?.toString() === myId).at(-1);
+ * ```
+ * @internal
+ */
+export function settledMessages<M extends BatchedMessage>(messages: readonly M[]): M[] {
+  const open = new Map<string, M[]>();
+  const out: M[] = [];
+  for (const m of messages) {
+    const batch = m.batchContext;
+    if (m.isControlRecord) {
+      if (!batch) continue;
+      const records = open.get(batch.producerId);
+      open.delete(batch.producerId);
+      if (records && !(m.key && ABORT.equals(m.key))) out.push(...records);
+      continue;
+    }
+    if (batch?.inTransaction) {
+      const records = open.get(batch.producerId);
+      if (records) records.push(m); else open.set(batch.producerId, [m]);
+    } else out.push(m);
+  }
+  return out.sort((a, b) => compareOffsets(a.offset, b.offset));
+}
+
 /** Compares two non-negative Int64 offsets given as decimal strings. */
 function compareOffsets(a: string, b: string): number {
   return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);

@@ -16,7 +16,7 @@
 import kafkajs, { type Kafka as KafkaClient, type KafkaConfig, type Producer, type ProducerConfig, type SASLOptions } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import { RuntimeError } from '../../errors.js';
-import { committedMessages, type AbortedTransaction } from './aborted.js';
+import { committedMessages, settledMessages, type AbortedTransaction } from './aborted.js';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -57,6 +57,9 @@ interface RawMessage {
   readonly isControlRecord?: boolean;
   readonly batchContext?: { readonly producerId: string; readonly inTransaction: boolean };
 }
+
+/** A fetched record as sluice hands it on. */
+const fetched = (m: RawMessage): FetchedRecord => ({ offset: Number(m.offset), timestamp: Number(m.timestamp), key: m.key, value: m.value, headers: m.headers ?? {} });
 
 /** One fetched record. */
 export interface FetchedRecord {
@@ -259,10 +262,15 @@ export class KafkaLink {
   /**
    * Every record of each range `[from, until)` (a fixed range: what lies beyond `until` is
    * not returned). Control records and, under read_committed, aborted transactions are left
-   * out, so a range may yield fewer records than `until - from`.
+   * out, so a range may yield fewer records than `until - from`. `settled`: read past the last
+   * stable offset and keep the records of the transactions the range shows committed
+   * (`settledMessages`), for reading one's own ended transactions while another producer's
+   * transaction is open.
    */
-  async fetchRanges(ranges: ReadonlyArray<TopicPartition & { from: number; until: number }>, isolation: 'read_committed' | 'read_uncommitted', skipHoles = false): Promise<Map<string, FetchedRecord[]>> {
+  async fetchRanges(ranges: ReadonlyArray<TopicPartition & { from: number; until: number }>, isolation: 'read_committed' | 'read_uncommitted' | 'settled', skipHoles = false): Promise<Map<string, FetchedRecord[]>> {
     const out = new Map<string, FetchedRecord[]>();
+    // For `settled`: every record of the range, markers included, resolved once all are in.
+    const unresolved = new Map<string, RawMessage[]>();
     const next = new Map<string, number>();
     await this.cluster.addMultipleTargetTopics([...new Set(ranges.map((r) => r.topic))]);
     for (const r of ranges) {
@@ -318,13 +326,9 @@ export class KafkaLink {
             }
             progressed = true;
             this.learnSizes(p.messages, asked.get(k)!, Number(isolation === 'read_committed' ? p.lastStableOffset : p.highWatermark));
-            const list = out.get(k)!;
-            const visible = isolation === 'read_committed' ? committedMessages(raw, p.abortedTransactions) : raw.filter((m) => !m.isControlRecord);
-            for (const m of visible) {
-              const o = Number(m.offset);
-              if (o >= end) break;
-              list.push({ offset: o, timestamp: Number(m.timestamp), key: m.key, value: m.value, headers: m.headers ?? {} });
-            }
+            const inRange = raw.filter((m) => Number(m.offset) < end);
+            if (isolation === 'settled') unresolved.set(k, [...(unresolved.get(k) ?? []), ...inRange]);
+            else out.get(k)!.push(...(isolation === 'read_committed' ? committedMessages(inRange, p.abortedTransactions) : inRange.filter((m) => !m.isControlRecord)).map(fetched));
             const after = Number(raw[raw.length - 1].offset) + 1;
             if (after >= end) next.delete(k); else next.set(k, after);
           }
@@ -340,6 +344,7 @@ export class KafkaLink {
         await new Promise((r) => setTimeout(r, 20 * stalls));
       } else stalls = 0;
     }
+    for (const [k, raw] of unresolved) out.set(k, settledMessages(raw).map(fetched));
     return out;
   }
 
