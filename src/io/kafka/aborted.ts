@@ -52,7 +52,8 @@ const ABORT = Buffer.from([0, 0, 0, 0]);
  * @internal
  */
 export function committedMessages<M extends BatchedMessage>(messages: readonly M[], aborted: readonly AbortedTransaction[] | null | undefined): M[] {
-  const pending = [...(aborted ?? [])].sort((a, b) => compareOffsets(a.firstOffset, b.firstOffset));
+  if (!aborted?.length) return messages.filter((m) => !m.isControlRecord);
+  const pending = [...aborted].sort((a, b) => compareOffsets(a.firstOffset, b.firstOffset));
   const abortedProducers = new Set<string>();
   let next = 0;
   const out: M[] = [];

@@ -326,7 +326,7 @@ export class KafkaLink {
             }
             progressed = true;
             this.learnSizes(p.messages, asked.get(k)!, Number(isolation === 'read_committed' ? p.lastStableOffset : p.highWatermark));
-            const inRange = raw.filter((m) => Number(m.offset) < end);
+            const inRange = Number(raw[raw.length - 1].offset) < end ? raw : raw.filter((m) => Number(m.offset) < end);
             if (isolation === 'settled') unresolved.set(k, [...(unresolved.get(k) ?? []), ...inRange]);
             else out.get(k)!.push(...(isolation === 'read_committed' ? committedMessages(inRange, p.abortedTransactions) : inRange.filter((m) => !m.isControlRecord)).map(fetched));
             const after = Number(raw[raw.length - 1].offset) + 1;
