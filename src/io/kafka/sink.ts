@@ -122,8 +122,14 @@ export function kafka<T>(opts: KafkaSinkOptions<T>): Sink<T> {
           });
           await p.connect();
           producer = p;
-          // A new transactional producer fences the old one and finishes (aborts) its open transaction: now the commits topic tells the truth.
-          if (transactional) lastCommitted = await committedBatch(link);
+          if (transactional) {
+            // kafkajs registers the transactional id only with the first transaction: begin and end an
+            // empty one (no request but InitProducerId), which fences the previous instance and waits until
+            // its last transaction has ended, committed or aborted, with its markers written. Only then
+            // does the commits topic tell the truth about this id.
+            await (await p.transaction()).abort();
+            lastCommitted = await committedBatch(link);
+          }
         }
         return producer;
       };
