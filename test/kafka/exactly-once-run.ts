@@ -10,7 +10,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import kafkajs from 'kafkajs';
 import { expect } from 'vitest';
+import { KafkaLink } from '../../src/io/kafka/client.js';
+import { ensureCompacted } from '../../src/io/kafka/range-log.js';
+import { COMMITS_TOPIC } from '../../src/io/kafka/sink.js';
 import { lastCommit, runKilled, type Run } from '../helpers/checkpoints.js';
 import { bootstrap, freshTopic, produce, readValues, topicName } from './helpers.js';
 
@@ -56,6 +60,9 @@ export async function exactlyOnceUnderKills(runtime: readonly string[], crashes:
   // Kill points: ms after the run's first commit, then `mode@t` for the chosen crashes.
   const kills: string[] = [];
   warnings.length = 0;
+  // Other jobs' sinks write the same commits topic: their transactions interleave with this job's (and, aborted
+  // out of order, once made kafkajs's read_committed filter misread this sink's last commit).
+  const neighbours = await transactionalNeighbours(seed);
   const say = () => `${runtime.join(' ')}, seed ${seed}, kills at ${kills.join(', ')}${warnings.length ? `; the runs said:\n${warnings.slice(-40).join('\n')}` : ''}`;
   try {
     let finished: Run | undefined;
@@ -86,8 +93,45 @@ export async function exactlyOnceUnderKills(runtime: readonly string[], crashes:
     expect(random20, say()).toBeGreaterThanOrEqual(20);
     expect(chosen, say()).toBe(crashes.length);
   } finally {
+    await neighbours.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Two transactional producers that, until stopped, keep writing to `_sluice_sink_commits` (under keys of their
+ * own) in transactions that overlap each other's: each opens one, waits a little, and commits or aborts it, so
+ * the topic holds interleaved transactions of several producers, aborted in another order than they began.
+ */
+async function transactionalNeighbours(seed: number): Promise<{ stop(): Promise<void> }> {
+  const link = await KafkaLink.open({ brokers: [bootstrap] }, 'neighbours');
+  await ensureCompacted(link, COMMITS_TOPIC).finally(() => link.close());
+  const kafka = new kafkajs.Kafka({ brokers: [bootstrap], logLevel: kafkajs.logLevel.NOTHING });
+  let state = seed + 1;
+  const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  let stopping = false;
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const loops = [1, 2].map(async (n) => {
+    const producer = kafka.producer({ transactionalId: topicName(`neighbour-${n}`), idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await producer.connect();
+    try {
+      while (!stopping) {
+        const txn = await producer.transaction();
+        await txn.send({ topic: COMMITS_TOPIC, messages: [{ key: `neighbour-${n}`, value: '{"t":0}' }] });
+        await pause(random() * 300);
+        if (random() < 0.5) await txn.abort(); else await txn.commit();
+        await pause(random() * 100);
+      }
+    } finally {
+      await producer.disconnect();
+    }
+  });
+  return {
+    async stop() {
+      stopping = true;
+      await Promise.all(loops);
+    },
+  };
 }
 
 /** What `got` holds twice and what it lacks of `expected` (values `partition:offset:…`), for a failure's message. */
