@@ -45,4 +45,9 @@ describe('settledMessages: the ended transactions of a read_uncommitted read, re
     const log = [rec(0, 'Z', 'z-open'), rec(1, 'P', 'p1'), rec(2, '-1', 'n'), rec(3, 'P', 'p2'), marker(4, 'P', 'commit'), rec(5, 'P', 'p-aborted'), marker(6, 'P', 'abort'), rec(7, 'P', 'p3'), marker(8, 'P', 'commit'), rec(9, 'Z', 'z-open-2')];
     expect(settledMessages(log).map((m) => m.value)).toEqual(['p1', 'n', 'p2', 'p3']);
   });
+
+  it('a transaction of 300,000 records (more than a spread call takes as arguments) is kept whole', () => {
+    const log = [...Array.from({ length: 300_000 }, (_, i) => rec(i, 'P', 'p')), marker(300_000, 'P', 'commit')];
+    expect(settledMessages(log).length).toBe(300_000);
+  });
 });

@@ -84,4 +84,20 @@ kafkaDescribe('Sources.kafka fetches', () => {
     await reader.close();
     expect(got).toEqual(['x2 committed', 'y2 committed', 'plain']);
   });
+
+  it('reads a range of 200,000 small records answered in one fetch (more than a spread call takes as arguments)', async () => {
+    const topic = await freshTopic(1);
+    const n = 200_000;
+    await produce(topic, Array.from({ length: n }, (_, i) => ({ value: String(i % 10) })));
+    const link = await KafkaLink.open({ brokers: [bootstrap] }, 'source#0');
+    try {
+      for (const isolation of ['read_committed', 'settled'] as const) {
+        const got = (await link.fetchRanges([{ topic, partition: 0, from: 0, until: n }], isolation)).get(`${topic}:0`)!;
+        expect(got.length).toBe(n);
+        expect(got[n - 1].offset).toBe(n - 1);
+      }
+    } finally {
+      await link.close();
+    }
+  });
 });

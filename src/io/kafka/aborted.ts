@@ -95,7 +95,7 @@ export function settledMessages<M extends BatchedMessage>(messages: readonly M[]
       if (!batch) continue;
       const records = open.get(batch.producerId);
       open.delete(batch.producerId);
-      if (records && !(m.key && ABORT.equals(m.key))) out.push(...records);
+      if (records && !(m.key && ABORT.equals(m.key))) for (const r of records) out.push(r);
       continue;
     }
     if (batch?.inTransaction) {

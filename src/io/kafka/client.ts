@@ -327,8 +327,15 @@ export class KafkaLink {
             progressed = true;
             this.learnSizes(p.messages, asked.get(k)!, Number(isolation === 'read_committed' ? p.lastStableOffset : p.highWatermark));
             const inRange = Number(raw[raw.length - 1].offset) < end ? raw : raw.filter((m) => Number(m.offset) < end);
-            if (isolation === 'settled') unresolved.set(k, [...(unresolved.get(k) ?? []), ...inRange]);
-            else out.get(k)!.push(...(isolation === 'read_committed' ? committedMessages(inRange, p.abortedTransactions) : inRange.filter((m) => !m.isControlRecord)).map(fetched));
+            // One by one: a spread of a response's records (hundreds of thousands) overflows the stack.
+            if (isolation === 'settled') {
+              const kept = unresolved.get(k) ?? [];
+              for (const m of inRange) kept.push(m);
+              unresolved.set(k, kept);
+            } else {
+              const list = out.get(k)!;
+              for (const m of isolation === 'read_committed' ? committedMessages(inRange, p.abortedTransactions) : inRange.filter((m) => !m.isControlRecord)) list.push(fetched(m));
+            }
             const after = Number(raw[raw.length - 1].offset) + 1;
             if (after >= end) next.delete(k); else next.set(k, after);
           }
