@@ -121,8 +121,8 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     dir: checkpoints?.dir,
     metrics: { batches: 0, records: Object.fromEntries(plan.nodes.map((n) => [n.id, 0])), deadLetters: 0, lateRecords: 0 },
     exchangeDir: mkdtempSync(join(tmpdir(), 'sluice-x-')),
-    // Pipelining is proven (kill tests byte for byte) with sources read in slices; a Kafka source's range log under it is not yet.
-    slicedOnly: plan.nodes.every((n) => n.kind !== 'source' || (sliced.has(n.id) && bindings.sources.get(n.id)?.spec.type !== 'kafka')),
+    // Pipelining is proven (kill tests byte for byte) with sources read in slices, unless a source says otherwise (Source.pipelined).
+    slicedOnly: plan.nodes.every((n) => n.kind !== 'source' || (sliced.has(n.id) && bindings.sources.get(n.id)?.pipelined !== false)),
     commit: (c, positions) => { checkpoints?.commit(c, plan, positions); last = c; },
   };
   output.observer = await Observer.open(plan, opts, 'cluster', pacingOf(bindings, opts, plan.batchIntervalMs, Date.now()).pace);

@@ -120,6 +120,18 @@ export interface Source<T> {
    */
   unitGroup?(unit: string, keyGroups: number): number;
   /**
+   * False: the cluster runtime never starts batch t + 1 of a job reading this source before
+   * batch t has ended (no two batches in flight). For a source whose reading ahead of an
+   * uncommitted batch has not been proven under the kill tests. Default: true for a source
+   * read in slices.
+   *
+   * @example
+   * ```ts
+   * const source: Source<string> = { ...Sources.textFile('in.txt'), pipelined: false };
+   * ```
+   */
+  readonly pipelined?: boolean;
+  /**
    * A digest of the records an in-memory source gives before `position` (a position of its
    * readers; undefined: it cannot tell). A checkpoint keeps it with the position, and a
    * resume whose source gives other records before that position is refused (the input

@@ -36,6 +36,11 @@ describe('kafkaPartitionGroup', () => {
       }
     }
   });
+
+  it('is read by key, placed by its own rule, and not pipelined on the cluster (its range log under two batches in flight is not proven)', () => {
+    const src = Sources.kafka({ brokers: ['127.0.0.1:1'], topics: ['t'], groupId: 'g', value: 'string' });
+    expect([src.slicing, src.unitGroup, src.pipelined]).toEqual(['byKey', kafkaPartitionGroup, false]);
+  });
 });
 
 kafkaDescribe('Sources.kafka read in slices', () => {
