@@ -183,7 +183,7 @@ interface Output {
   readonly dir?: string;
   /** A private temporary directory for the workers' exchange sockets (removed after the run). */
   readonly exchangeDir: string;
-  /** Every source of the job is read in slices and none is Kafka (file and in-memory sources): batches may be pipelined. */
+  /** Every source of the job is read in slices (files, in-memory, Kafka) and none says `pipelined: false`: batches may be pipelined. */
   readonly slicedOnly: boolean;
   /** The last commit (by this run or, with a checkpoint directory, an earlier one). */
   last(): Omit<Commit, 'committedAt'> | undefined;
@@ -330,7 +330,7 @@ class CoordinatorJob {
       // worker goes on to it while t ends elsewhere: at most two batches in flight at a worker;
       // the coordinator finishes them in order. Not with checkpoints every N > 1 batches, where
       // a stop must be able to checkpoint the last batch it runs, nor with a source not read in
-      // slices (Kafka, generators, sockets), whose read-ahead under it is not verified yet.
+      // slices (generators, sockets) or one that says `pipelined: false`.
       const pipelined = pace === 'asap' && this.output.slicedOnly && (!this.output.checkpointing || (opts.checkpointInterval ?? 1) === 1);
       const started = new Map<number, BatchState>();
       const indexOf = (t: number) => Math.round((t - zeroTime) / interval);

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { WorkerPool } from '../../runtimes/cluster/pool.js';
 import type { BatchProgress } from '../../src/index.js';
-import type { FromWorker, ToWorker } from '../../runtimes/cluster/protocol.js';
 import { bulkBatches, bulkWordCount } from './fixtures/pipelines.js';
+import { batchTimes, logBatches, startedAhead } from './batch-log.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/pipelines.ts', import.meta.url));
 const LINES = 1000;
@@ -19,10 +19,7 @@ describe('cluster runtime: the next batch starts before every worker has finishe
     const local = bulkBatches.map((b) => [...b]);
     expect(local).toHaveLength(11); // 10 batches of input, then the one that finds it drained
     const pool = WorkerPool.start({ workers: 2, mode: 'module' });
-    const log: string[] = [];
-    const send = pool.send.bind(pool);
-    pool.send = (w: number, msg: ToWorker) => { if (msg.type === 'batch') log.push(`batch ${msg.t}${msg.final ? ' final' : ''} → ${w}`); send(w, msg); };
-    for (const w of pool.workers) w.child.on('message', (m: FromWorker) => { if (m.type === 'done' || m.type === 'more') log.push(`${m.type} ${m.t} ← ${w.index}`); });
+    const log = logBatches(pool);
     try {
       const progress: BatchProgress[] = [];
       await bulkWordCount(LINES, pipelined).run({ runtime: 'cluster', pool, worker: { module: fixtures, export: 'bulkWordCount', args: [LINES, pipelined] }, pace: 'asap', maxBatchSize: 100, onProgress: (p: BatchProgress) => progress.push(p) } as never);
@@ -30,17 +27,9 @@ describe('cluster runtime: the next batch starts before every worker has finishe
       // A batch started ahead is reported as processing from when the previous one finished: the processing times do not overlap.
       expect(progress.length).toBeGreaterThanOrEqual(10);
       for (const [i, p] of progress.slice(1).entries()) expect(p.startedAt).toBeGreaterThanOrEqual(progress[i].startedAt + progress[i].processingMs);
-      const times = [...new Set(log.filter((l) => l.startsWith('batch ')).map((l) => Number(l.split(' ')[1])))];
       // Input batches 1–10, then the batch that finds the input drained (or the final pass): no more than unpipelined.
-      expect(times.length).toBeLessThanOrEqual(12);
-      let ahead = 0;
-      for (const [i, t] of times.slice(0, -1).entries()) {
-        const next = times[i + 1];
-        const sentNext = log.findIndex((l) => l.startsWith(`batch ${next} `));
-        const lastDone = Math.max(log.indexOf(`done ${t} ← 0`), log.indexOf(`done ${t} ← 1`));
-        if (sentNext < lastDone) ahead++;
-      }
-      return ahead;
+      expect(batchTimes(log).length).toBeLessThanOrEqual(12);
+      return startedAhead(log, 2);
     } finally {
       await pool.close();
     }
@@ -51,7 +40,7 @@ describe('cluster runtime: the next batch starts before every worker has finishe
     expect(await batchesStartedAhead(true)).toBe(10);
   });
 
-  it('a source that says `pipelined: false` (the Kafka source) runs one batch at a time; the batches equal the local run', async () => {
+  it('a source that says `pipelined: false` runs one batch at a time; the batches equal the local run', async () => {
     expect(await batchesStartedAhead(false)).toBe(0);
   });
 });

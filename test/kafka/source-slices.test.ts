@@ -15,6 +15,7 @@ import { kafkaPartitionGroup } from '../../src/io/kafka/source.js';
 import { RANGE_TOPIC } from '../../src/io/kafka/range-log.js';
 import { bootstrap, freshTopic, kafkaDescribe, produce, topicName } from './helpers.js';
 import { rows, slicesJob } from './fixtures/slices-job.js';
+import { logBatches, startedAhead } from '../cluster/batch-log.js';
 
 const KEY_GROUPS = 128;
 const ownsOf = (index: number, count: number) => (unit: string) => partitionOfKeyGroup(kafkaPartitionGroup(unit, KEY_GROUPS), KEY_GROUPS, count) === index;
@@ -37,9 +38,9 @@ describe('kafkaPartitionGroup', () => {
     }
   });
 
-  it('is read by key, placed by its own rule, and not pipelined on the cluster (its range log under two batches in flight is not proven)', () => {
+  it('is read by key, placed by its own rule, and pipelined on the cluster (its range log makes a batch read ahead replay the same)', () => {
     const src = Sources.kafka({ brokers: ['127.0.0.1:1'], topics: ['t'], groupId: 'g', value: 'string' });
-    expect([src.slicing, src.unitGroup, src.pipelined]).toEqual(['byKey', kafkaPartitionGroup, false]);
+    expect([src.slicing, src.unitGroup, src.pipelined ?? true]).toEqual(['byKey', kafkaPartitionGroup, true]);
   });
 });
 
@@ -99,21 +100,29 @@ kafkaDescribe('Sources.kafka read in slices', () => {
     let pool: WorkerPool | undefined;
     afterAll(async () => { await pool?.close(); });
 
-    it('each of 2 workers reads its own 2 of 4 partitions, and the output is the local run\'s', async () => {
+    it('each of 2 workers reads its own 2 of 4 partitions, batches in flight two at a time, and the output is the local run\'s, batch by batch', async () => {
       const topic = await freshTopic(4);
       await produce(topic, Array.from({ length: 60 }, (_, i) => ({ value: `v${i}`, partition: i % 4 })));
       const strip = (rs: readonly string[]) => rs.map((r) => r.slice(0, r.lastIndexOf(':'))).sort();
 
+      let seen = rows.batches.length;
       await slicesJob([bootstrap], topic, topicName('g')).run({ pace: 'asap' });
-      const local = strip(rows.records());
+      const localBatches = rows.batches.slice(seen).map(([, rs]) => strip(rs)).filter((b) => b.length);
+      const local = localBatches.flat().sort();
       expect(local).toHaveLength(60);
 
       pool = WorkerPool.start({ workers: 2, mode: 'module' });
+      const log = logBatches(pool);
       const module = new URL('./fixtures/slices-job.ts', import.meta.url).pathname;
       const group = topicName('g');
+      seen = rows.batches.length;
+      const before = rows.records().length; // the sink keeps every run's rows
       await slicesJob([bootstrap], topic, group).run({ runtime: 'cluster', pool, pace: 'asap', partitions: 2, worker: { module, export: 'slicesJob', args: [[bootstrap], topic, group] } } as never);
-      const got = rows.records().slice(local.length); // the sink keeps every run's rows
+      const got = rows.records().slice(before);
       expect(strip(got)).toEqual(local);
+      expect(rows.batches.slice(seen).map(([, rs]) => strip(rs)).filter((b) => b.length)).toEqual(localBatches);
+      // 3 records per partition and batch: 5 batches of input, each but the last started before both workers were done with the one before.
+      expect(startedAhead(log, 2)).toBeGreaterThanOrEqual(4);
       const readBy = new Map<string, Set<string>>();
       for (const r of got) {
         const [partition, , , pid] = r.split(':');

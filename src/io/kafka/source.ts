@@ -347,8 +347,6 @@ export function kafka<V extends KafkaFormat<any>, K extends KafkaFormat<any> = '
     openSlice: (ctx: SourceContext, slice: SourceSlice, resumeFrom?: unknown) => openReader(ctx, resumeFrom, slice),
     slicing: 'byKey',
     unitGroup: kafkaPartitionGroup,
-    // The range log under two batches in flight is not proven by the kill tests yet.
-    pipelined: false,
   };
 }
 
