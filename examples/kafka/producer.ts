@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import kafkajs from 'kafkajs';
+import kafkajs, { type Message } from 'kafkajs';
 import { Reading } from '../temperature.js';
 import { brokers, topic } from './env.js';
 
@@ -27,8 +27,39 @@ for (let i = 0; i < 100; i++) {
 }
 await admin.disconnect();
 
-const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-await producer.connect();
+/**
+ * Writes `messages` to `topicName` in chunks of 500, each in a Kafka transaction: a chunk
+ * whose send fails is aborted (read_committed readers, such as the examples' sources, never
+ * see it) and sent again from a new producer. kafkajs's idempotent producer can lose track of
+ * its sequence numbers when a send is retried (kafkajs issue #598: OUT_OF_ORDER_SEQUENCE_NUMBER);
+ * a new producer starts them afresh, and the transaction keeps the retry from writing twice.
+ */
+async function sendInTransactions(topicName: string, messages: Message[]): Promise<void> {
+  const open = async () => {
+    const p = kafka.producer({ transactionalId: `sluice-example-producer-${topicName}`, idempotent: true, maxInFlightRequests: 1 });
+    await p.connect();
+    return p;
+  };
+  let producer = await open();
+  for (let i = 0; i < messages.length; i += 500) {
+    for (let attempt = 1; ; attempt++) {
+      const txn = await producer.transaction();
+      try {
+        await txn.send({ topic: topicName, acks: -1, messages: messages.slice(i, i + 500) });
+        await txn.commit();
+        break;
+      } catch (e) {
+        await txn.abort().catch(() => {});
+        if (attempt >= 5) throw e;
+        process.stderr.write(`writing to ${topicName} failed (${(e as Error).message}); retrying with a new producer\n`);
+        await producer.disconnect().catch(() => {});
+        producer = await open();
+      }
+    }
+  }
+  await producer.disconnect();
+}
+
 // The sample file has a few malformed lines on purpose: they go out as the text they are, and
 // the sensor pipeline sends them to its dead letters (they are not Avro readings).
 let malformed = 0;
@@ -41,10 +72,7 @@ const readings = readFileSync(data('readings.jsonl'), 'utf8').split('\n').filter
     return { value: line };
   }
 });
-for (let i = 0; i < readings.length; i += 500) {
-  await producer.send({ topic: topic('sensor-readings'), acks: -1, messages: readings.slice(i, i + 500) });
-}
+await sendInTransactions(topic('sensor-readings'), readings);
 const lines = readFileSync(data('lines.txt'), 'utf8').split('\n').filter((l) => l.trim());
-await producer.send({ topic: topic('lines'), acks: -1, messages: lines.map((value) => ({ value })) });
-await producer.disconnect();
+await sendInTransactions(topic('lines'), lines.map((value) => ({ value })));
 process.stderr.write(`wrote ${readings.length} readings (${malformed} malformed) to ${topic('sensor-readings')} and ${lines.length} lines to ${topic('lines')} at ${brokers().join(',')}\n`);
