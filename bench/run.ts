@@ -14,6 +14,7 @@
  *   npm run bench -- io            only JSON lines → file and word count peak RSS against loops (io.ts); RESULTS.md untouched
  *   npm run bench -- observed [ids]   only the observed ÷ plain pairs (observed.ts); RESULTS.md untouched
  *   npm run bench -- kafka         only sluice vs Kafka Streams on a real broker (kafka-bench.ts); rewrites RESULTS.md's Kafka section
+ *   npm run bench -- kafkacluster  only a Kafka word count on 2 workers, two batches in flight against one (cluster-kafka.ts); RESULTS.md untouched
  *
  * @module
  */
@@ -33,6 +34,7 @@ import { renderSplit, runSplit } from './cluster-split.js';
 import { BATCH, type Row } from './harness.js';
 import { countFromEnv, measureObserved, observedCell, observedNote, OBSERVED_PROCESSES, OBSERVED_REPS, renderObserved, type ObservedRatios } from './observed.js';
 import { keptKafkaSection, runKafkaGroup } from './kafka-bench.js';
+import { renderClusterKafka, runClusterKafka } from './cluster-kafka.js';
 import type { ProcessReport } from './worker.js';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -190,6 +192,7 @@ async function main(argv: string[]): Promise<void> {
   const only = argv.filter((a) => !a.startsWith('-'));
   if (only.length === 1 && only[0] === 'ui') { console.log(renderUiLoad(await measureUiLoad())); return; }
   if (only.length === 1 && only[0] === 'kafka') { await runKafkaGroup('npm run bench -- kafka'); return; }
+  if (only.length === 1 && only[0] === 'kafkacluster') { console.log(`\n${renderClusterKafka(await runClusterKafka(), 'npm run bench -- kafkacluster')}\n`); return; }
   if (only.length === 1 && only[0] === 'io') { console.log(await runIoBenches()); return; }
   if (only[0] === 'observed') {
     const ids = only.length > 1 ? only.slice(1) : Object.keys(CASES);
