@@ -2,8 +2,9 @@
  * Loading a job module: a TypeScript (or JavaScript) file that exports a {@link Pipeline}.
  * The CLI entry (`bin/sluice.js`) has registered tsx's loader, so `import()` takes `.ts`.
  */
+import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Pipeline } from '../dsl/pipeline.js';
 import { SluiceError } from '../errors.js';
@@ -70,13 +71,48 @@ export async function loadPipeline(file: string, opts: { readonly args?: readonl
   }
 }
 
+/** Errors of a CommonJS module that reaches ES modules it cannot load as CommonJS. */
+const CJS_CODES = new Set(['ERR_REQUIRE_ESM', 'ERR_REQUIRE_ASYNC_MODULE', 'ERR_PACKAGE_PATH_NOT_EXPORTED']);
+
+/**
+ * Why a job that failed to load with `e` may have failed because it loads as CommonJS, or
+ * undefined: Node (and tsx, for `.ts`) loads a `.js`/`.ts` file as CommonJS unless the
+ * nearest package.json says `"type": "module"`, and a CommonJS job then `require`s what it
+ * imports, which fails on an ES module Node cannot require (older Node 20, top-level await)
+ * or on TypeScript sources of another package.
+ */
+function commonJsHint(path: string, e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  // A syntax error counts only where CommonJS loaded an ES module (require of ESM), not in the job's own code.
+  const required = e instanceof SyntaxError && /loadESMFromCJS|importSyncForRequire|Cannot use import statement outside a module/.test(String(e.stack));
+  if (!required && !(typeof code === 'string' && CJS_CODES.has(code))) return undefined;
+  if (/\.(mts|mjs)$/.test(path)) return undefined;
+  let manifest: string | undefined;
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'package.json');
+    let type: unknown;
+    try {
+      type = (JSON.parse(readFileSync(candidate, 'utf8')) as { type?: unknown }).type;
+    } catch {
+      if (dirname(dir) === dir) break;
+      continue;
+    }
+    if (type === 'module' && !/\.(cts|cjs)$/.test(path)) return undefined;
+    manifest = candidate;
+    break;
+  }
+  const where = manifest ? `${manifest} has no "type": "module"` : 'no package.json above it says "type": "module"';
+  return `the job loads as CommonJS: ${where}; add "type": "module" to the project's package.json, or name the job .mts`;
+}
+
 async function build(file: string, path: string, ranItself: () => boolean): Promise<Pipeline | undefined> {
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (e) {
     if (e instanceof SluiceError || ranItself()) throw e;
-    throw new CliError(`${file}: cannot load: ${oneLine(e)}`, { cause: e });
+    const cjs = commonJsHint(path, e);
+    throw new CliError(`${file}: cannot load: ${oneLine(e)}${cjs ? ` (${cjs})` : ''}`, { cause: e });
   }
 
   const name = mod.default !== undefined ? 'default' : mod.pipeline !== undefined ? 'pipeline' : undefined;

@@ -1,6 +1,6 @@
 // Spawns the real CLI (`node bin/sluice.js …`) on the jobs under fixtures/.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -274,6 +274,19 @@ describe.concurrent('errors: one line on stderr, no stack trace', () => {
     const file = join(dir, 'broken.ts');
     writeFileSync(file, 'export default = ;\n');
     return oneLine(['run', relative(root, file)], 1, /^sluice: .*broken\.ts: cannot load: .*Unexpected "="/);
+  });
+  it('a job that loads as CommonJS and imports TypeScript ES modules: the line says so and how to fix it; with "type": "module" it runs', async () => {
+    // tsx, as Node, loads a .ts file as CommonJS when no package.json above it says "type": "module"; it then require()s what it imports.
+    const job = `import { Pipeline, Sources, seconds } from ${JSON.stringify(join(root, 'src/index.ts'))};\nexport const pipeline = Pipeline.create('cjs', { batchInterval: seconds(1) });\npipeline.source(Sources.fromIterable(['x'])).print();\n`;
+    const cjs = join(dir, 'cjs-job.ts');
+    writeFileSync(cjs, job);
+    await oneLine(['run', relative(root, cjs)], 1, /^sluice: .*cjs-job\.ts: cannot load: .* \(the job loads as CommonJS: no package\.json above it says "type": "module"; add "type": "module" to the project's package\.json, or name the job \.mts\)\n$/);
+    const esm = join(dir, 'esm');
+    mkdirSync(esm);
+    writeFileSync(join(esm, 'package.json'), JSON.stringify({ type: 'module' }));
+    writeFileSync(join(esm, 'job.ts'), job);
+    const r = await sluice(['run', relative(root, join(esm, 'job.ts'))]);
+    expect([r.code, lines(r.stdout).at(-1)]).toEqual([0, 'x']);
   });
   it('a PipelineError thrown while the module builds', () => oneLine(['run', fixture('bad-build.ts')], 1, 'sluice: Pipeline.create: a pipeline needs a name'));
   it('a PipelineError from validation (run)', () => oneLine(['run', fixture('no-sink.ts')], 1, /^sluice: pipeline no-sink has no output/));

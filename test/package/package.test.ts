@@ -3,7 +3,9 @@
  * installed into a fresh project outside the repository, then (a) plain `node` runs a
  * pipeline, (b) `tsc` with the strictest settings users have and `skipLibCheck: false`
  * type-checks a typed pipeline against the shipped declarations, (c) `npx sluice run job.ts
- * -- arg1 arg2` runs a TypeScript job that reads its arguments.
+ * -- arg1 arg2` runs a TypeScript job that reads its arguments, (d) the same in a CommonJS
+ * project (no `"type": "module"`, as `npm init` writes it), where the job and `require`
+ * load the package as CommonJS.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -111,6 +113,11 @@ beforeAll(async () => {
   writeFileSync(join(app, 'app.mjs'), APP);
   writeFileSync(join(app, 'typed.ts'), TYPED);
   writeFileSync(join(app, 'job.ts'), JOB);
+  // A CommonJS project inside it (its own package.json, without "type"), using the same node_modules.
+  mkdirSync(join(app, 'cjs'));
+  writeFileSync(join(app, 'cjs', 'package.json'), JSON.stringify({ name: 'sluice-cjs-user', private: true }));
+  writeFileSync(join(app, 'cjs', 'job.ts'), JOB);
+  writeFileSync(join(app, 'cjs', 'req.js'), "const s = require('sluice');\nconst t = require('sluice/testing');\nconsole.log(typeof s.Pipeline.create, typeof t.runBatches);\n");
   await npm(['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, `@types/node@${pkg.devDependencies['@types/node']}`], app);
 }, LONG);
 
@@ -169,5 +176,13 @@ describe.concurrent('the npm package', { timeout: LONG }, () => {
     expect(stderr).toMatch(/^sluice: args done: 1 batch, 2 records read, 0 dead letters, 0 late records/);
     const { stdout: version } = await sh('npx', ['--no', '--', 'sluice', '--version'], app);
     expect(version.trim()).toBe(pkg.version);
+  });
+
+  it('(d) in a CommonJS project, npx sluice run job.ts runs the same job and require() loads the package', async () => {
+    const cjs = join(app, 'cjs');
+    const { stdout, stderr } = await sh('npx', ['--no', 'sluice', 'run', 'job.ts', '--', 'arg1', 'arg2'], cjs);
+    expect(stdout).toBe(['-------------------------------------------', 'Time: 1000 ms (1s)', '-------------------------------------------', 'arg=arg1', 'arg=arg2', '', ''].join('\n'));
+    expect(stderr).toMatch(/^sluice: args done: 1 batch, 2 records read/);
+    expect((await sh(process.execPath, ['req.js'], cjs)).stdout).toBe('function function\n');
   });
 });
