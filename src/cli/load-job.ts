@@ -11,8 +11,9 @@ import { SluiceError } from '../errors.js';
 
 /** The contract of a job module, as `sluice <command> --help` prints it. */
 export const JOB_MODULE_HELP = `A job module exports its pipeline as \`export default\` or as \`export const pipeline\`
-(the default export wins when both exist). The export may be a Pipeline, a promise of
-one, or a function taking no arguments that returns a Pipeline or a promise of one.
+(the default export wins when both exist; a CommonJS module may set \`module.exports\` or
+\`exports.pipeline\`). The export may be a Pipeline, a promise of one, or a function taking
+no arguments that returns a Pipeline or a promise of one.
 The module builds the pipeline and the CLI runs it. A module that runs its pipeline
 itself (\`await pipeline.run()\`, to work under plain node too) is run once: the CLI
 waits for that run, gives it the command line's options, and under explain skips it.
@@ -115,7 +116,9 @@ async function build(file: string, path: string, ranItself: () => boolean): Prom
     throw new CliError(`${file}: cannot load: ${oneLine(e)}${cjs ? ` (${cjs})` : ''}`, { cause: e });
   }
 
-  const name = mod.default !== undefined ? 'default' : mod.pipeline !== undefined ? 'pipeline' : undefined;
+  // A CommonJS module's default export is its module.exports, so `exports.pipeline = …` arrives as both.
+  const exportsObject = mod.pipeline !== undefined && typeof mod.default === 'object' && mod.default !== null && (mod.default as Record<string, unknown>).pipeline === mod.pipeline;
+  const name = mod.default !== undefined && !exportsObject ? 'default' : mod.pipeline !== undefined ? 'pipeline' : undefined;
   if (!name && ranItself()) return undefined;
   if (!name) throw new CliError(`${file} exports no pipeline (export default a Pipeline, or export const pipeline)`);
   let value = mod[name];

@@ -117,6 +117,7 @@ beforeAll(async () => {
   mkdirSync(join(app, 'cjs'));
   writeFileSync(join(app, 'cjs', 'package.json'), JSON.stringify({ name: 'sluice-cjs-user', private: true }));
   writeFileSync(join(app, 'cjs', 'job.ts'), JOB);
+  writeFileSync(join(app, 'cjs', 'named.js'), "const { Pipeline, Sources, seconds } = require('sluice');\nexports.pipeline = Pipeline.create('named', { batchInterval: seconds(1) });\nexports.pipeline.source(Sources.fromIterable(['n'])).print();\n");
   writeFileSync(join(app, 'cjs', 'req.js'), "const s = require('sluice');\nconst t = require('sluice/testing');\nconsole.log(typeof s.Pipeline.create, typeof t.runBatches);\n");
   await npm(['install', '--prefer-offline', '--no-audit', '--no-fund', tarball, `@types/node@${pkg.devDependencies['@types/node']}`], app);
 }, LONG);
@@ -178,11 +179,14 @@ describe.concurrent('the npm package', { timeout: LONG }, () => {
     expect(version.trim()).toBe(pkg.version);
   });
 
-  it('(d) in a CommonJS project, npx sluice run job.ts runs the same job and require() loads the package', async () => {
+  it('(d) in a CommonJS project, npx sluice run job.ts runs the same job, require() loads the package, a job may export its pipeline as exports.pipeline', async () => {
     const cjs = join(app, 'cjs');
     const { stdout, stderr } = await sh('npx', ['--no', 'sluice', 'run', 'job.ts', '--', 'arg1', 'arg2'], cjs);
     expect(stdout).toBe(['-------------------------------------------', 'Time: 1000 ms (1s)', '-------------------------------------------', 'arg=arg1', 'arg=arg2', '', ''].join('\n'));
     expect(stderr).toMatch(/^sluice: args done: 1 batch, 2 records read/);
     expect((await sh(process.execPath, ['req.js'], cjs)).stdout).toBe('function function\n');
+    // A CommonJS job's module.exports is its default export: `exports.pipeline = …` is found all the same.
+    const named = await sh('npx', ['--no', 'sluice', 'run', 'named.js'], cjs);
+    expect(named.stdout.split('\n').filter(Boolean).at(-1)).toBe('n');
   });
 });
