@@ -122,7 +122,7 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     metrics: { batches: 0, records: Object.fromEntries(plan.nodes.map((n) => [n.id, 0])), deadLetters: 0, lateRecords: 0 },
     exchangeDir: mkdtempSync(join(tmpdir(), 'sluice-x-')),
     // Pipelining is proven (kill tests byte for byte) with sources read in slices, unless a source says otherwise (Source.pipelined).
-    slicedOnly: plan.nodes.every((n) => n.kind !== 'source' || (sliced.has(n.id) && bindings.sources.get(n.id)?.pipelined !== false)),
+    sourcesPipelinable: plan.nodes.every((n) => n.kind !== 'source' || (sliced.has(n.id) && bindings.sources.get(n.id)?.pipelined !== false)),
     commit: (c, positions) => { checkpoints?.commit(c, plan, positions); last = c; },
   };
   output.observer = await Observer.open(plan, opts, 'cluster', pacingOf(bindings, opts, plan.batchIntervalMs, Date.now()).pace);
@@ -184,7 +184,7 @@ interface Output {
   /** A private temporary directory for the workers' exchange sockets (removed after the run). */
   readonly exchangeDir: string;
   /** Every source of the job is read in slices (files, in-memory, Kafka) and none says `pipelined: false`: batches may be pipelined. */
-  readonly slicedOnly: boolean;
+  readonly sourcesPipelinable: boolean;
   /** The last commit (by this run or, with a checkpoint directory, an earlier one). */
   last(): Omit<Commit, 'committedAt'> | undefined;
   /** The state segments of the last commit (snapshot mode), which each worker reads itself. */
@@ -331,7 +331,7 @@ class CoordinatorJob {
       // the coordinator finishes them in order. Not with checkpoints every N > 1 batches, where
       // a stop must be able to checkpoint the last batch it runs, nor with a source not read in
       // slices (generators, sockets) or one that says `pipelined: false`.
-      const pipelined = pace === 'asap' && this.output.slicedOnly && (!this.output.checkpointing || (opts.checkpointInterval ?? 1) === 1);
+      const pipelined = pace === 'asap' && this.output.sourcesPipelinable && (!this.output.checkpointing || (opts.checkpointInterval ?? 1) === 1);
       const started = new Map<number, BatchState>();
       const indexOf = (t: number) => Math.round((t - zeroTime) / interval);
       const launch = (index: number): BatchState => {
