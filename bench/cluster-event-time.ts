@@ -20,7 +20,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Pipeline, Sources, seconds, tumbling, type Windowed } from '../src/index.js';
 import type { WorkerPool } from '../runtimes/cluster/pool.js';
 import { strHash } from './cluster-jobs.js';
-import { compareSides, sidesTable, loadedBefore, withLoad, type RunOutput, type Side, type SideRun, type SidesResults } from './cluster-sides.js';
+import { balancedRow, compareSides, sidesTable, loadedBefore, withLoad, type RunOutput, type Side, type SideRun, type SidesResults } from './cluster-sides.js';
 
 const SELF = fileURLToPath(import.meta.url);
 /** Distinct keys. */
@@ -79,9 +79,9 @@ export function eventTimeWindows(path: string): Pipeline {
 }
 
 /** One run of the job on `pool` (undefined: the local runtime); checks it counted every event. */
-async function runOnce(path: string, events: number, pool?: WorkerPool): Promise<RunOutput> {
+async function runOnce(path: string, events: number, pool?: WorkerPool, balance = true): Promise<RunOutput> {
   const p = eventTimeWindows(path);
-  if (pool) await p.run({ runtime: 'cluster', pool, worker: { module: SELF, export: 'eventTimeWindows', args: [path] }, pace: 'asap', maxBatchSize: ET_BATCH_LINES } as never);
+  if (pool) await p.run({ runtime: 'cluster', pool, worker: { module: SELF, export: 'eventTimeWindows', args: [path] }, pace: 'asap', maxBatchSize: ET_BATCH_LINES, balance } as never);
   else await p.run({ pace: 'asap', maxBatchSize: ET_BATCH_LINES });
   if (seen.events !== events) throw new Error(`event-time windows ${pool ? `on ${pool.size} worker(s)` : 'local'}: counted ${seen.events} of ${events} events`);
   return { digest: `${seen.windows} windows, digest ${seen.hash}` };
@@ -120,6 +120,7 @@ export function renderEventTime(r: EventTimeResults, cmd: string): string {
     '| check | value | target | result |',
     '| --- | --- | --- | --- |',
     `| 2 workers ÷ 1 worker (wall clock) | ${ratio.toFixed(2)}× | ≥ ${ET_TARGET}× | ${result} |`,
+    balancedRow(r.best),
     '',
     `Command: \`${cmd}\`${cmd.startsWith('npm') ? ` (or alone: \`npx tsx --expose-gc bench/cluster-event-time.ts ${r.events} ${r.runs}\`)` : ''}`,
   ].join('\n');
@@ -131,7 +132,7 @@ export async function clusterEventTime(events: number, runs: number): Promise<{ 
   const path = join(dir, 'events.txt');
   writeFileSync(path, eventLines(events));
   try {
-    const { best } = await compareSides(runs, (pool) => runOnce(path, events, pool));
+    const { best } = await compareSides(runs, (pool, balance) => runOnce(path, events, pool, balance));
     return { best, windows: seen.windows, table: sidesTable(best, events, 'event') };
   } finally {
     rmSync(dir, { recursive: true, force: true });

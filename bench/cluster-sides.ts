@@ -11,10 +11,14 @@ import os from 'node:os';
 import { WorkerPool } from '../runtimes/cluster/pool.js';
 import { procCpu, selfCpu } from './cluster.js';
 
-/** The compared sides: the local runtime, the cluster runtime with 1 and with 2 workers. */
-export type Side = 'local' | 'c1' | 'c2';
-const SIDES: readonly Side[] = ['local', 'c1', 'c2'];
-const NAMES: Record<Side, string> = { local: 'local', c1: 'cluster, 1 worker', c2: 'cluster, 2 workers' };
+/**
+ * The compared sides: the local runtime, the cluster runtime with 1 and with 2 workers, and
+ * 2 workers with equal slices (`balance: false`: the source's slices not balanced by the
+ * workers' speed, runtimes/cluster/balance.ts).
+ */
+export type Side = 'local' | 'c1' | 'c2' | 'c2eq';
+const SIDES: readonly Side[] = ['local', 'c1', 'c2', 'c2eq'];
+const NAMES: Record<Side, string> = { local: 'local', c1: 'cluster, 1 worker', c2: 'cluster, 2 workers', c2eq: 'cluster, 2 workers, equal slices (balance: false)' };
 
 /** One timed run: wall clock and CPU seconds of every process. */
 export interface SideRun { readonly wall: number; readonly cpu: number }
@@ -23,13 +27,15 @@ export interface SideRun { readonly wall: number; readonly cpu: number }
 export interface RunOutput { readonly digest: string }
 
 /**
- * Runs `job` on each side (`pool` undefined: the local runtime), `runs` timed rounds after
- * an untimed one, and checks every run's digest against the local runtime's first. Each
+ * Runs `job` on each side (`pool` undefined: the local runtime; `balance` false: equal
+ * slices), `runs` timed rounds after an untimed one, and checks every run's digest against
+ * the local runtime's first. Each
  * `extras` entry is timed once per round too, after the sides (best kept under its name):
  * baselines that belong in the same rounds, such as the machine's own 2-process ceiling.
  */
-export async function compareSides<X extends string = never>(runs: number, job: (pool?: WorkerPool) => Promise<RunOutput>, extras?: Record<X, () => Promise<SideRun>>): Promise<{ best: Record<Side, SideRun>; extra: Record<X, SideRun>; digest: string }> {
-  const pools: Record<Side, WorkerPool | undefined> = { local: undefined, c1: WorkerPool.start({ workers: 1, mode: 'module' }), c2: WorkerPool.start({ workers: 2, mode: 'module' }) };
+export async function compareSides<X extends string = never>(runs: number, job: (pool?: WorkerPool, balance?: boolean) => Promise<RunOutput>, extras?: Record<X, () => Promise<SideRun>>): Promise<{ best: Record<Side, SideRun>; extra: Record<X, SideRun>; digest: string }> {
+  const two = WorkerPool.start({ workers: 2, mode: 'module' });
+  const pools: Record<Side, WorkerPool | undefined> = { local: undefined, c1: WorkerPool.start({ workers: 1, mode: 'module' }), c2: two, c2eq: two };
   try {
     const timed = async (side: Side): Promise<SideRun & RunOutput> => {
       const pool = pools[side];
@@ -37,13 +43,13 @@ export async function compareSides<X extends string = never>(runs: number, job: 
       const w0 = pool?.workers.map((w) => procCpu(w.child.pid!)) ?? [];
       const c0 = selfCpu();
       const t0 = performance.now();
-      const out = await job(pool);
+      const out = await job(pool, side !== 'c2eq');
       const wall = (performance.now() - t0) / 1000;
       const cpu = selfCpu() - c0 + (pool?.workers.reduce((s, w, i) => s + procCpu(w.child.pid!) - w0[i], 0) ?? 0);
       return { wall, cpu, ...out };
     };
     const { digest } = await timed('local');
-    for (const side of ['c1', 'c2'] as const) {
+    for (const side of ['c1', 'c2', 'c2eq'] as const) {
       const r = await timed(side);
       if (r.digest !== digest) throw new Error(`${NAMES[side]}: ${r.digest}; local: ${digest}`);
     }
@@ -79,6 +85,11 @@ export function sidesTable(best: Record<Side, SideRun>, records: number, unit: s
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...SIDES.map((k) => `| ${NAMES[k]} | ${best[k].wall.toFixed(2)} s | ${rate(best[k].wall)} | ${k === 'local' ? '' : `${(best.c1.wall / best[k].wall).toFixed(2)}×`} | ${best[k].cpu.toFixed(2)} s | ${us(best[k].cpu)} | ${(best[k].cpu / best.local.cpu).toFixed(2)}× |`),
   ].join('\n');
+}
+
+/** The check-table row of balanced against equal slices on 2 workers (information: it depends on how unequal the two cores run). */
+export function balancedRow(best: Record<Side, SideRun>): string {
+  return `| 2 workers, balanced slices ÷ equal slices (wall clock; > 1: balancing gained) | ${(best.c2eq.wall / best.c2.wall).toFixed(2)}× | (information) |  |`;
 }
 
 /** What a side-by-side benchmark keeps: its best runs, their table, and the load averages (1, 5, 15 min) before and after it. */

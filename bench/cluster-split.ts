@@ -18,7 +18,7 @@ import { Pipeline, Sources, seconds } from '../src/index.js';
 import type { WorkerPool } from '../runtimes/cluster/pool.js';
 import { add, digestCounts, one, splitWords, wordLines } from './cluster-jobs.js';
 import { IdealPair } from './ideal-pair.js';
-import { compareSides, sidesTable, loadedBefore, withLoad, type RunOutput, type Side, type SideRun, type SidesResults } from './cluster-sides.js';
+import { balancedRow, compareSides, sidesTable, loadedBefore, withLoad, type RunOutput, type Side, type SideRun, type SidesResults } from './cluster-sides.js';
 
 const SELF = fileURLToPath(import.meta.url);
 /**
@@ -51,9 +51,9 @@ export function fileWordCount(path: string): Pipeline {
 }
 
 /** One run of the job on `pool` (undefined: the local runtime); checks it counted every word. */
-async function runOnce(path: string, words: number, pool?: WorkerPool): Promise<RunOutput> {
+async function runOnce(path: string, words: number, pool?: WorkerPool, balance = true): Promise<RunOutput> {
   const p = fileWordCount(path);
-  if (pool) await p.run({ runtime: 'cluster', pool, worker: { module: SELF, export: 'fileWordCount', args: [path] }, pace: 'asap', ...batchOption } as never);
+  if (pool) await p.run({ runtime: 'cluster', pool, worker: { module: SELF, export: 'fileWordCount', args: [path] }, pace: 'asap', balance, ...batchOption } as never);
   else await p.run({ pace: 'asap', ...batchOption });
   if (seen.total !== words) throw new Error(`word count ${pool ? `on ${pool.size} worker(s)` : 'local'}: counted ${seen.total} of ${words} words`);
   return { digest: `${seen.records} rows, digest ${seen.hash}` };
@@ -87,7 +87,7 @@ export async function splitWordCount(words: number, runs: number): Promise<{ bes
     return { wall: r.wall, cpu: r.cpu };
   };
   try {
-    const { best, extra } = await compareSides(runs, (pool) => runOnce(path, words, pool), {
+    const { best, extra } = await compareSides(runs, (pool, balance) => runOnce(path, words, pool, balance), {
       one: async () => counted('one child')(await ideal.one([path], { pace: 'asap', maxBatchSize: batch })),
       pair: async () => counted('two children')(await ideal.pair([halves[0]], [halves[1]], { pace: 'asap', maxBatchSize: Math.ceil(batch / 2) })),
     });
@@ -150,6 +150,7 @@ export function renderSplit(r: SplitResults, cmd: string): string {
     `| cluster CPU per word ÷ local (the larger of 1 and 2 workers) | ${cpu.toFixed(2)}× | ≤ ${SPLIT_CPU_TARGET}× | ${verdict(cpu <= SPLIT_CPU_TARGET)} |`,
     `| the machine's ceiling: two local processes over the halves ÷ one over the whole (wall clock) | ${ceiling.toFixed(2)}× | (reference) |  |`,
     `| the cluster's 2 ÷ 1 workers as a share of that ceiling | ${((scale / ceiling) * 100).toFixed(0)} % | (information) |  |`,
+    balancedRow(r.best),
     '',
     `Command: \`${cmd}\`${cmd.startsWith('npm') ? ` (or alone: \`npx tsx --expose-gc bench/cluster-split.ts ${r.words} ${r.runs}\`)` : ''}`,
   ].join('\n');

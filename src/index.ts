@@ -29,6 +29,7 @@ export * as Sources from './io/sources/index.js';
 export type { DirectoryOptions, DirectoryPosition, DirectoryFiles } from './io/sources/directory.js';
 export * as Sinks from './io/sinks/index.js';
 export type { Source, Sink, SourceReader, SourceSlice, SinkWriter, SourceContext, SinkContext, ClaimContext, PollResult, DeadLetter } from './io/connector.js';
+export { sliceBounds, weightedBounds } from './io/connector.js';
 export type { CollectSink } from './io/sinks/collect.js';
 export type { KafkaRecord, KafkaSourceOptions, KafkaBatchReport, StartingOffsets } from './io/kafka/source.js';
 export type { KafkaSinkOptions } from './io/kafka/sink.js';

@@ -35,6 +35,7 @@ import { mergePositions } from '../../src/engine/task.js';
 import { committableSinks, recoverSinks } from '../core/sink-recovery.js';
 import type { FromWorker, PipelineRef, StateSegment } from './protocol.js';
 import { JobStats, kafkaText } from './batch-stats.js';
+import { Balancer, balancedSources, contiguous } from './balance.js';
 
 /**
  * Options of a cluster run: the options of {@link RunOptions} and those of `cluster({...})`.
@@ -58,6 +59,14 @@ export interface ClusterRunOptions extends Omit<RunOptions, 'runtime'> {
   sourcePartitions?: number;
   /** How long a worker may take to build the pipeline and report its plan hash (default 60 s). */
   helloTimeoutMs?: number;
+  /**
+   * Balance the slices of a source read in slices (default true): each worker reads a share
+   * of every batch in proportion to how fast it has been, so a worker on a slower core does
+   * not hold the others back. Only where the cut cannot change the output: the source's
+   * stage feeds nothing but keyed or gathering exchanges. `false`: equal slices, so a reduce
+   * that is not exactly associative (floating-point sums) gives the same bits in every run.
+   */
+  balance?: boolean;
   /**
    * With a `checkpointDir`: take a checkpoint (state files and commit) every this many
    * batches (default 1, every batch). The last batch of a run stopped by `numBatches` and
@@ -272,6 +281,9 @@ class CoordinatorJob {
   private zeroTime = 0;
   /** The last batch the workers were told to commit (their sinks). */
   private committing?: number;
+  /** Weighs the slices of the balanced sources (`balance.ts`), when there are any. */
+  private readonly balancer?: Balancer;
+  private readonly balanced: ReadonlySet<string>;
 
   constructor(
     private readonly pool: WorkerPool,
@@ -284,6 +296,8 @@ class CoordinatorJob {
   ) {
     this.n = pool.size;
     this.sinkNodes = plan.nodes.filter((x) => x.kind === 'sink' && !output.committables.has(x.id)).map((x) => x.id);
+    this.balanced = opts.balance === false ? new Set() : balancedSources(physical, (id) => contiguous(bindings.sources.get(id)), this.n);
+    if (this.balanced.size) this.balancer = new Balancer(this.n);
   }
 
   async run(): Promise<RunResult> {
@@ -427,7 +441,10 @@ class CoordinatorJob {
     this.batches.set(t, b);
     debug({ batch: t }, final ? 'final pass' : 'start');
     if (this.failure) settle!.reject(this.failure);
-    else for (let i = 0; i < this.n; i++) this.pool.send(i, { type: 'batch', job: this.job, t, final, checkpoint: snapshot });
+    else {
+      const weights = this.balancer?.weights();
+      for (let i = 0; i < this.n; i++) this.pool.send(i, { type: 'batch', job: this.job, t, final, checkpoint: snapshot, ...(weights ? { weights } : {}) });
+    }
     return b;
   }
 
@@ -568,6 +585,12 @@ class CoordinatorJob {
           if (m.segments) b.segments.push(...m.segments);
           if (m.positions) mergePositions(b.positions, m.positions);
           b.stats.add(w, m.stats);
+          if (this.balancer && m.busyMs !== undefined) {
+            let read = 0;
+            for (const id of this.balanced) read += m.records[id] ?? 0;
+            this.balancer.done(m.t, w, read, m.busyMs);
+            debug({ batch: m.t, worker: w }, () => `balanced sources read ${read} records in ${m.busyMs!.toFixed(0)} ms busy; slice weights now ${this.balancer!.weights()?.join(':') ?? 'equal'}`);
+          }
           b.got.add(w);
           if (b.got.size === this.n) {
             b.settle?.resolve();

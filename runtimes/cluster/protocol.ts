@@ -76,6 +76,8 @@ export type ToWorker =
       readonly final: boolean;
       /** Write the partitions' state snapshots to `state/<t>/` of the checkpoint directory and list them in `done`. */
       readonly checkpoint?: boolean;
+      /** The workers' weights (one integer a worker) for cutting the batch after this one into balanced slices (`balance.ts`); absent: equal slices. */
+      readonly weights?: readonly number[];
     }
   | { readonly type: 'end'; readonly job: number }
   /** The commit record of t is written (or t ends the run): worker 0 commits the sinks the workers write, up to t; every worker answers `committed`. */
@@ -123,6 +125,8 @@ export type FromWorker =
       readonly deadLetters?: number;
       /** Time per node, state keys and watermarks (observed runs) and Kafka sources' ranges and lag (`batch-stats.ts`). */
       readonly stats?: BatchStats;
+      /** Milliseconds this worker's event loop was busy since its previous `done` (with balanced sources, `balance.ts`). */
+      readonly busyMs?: number;
     }
   | { readonly type: 'failed'; readonly job: number; readonly t?: number; readonly stage?: string; readonly partition?: number; readonly error: WireError }
   | { readonly type: 'ended'; readonly job: number }

@@ -27,7 +27,8 @@ import type { FromWorker, StateSegment, ToWorker } from './protocol.js';
 import { ShuffleReader } from './shuffle.js';
 import { Exchange, type PartHeader } from './exchange.js';
 import { fingerprinting } from '../core/input-guard.js';
-import { canSlice, SLICED, slicedSource, unitGroupOf } from '../core/sliced-source.js';
+import { canSlice, SLICED, slicedSource, unitGroupOf, type SliceWeights } from '../core/sliced-source.js';
+import { balancedSources, contiguous, partitionWeights } from './balance.js';
 import { restorePartition, StateWriter, type RestorePoint } from '../core/checkpoint.js';
 import { StageTask, taskPlan } from '../core/stage-task.js';
 import { TaskDeadLetters } from '../core/task-dead-letters.js';
@@ -68,6 +69,11 @@ class Job {
   readonly deadSink?: CommittableSink<DeadLetter>;
   /** Open sink partitions, by `<sink>/<partition>` (`deadLetters/<p>` for the dead letters). */
   readonly sinkParts = new Map<string, CommittableSinkPartition<unknown>>();
+  /** Sources whose slices are balanced (`balance.ts`), and the workers' weights by the batch time they cut. */
+  readonly balanced: Set<string>;
+  readonly weights = new Map<number, readonly number[]>();
+  /** The event loop's busy milliseconds when this worker last sent `done`. */
+  busyAt = performance.eventLoopUtilization().active;
 
   constructor(
     readonly id: number,
@@ -86,6 +92,15 @@ class Job {
       if (c) this.committables.set(n.id, c);
     }
     this.deadSink = committableOf<DeadLetter>(bindings.deadLetters ?? defaultDeadLetters(plan));
+    this.balanced = balancedSources(phys, (id) => contiguous(bindings.sources.get(id)), start.workers);
+  }
+
+  /** The weights of the `count` slices of the batch of time `time` (see `balance.ts`). */
+  sliceWeights(count: number): SliceWeights {
+    return (time) => {
+      const w = this.weights.get(time);
+      return w && partitionWeights(w, count);
+    };
   }
 
   /** Partition p of a sink written here, opened on first use. */
@@ -183,6 +198,8 @@ export class ClusterWorker {
       case 'batch': {
         const job = this.job;
         if (!job || job.id !== msg.job) return;
+        // Kept at once: a source may poll the batch after t (with these weights) before t runs.
+        if (msg.weights) job.weights.set(msg.t + job.plan.batchIntervalMs, msg.weights);
         job.batches = job.batches.then(() => this.runBatch(job, msg.t, msg.final, msg.checkpoint ?? false));
         return;
       }
@@ -259,7 +276,7 @@ export class ClusterWorker {
     const execs = tp.nodes.map(({ id }) => {
       const n = env.node(id);
       let ex = n.kind === 'source' && canSlice(n, env)
-        ? slicedSource(n, env, { maxBatchSize: job.start.maxBatchSize, wait: job.start.wait }, p, phys.nodePartitions[n.id])
+        ? slicedSource(n, env, { maxBatchSize: job.start.maxBatchSize, wait: job.start.wait }, p, phys.nodePartitions[n.id], job.balanced.has(n.id) ? job.sliceWeights(phys.nodePartitions[n.id]) : undefined)
         : clusterExecutor(n, env, local, phys, p);
       if (n.kind === 'source') {
         ex = fingerprinting(ex as SourceExecutor, n.source, env.bindings.sources.get(n.id));
@@ -380,7 +397,14 @@ export class ClusterWorker {
     }
     const stats = workerStats(job.parts.map((sp) => sp.task), job.start.observed ?? false, times, metrics.kafka);
     crashPoint('worker.prepared', t);
-    this.send({ type: 'done', job: job.id, t, records: metrics.records, dead, lateRecords: metrics.lateRecords, any, drained, holds, segments, positions, deadLetters, stats });
+    let busyMs: number | undefined;
+    if (job.balanced.size) {
+      const busy = performance.eventLoopUtilization().active;
+      busyMs = busy - job.busyAt;
+      job.busyAt = busy;
+      job.weights.delete(t);
+    }
+    this.send({ type: 'done', job: job.id, t, records: metrics.records, dead, lateRecords: metrics.lateRecords, any, drained, holds, segments, positions, deadLetters, stats, busyMs });
     // Read the next batch while the coordinator and the other workers finish this one.
     if (!final) {
       job.currentTime = t + job.plan.batchIntervalMs;

@@ -8,7 +8,7 @@
  */
 import { RuntimeError } from '../../src/errors.js';
 import { keyGroupOf } from '../../src/planner/key-groups.js';
-import type { Source } from '../../src/io/connector.js';
+import { sliceBounds, weightedBounds, type Source, type SourceSlice } from '../../src/io/connector.js';
 import type { NodeOf } from '../../src/ir/nodes.js';
 import type { Env, ExecutorState } from '../local/executor.js';
 import { sourceExecutor, type SourceExecutor, type SourcePacing } from '../local/ops/source.js';
@@ -37,18 +37,35 @@ export function canSlice(node: NodeOf<'source'>, env: Env): boolean {
   return typeof env.bindings.sources.get(node.id)?.openSlice === 'function';
 }
 
-/** The executor of slice `index` of `count` of `node`'s source: the local source executor over the slice, its state kept as `shared` (or by key, for a source sliced `byKey`). */
-export function slicedSource(node: NodeOf<'source'>, env: Env, pacing: SourcePacing, index: number, count: number): SourceExecutor & { readonly [SLICED]: true } {
+/**
+ * The weights of the `count` slices of the batch of time `time` (integers, one a slice), or
+ * undefined for equal slices. Every partition that reads a slice of the batch must get the
+ * same weights (see runtimes/cluster/balance.ts).
+ */
+export type SliceWeights = (time: number) => readonly number[] | undefined;
+
+/**
+ * The executor of slice `index` of `count` of `node`'s source: the local source executor
+ * over the slice, its state kept as `shared` (or by key, for a source sliced `byKey`).
+ * With `weights` (a contiguous source), each batch's slices take shares in proportion to
+ * the weights of that batch's time.
+ */
+export function slicedSource(node: NodeOf<'source'>, env: Env, pacing: SourcePacing, index: number, count: number, weights?: SliceWeights): SourceExecutor & { readonly [SLICED]: true } {
   const source = env.bindings.sources.get(node.id);
   if (!source?.openSlice) throw new RuntimeError(`${node.id}: the source bound to this node cannot be read in slices`, { operator: node.id });
   const byKey = source.slicing === 'byKey';
   // By key: a unit of input (a file) belongs to the partition that owns its key group, as keyed state does.
   const owns = byKey && env.owns ? (key: string) => env.owns!(node.id, key) : undefined;
-  const slice: Source<unknown> = { ...source, open: (ctx, resumeFrom) => source.openSlice!(ctx, { index, count, ...(owns ? { owns } : {}) }, resumeFrom) };
+  // The batch time of the poll under way (a poll is for one batch, and polls of one source do not overlap).
+  let polling = 0;
+  const balanced = weights && !byKey ? (n: number) => { const w = weights(polling); return w ? weightedBounds(n, w, index) : sliceBounds(n, { index, count }); } : undefined;
+  const spec: SourceSlice = { index, count, ...(owns ? { owns } : {}), ...(balanced ? { bounds: balanced } : {}) };
+  const slice: Source<unknown> = { ...source, open: (ctx, resumeFrom) => source.openSlice!(ctx, spec, resumeFrom) };
   const inner = sourceExecutor(pacing)(node, { ...env, bindings: { ...env.bindings, sources: new Map([[node.id, slice]]) } }) as SourceExecutor;
   if (byKey) return { ...inner, [SLICED]: true, ...byKeyState(inner, unitGroupOf(source)) };
   return {
     ...inner,
+    ...(balanced ? { process: (inputs, ctx) => { polling = ctx.time; return inner.process(inputs, ctx); } } : {}),
     [SLICED]: true,
     snapshot: () => ({ shared: inner.snapshot!().local as SlicedSourceState }),
     restore: (s) => inner.restore!({ local: s.shared }),

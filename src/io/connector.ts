@@ -72,6 +72,56 @@ export interface SourceSlice {
   readonly count: number;
   /** A source sliced `'byKey'`: whether this slice owns the unit of input named `key` (a file's name). Absent: every key. */
   readonly owns?: (key: string) => boolean;
+  /**
+   * A source sliced `'contiguous'`: the records `[a, b)` of the batch being polled, of
+   * `records`, that this slice takes, when the runtime balances the slices (the cluster
+   * gives a faster worker a larger slice). Called during a poll; the bounds of the `count`
+   * slices of one batch always tile `[0, records)` in index order. Absent: equal slices.
+   * Connectors cut with {@link sliceBounds}, which applies it.
+   */
+  readonly bounds?: (records: number) => readonly [number, number];
+}
+
+/**
+ * The records `[a, b)` of a batch of `records` that slice `slice` of a `'contiguous'`
+ * source takes: `slice.bounds` when the runtime balances the slices, else the equal cut
+ * `[⌊index·records/count⌋, ⌊(index+1)·records/count⌋)`. The slices of one batch, in
+ * index order, tile the batch.
+ *
+ * @example
+ * ```ts
+ * sliceBounds(10, { index: 1, count: 4 }); // [2, 5]
+ * sliceBounds(10, { index: 1, count: 2, bounds: (n) => [3, n] }); // [3, 10]
+ * ```
+ * @category Connectors
+ */
+export function sliceBounds(records: number, slice: SourceSlice): readonly [number, number] {
+  if (slice.bounds) return slice.bounds(records);
+  return [Math.floor((slice.index * records) / slice.count), Math.floor(((slice.index + 1) * records) / slice.count)];
+}
+
+/**
+ * The bounds of slice `index` when the slices of a batch of `records` take shares in
+ * proportion to `weights` (non-negative integers, one a slice, not all 0): the cut before
+ * slice i is ⌊records · (w₀ + … + wᵢ₋₁) / Σw⌋, so equal weights give the equal cut of
+ * {@link sliceBounds} and the last slice always ends at `records`.
+ *
+ * @example
+ * ```ts
+ * weightedBounds(100, [3, 1], 0); // [0, 75]
+ * weightedBounds(100, [3, 1], 1); // [75, 100]
+ * ```
+ * @category Connectors
+ */
+export function weightedBounds(records: number, weights: readonly number[], index: number): readonly [number, number] {
+  let before = 0;
+  let total = 0;
+  for (let i = 0; i < weights.length; i++) {
+    if (i < index) before += weights[i];
+    total += weights[i];
+  }
+  const cut = (w: number) => Math.floor((records * w) / total);
+  return [cut(before), index === weights.length - 1 ? records : cut(before + weights[index])];
 }
 
 /**

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { S, Sources } from '../../src/index.js';
 import { avroFileOf as writeAvro, tempDir } from './helpers.js';
-import { ctx, drain, slicesAreWhole } from './slice-helpers.js';
+import { ctx, drain, skewed, slicesAreWhole } from './slice-helpers.js';
 
 const Loose = S.record('Ev', { id: S.string(), n: S.int() });
 const Strict = S.record('Ev', { id: S.uuid(), n: S.int() });
@@ -26,6 +26,8 @@ describe('avroFile read in slices', () => {
       expect(dead).toHaveLength(27);
       expect(dead[0]).toBe(`${f}#6 does not match schema Ev: field id: expected uuid, got "not-5" {"id":"not-5","n":5}`);
       await slicesAreWhole(() => Sources.avroFile(f), [64, 1000]);
+      // Balanced slices: uneven weights that change every batch.
+      expect(await slicesAreWhole(() => Sources.avroFile(f, Strict), [7, 333], [2, 3], skewed)).toHaveLength(27);
     });
   }
 

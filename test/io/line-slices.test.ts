@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { textFile } from '../../src/io/sources/text-file.js';
 import { jsonLines } from '../../src/io/sources/json-lines.js';
 import { csv } from '../../src/io/sources/csv.js';
-import { ctx, drain, keeping, slicesAreWhole } from './slice-helpers.js';
+import { ctx, drain, keeping, skewed, slicesAreWhole } from './slice-helpers.js';
 import * as S from '../../src/schema/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-slices-'));
@@ -33,6 +33,15 @@ describe('textFile read in slices', () => {
       if (name.startsWith('bad')) expect(dead).toHaveLength(3);
     });
   }
+
+  it('balanced slices (uneven weights that change every batch, empty slices too) are the whole-file batches, dead letters alike', async () => {
+    for (const name of ['bad lines: too long, invalid UTF-8', 'bom, crlf, empty lines', 'many']) {
+      const path = join(dir, `balanced-${name.replace(/\W/g, '_')}.txt`);
+      writeFileSync(path, name.startsWith('bad') ? Buffer.from(FILES[name], 'latin1') : FILES[name]);
+      const dead = await slicesAreWhole(() => textFile(path, { maxRecordBytes: 32 }), [1, 2, 3, 7, 1000], [2, 3, 4], skewed);
+      expect(dead).toHaveLength(name.startsWith('bad') ? 3 : 0);
+    }
+  });
 
   it('batches of many reads: slices are the whole-file batches, bad lines too', async () => {
     const path = join(dir, 'many-reads.txt');
@@ -91,6 +100,13 @@ describe('jsonLines read in slices', () => {
     });
   }
 
+  it('balanced slices are the whole-file batches, dead letters alike', async () => {
+    const path = join(dir, 'balanced.jsonl');
+    writeFileSync(path, Buffer.from(JSON_FILES.many, 'latin1'));
+    const dead = await slicesAreWhole(() => jsonLines(path, Reading, { maxRecordBytes: 50 }), [1, 3, 7, 1000], [2, 3], skewed);
+    expect(dead).toHaveLength(17);
+  });
+
   it('resumes at a whole-file position and refuses a position beyond the file', async () => {
     const path = join(dir, 'resume.jsonl');
     writeFileSync(path, JSON_FILES.many);
@@ -132,6 +148,13 @@ describe('csv read in slices', () => {
       expect(got).toHaveLength(dead);
     });
   }
+
+  it('balanced slices are the whole-file batches, dead letters alike', async () => {
+    const { text, dead } = CSV_FILES.many;
+    const path = join(dir, 'balanced.csv');
+    writeFileSync(path, text);
+    expect(await slicesAreWhole(() => csv(path, Trade, { maxRecordBytes: 60 }), [3, 50], [2, 3], skewed)).toHaveLength(dead);
+  });
 
   it('a reader resumed at the position after any batch cuts the batches of an uninterrupted reader, records over lines and stray quotes too', async () => {
     for (const { text, header } of Object.values(CSV_FILES)) {

@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { batches, fromIterable } from '../../src/io/sources/memory.js';
 import type { Source, SourceReader } from '../../src/io/connector.js';
+import { skewed, sliceOf } from './slice-helpers.js';
 
 const ctx = { operator: 'source#0', deadLetter: () => {} };
 
 /** Polls the whole reader and `count` slice readers in step: the slices of every batch, concatenated, are the batch; done and positions agree. */
-async function slicesAreWhole<T>(source: Source<T>, max: number, count: number, resumeFrom?: unknown): Promise<T[][]> {
+async function slicesAreWhole<T>(source: Source<T>, max: number, count: number, resumeFrom?: unknown, weights?: typeof skewed): Promise<T[][]> {
   const whole = source.open(ctx, resumeFrom);
-  const slices: SourceReader<T>[] = [...Array(count).keys()].map((index) => source.openSlice!(ctx, { index, count }, resumeFrom));
+  let k = 0;
+  const slices: SourceReader<T>[] = [...Array(count).keys()].map((index) => source.openSlice!(ctx, sliceOf(index, count, () => k, weights), resumeFrom));
   const out: T[][] = [];
-  for (let k = 0; k < 10_000; k++) {
+  for (; k < 10_000; k++) {
     const b = await whole.poll(max, true);
     const parts = await Promise.all(slices.map((r) => r.poll(max, true)));
     expect(parts.flatMap((p) => p.records)).toEqual(b.records);
@@ -33,6 +35,8 @@ describe('memory sources read in slices', () => {
       }
     }
     expect((await slicesAreWhole(fromIterable([]), 5, 3))).toEqual([[]]);
+    // Balanced slices: uneven weights that change every batch.
+    for (const count of [2, 3]) expect((await slicesAreWhole(fromIterable(items), 4, count, undefined, skewed)).flat()).toEqual(items);
     expect((await slicesAreWhole(fromIterable(items), 5, 2, 40))).toEqual([[]]);
   });
 
@@ -47,6 +51,7 @@ describe('memory sources read in slices', () => {
     for (const count of [1, 2, 3, 4]) {
       expect(await slicesAreWhole(batches(input), 2, count)).toEqual(input);
       expect(await slicesAreWhole(batches(input), 2, count, 2)).toEqual(input.slice(2));
+      expect(await slicesAreWhole(batches(input), 2, count, undefined, skewed)).toEqual(input);
     }
     const halves = batches(input);
     expect([0, 1].map((index) => halves.openSlice!(ctx, { index, count: 2 }).poll(1, true))).toEqual([

@@ -1,6 +1,21 @@
 /** Helpers of the tests of sources read in slices: the slices of every batch against the whole-file reader. */
 import { expect } from 'vitest';
-import type { Source, SourceReader } from '../../src/io/connector.js';
+import { weightedBounds, type Source, type SourceReader, type SourceSlice } from '../../src/io/connector.js';
+
+/**
+ * Uneven weights that change from batch to batch, some 0 (an empty slice): how a runtime
+ * that balances the slices may cut them (`SourceSlice.bounds`).
+ */
+export function skewed(batch: number, count: number): number[] {
+  const w: number[] = Array.from({ length: count }, (_, i) => (batch * 7 + i * 13) % 6);
+  if (!w.some((x) => x > 0)) w[0] = 1;
+  return w;
+}
+
+/** Slice `index` of `count`, cut by `weights` of the batch `batch()` says is being polled (else equal). */
+export function sliceOf(index: number, count: number, batch: () => number, weights?: (batch: number, count: number) => readonly number[]): SourceSlice {
+  return { index, count, ...(weights ? { bounds: (n: number) => weightedBounds(n, weights(batch(), count), index) } : {}) };
+}
 
 export const ctx = { operator: 'source#0', deadLetter: () => {} };
 /** A context that keeps the dead letters it gets. */
@@ -21,17 +36,19 @@ export async function drain<T>(r: SourceReader<T>, max: number): Promise<Array<{
 /**
  * Checks that the slices of every batch of `source`, for 1 to 4 slices (or `counts`), concatenated are the
  * whole-file batches: records, end of input, positions, and the dead letters sent while
- * reading the batch. Returns the whole-file reader's dead letters.
+ * reading the batch. With `weights`, the slices of each batch are cut by that batch's
+ * weights, as a runtime that balances them does. Returns the whole-file reader's dead letters.
  */
-export async function slicesAreWhole<T>(source: () => Source<T>, maxes: number[], counts = [1, 2, 3, 4]): Promise<string[]> {
+export async function slicesAreWhole<T>(source: () => Source<T>, maxes: number[], counts = [1, 2, 3, 4], weights?: (batch: number, count: number) => readonly number[]): Promise<string[]> {
   let dead: string[] = [];
   for (const max of maxes) {
     for (const count of counts) {
       const w = keeping();
       const whole = source().open(w.ctx);
       const ks = [...Array(count).keys()].map(() => keeping());
-      const slices = ks.map((k, index) => source().openSlice!(k.ctx, { index, count }));
-      for (let batch = 0; ; batch++) {
+      let batch = 0;
+      const slices = ks.map((k, index) => source().openSlice!(k.ctx, sliceOf(index, count, () => batch, weights)));
+      for (; ; batch++) {
         const before = [w.dead.length, ...ks.map((k) => k.dead.length)];
         const b = await whole.poll(max, true);
         const parts = await Promise.all(slices.map((r) => r.poll(max, true)));

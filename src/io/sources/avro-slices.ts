@@ -16,7 +16,7 @@ import avro from 'avsc';
 import { open, type FileHandle } from 'node:fs/promises';
 import { inflateRawSync } from 'node:zlib';
 import { RuntimeError } from '../../errors.js';
-import type { PollResult, SourceReader, SourceSlice } from '../connector.js';
+import { sliceBounds, type PollResult, type SourceReader, type SourceSlice } from '../connector.js';
 import { readAt } from './line-slices.js';
 import { NONE } from './lines.js';
 
@@ -84,7 +84,7 @@ export class AvroSliceReader<T> {
 
   constructor(
     private readonly path: string,
-    private readonly slice: Pick<SourceSlice, 'index' | 'count'>,
+    private readonly slice: Pick<SourceSlice, 'index' | 'count' | 'bounds'>,
     private readonly reading: AvroReading,
     private readonly format: AvroRecordFormat<T>,
     /** Records of the batches read (every slice the same): where the next batch starts. */
@@ -176,9 +176,9 @@ export class AvroSliceReader<T> {
     while (!this.eof && this.scanned < this.at + max) await this.scanBlock();
     const n = Math.min(max, this.scanned - this.at);
     if (n < 0) throw this.fail(`cannot resume after record ${this.at}: the file has only ${this.scanned} records`);
-    const { index, count } = this.slice;
-    const a = this.at + Math.floor((index * n) / count);
-    const b = this.at + Math.floor(((index + 1) * n) / count);
+    const [from, to] = sliceBounds(n, this.slice);
+    const a = this.at + from;
+    const b = this.at + to;
     const records: T[] = [];
     for (const block of this.blocks) {
       if (block.first >= b) break;

@@ -1,7 +1,7 @@
 import { PipelineError, RuntimeError } from '../../errors.js';
 import type { AvroSchemaJson } from '../../ir/nodes.js';
 import { avroName, type Schema } from '../../schema/schema.js';
-import type { Source, SourceContext, SourceReader } from '../connector.js';
+import { sliceBounds, type Source, type SourceContext, type SourceReader } from '../connector.js';
 import { recordLimit } from './line-splitter.js';
 import { deadLine, lineFileSource, LineReader, linesDone, NONE, readRecords, requireExisting, schemaFitter, skipLines, type LineFormat } from './lines.js';
 import { limitSpec, type ReadOptions } from './text-file.js';
@@ -274,8 +274,7 @@ function csvSlice<T>(ctx: SourceContext, path: string, format: (defer: (e: CsvEv
       }
       events = [];
       const { done } = await readRecords(reader, fmt, max);
-      const a = Math.floor((slice.index * events.length) / slice.count);
-      const b = Math.floor(((slice.index + 1) * events.length) / slice.count);
+      const [a, b] = sliceBounds(events.length, slice);
       const records: T[] = [];
       for (let i = a; i < b; i++) {
         const e = events[i];

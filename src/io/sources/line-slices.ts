@@ -26,7 +26,7 @@
 import { isUtf8 } from 'node:buffer';
 import { open, type FileHandle } from 'node:fs/promises';
 import { RuntimeError } from '../../errors.js';
-import type { PollResult, SourceReader } from '../connector.js';
+import { sliceBounds, type PollResult, type SourceReader, type SourceSlice } from '../connector.js';
 import { LineSplitter, type Line } from './line-splitter.js';
 import { NONE, type LineFormat } from './lines.js';
 
@@ -55,13 +55,8 @@ export async function readAt(fh: FileHandle, offset: number, length: number, int
 /** Bytes read at a time while scanning for line ends. */
 const CHUNK = 1024 * 1024;
 
-/** Which slice of every batch a reader takes. */
-export interface LineSlice {
-  /** 0-based slice (partition) index. */
-  readonly index: number;
-  /** Slices of every batch. */
-  readonly count: number;
-}
+/** Which slice of every batch a reader takes: index (0-based) and count, and the runtime's bounds when it balances the slices. */
+export type LineSlice = Pick<SourceSlice, 'index' | 'count' | 'bounds'>;
 
 /**
  * Reads slice `slice` of every batch of `path`'s lines, through `format`.
@@ -220,8 +215,7 @@ export class LineSliceReader<T> {
       this.at = end;
     }
     const { index, count } = this.slice;
-    const a = Math.floor((index * n) / count);
-    const b = Math.floor(((index + 1) * n) / count);
+    const [a, b] = sliceBounds(n, this.slice);
     // This slice's lines: after the previous slice's last text line, up to its own last one (the last slice: to the batch's end).
     const from = a === 0 ? batchFrom : ends[a - 1];
     const to = index === count - 1 ? this.at : a === b ? from : ends[b - 1];

@@ -1,10 +1,5 @@
-import type { PollResult, Source, SourceReader } from '../connector.js';
+import { sliceBounds, type PollResult, type Source, type SourceReader, type SourceSlice } from '../connector.js';
 import { prefixDigests } from './input-digest.js';
-
-/** Records `[a, b)` of `n`: slice `index` of `count` (the same cut as the cluster's split exchange). */
-function sliceOf(n: number, slice: { readonly index: number; readonly count: number }): [number, number] {
-  return [Math.floor((slice.index * n) / slice.count), Math.floor(((slice.index + 1) * n) / slice.count)];
-}
 
 /**
  * A source that yields the given arrays as consecutive batches: batch i of the input
@@ -22,12 +17,12 @@ function sliceOf(n: number, slice: { readonly index: number; readonly count: num
  * @category Connectors
  */
 export function batches<T>(input: readonly (readonly T[])[]): Source<T> {
-  const reader = (slice?: { readonly index: number; readonly count: number }) => (_ctx: unknown, resumeFrom?: unknown): SourceReader<T> => {
+  const reader = (slice?: SourceSlice) => (_ctx: unknown, resumeFrom?: unknown): SourceReader<T> => {
     let i = typeof resumeFrom === 'number' ? resumeFrom : 0;
     return {
       poll: () => {
         const batch = i < input.length ? input[i] : [];
-        const records = slice ? batch.slice(...sliceOf(batch.length, slice)) : [...batch];
+        const records = slice ? batch.slice(...sliceBounds(batch.length, slice)) : [...batch];
         i++;
         return { records, done: i >= input.length };
       },
@@ -102,12 +97,12 @@ function* singles<T>(array: readonly T[], from: number, to: number): Iterable<re
 }
 
 /** Slice `slice` of every batch of `maxBatchSize` items of `array`, from item `resumeFrom`: the same batches and positions as `fromIterable`'s reader. */
-function arraySlice<T>(array: readonly T[], slice: { readonly index: number; readonly count: number }, resumeFrom: unknown): SourceReader<T> {
+function arraySlice<T>(array: readonly T[], slice: SourceSlice, resumeFrom: unknown): SourceReader<T> {
   let pos = typeof resumeFrom === 'number' ? Math.min(resumeFrom, array.length) : 0;
   return {
     poll(max): PollResult<T> {
       const n = Math.min(max, array.length - pos);
-      const [a, b] = sliceOf(n, slice);
+      const [a, b] = sliceBounds(n, slice);
       const records = array.slice(pos + a, pos + b);
       pos += n;
       return { records, done: n < max };
