@@ -15,6 +15,7 @@
  *   npm run bench -- observed [ids]   only the observed ÷ plain pairs (observed.ts); RESULTS.md untouched
  *   npm run bench -- kafka         only sluice vs Kafka Streams on a real broker (kafka-bench.ts); rewrites RESULTS.md's Kafka section
  *   npm run bench -- kafkacluster  only a Kafka word count on 2 workers, two batches in flight against one (cluster-kafka.ts); RESULTS.md untouched
+*   npm run bench -- straggler     only the split word count with a slow worker, balanced against equal slices (cluster-straggler.ts); RESULTS.md untouched
  *
  * @module
  */
@@ -31,6 +32,7 @@ import { renderLongLine, runLongLine } from './long-line.js';
 import { runIoBenches } from './io.js';
 import { renderEventTime, runEventTime } from './cluster-event-time.js';
 import { renderSplit, runSplit } from './cluster-split.js';
+import { renderStraggler, runStraggler } from './cluster-straggler.js';
 import { BATCH, type Row } from './harness.js';
 import { countFromEnv, measureObserved, observedCell, observedNote, OBSERVED_PROCESSES, OBSERVED_REPS, renderObserved, type ObservedRatios } from './observed.js';
 import { keptKafkaSection, runKafkaGroup } from './kafka-bench.js';
@@ -194,6 +196,7 @@ async function main(argv: string[]): Promise<void> {
   if (only.length === 1 && only[0] === 'kafka') { await runKafkaGroup('npm run bench -- kafka'); return; }
   if (only.length === 1 && only[0] === 'kafkacluster') { console.log(`\n${renderClusterKafka(await runClusterKafka(), 'npm run bench -- kafkacluster')}\n`); return; }
   if (only.length === 1 && only[0] === 'io') { console.log(await runIoBenches()); return; }
+  if (only.length === 1 && only[0] === 'straggler') { console.log(`\n${renderStraggler(await runStraggler(), 'npm run bench -- straggler')}\n`); return; }
   if (only[0] === 'observed') {
     const ids = only.length > 1 ? only.slice(1) : Object.keys(CASES);
     for (const id of ids) if (!CASES[id]) throw new Error(`no in-memory benchmark ${id} (${Object.keys(CASES).join(', ')})`);

@@ -18,9 +18,10 @@
  * them, and a batch without weights (the first of a run) is cut equally. Every worker polls
  * batch t + interval only after it received `batch { t }`, so all agree. Weights come from
  * each worker's `done`: its event loop's busy time since its previous `done` and the
- * records its balanced sources read; a worker's speed is records ÷ busy time (smoothed),
- * and its weight is its share of the summed speeds, kept within half and one and a half
- * times an equal share.
+ * records its balanced sources read; a worker's speed is records ÷ busy time (both
+ * smoothed over batches, from the second batch of a job on), and its weight is its share of the summed speeds, kept within
+ * half and one and a half times an equal share; weights that would move by less than 3 %
+ * of an equal share stay as they are.
  *
  * A reduce function that is not exactly associative (floating-point addition) may give
  * results that differ in the last bits from one run to the next, as map-side combines over
@@ -33,8 +34,15 @@ import type { PhysicalPlan } from '../../src/planner/types.js';
 
 /** The integer weights of the workers sum to about this. */
 const SCALE = 1000;
-/** Weight of the newest speed in the smoothed one. */
-const ALPHA = 0.5;
+/**
+ * Weight of the newest batch in the smoothed records and busy time. One batch's busy time
+ * is noisy (±25 % for the same work: with two batches in flight, the time between two
+ * `done`s also holds part of the next batch's reading), so a worker's speed is the ratio of
+ * the smoothed sums, over about the last six batches.
+ */
+const ALPHA = 0.3;
+/** Weights move only when one would move by more than this share of an equal weight (noise is not chased). */
+const DEAD_BAND = 0.03;
 /** A worker's weight stays within these multiples of an equal share. */
 const LOW = 0.5;
 const HIGH = 1.5;
@@ -98,13 +106,19 @@ export function partitionWeights(workerWeights: readonly number[], count: number
  * @example
  * ```ts
  * const b = new Balancer(2);
- * b.done(1000, 0, 50_000, 100); b.done(1000, 1, 50_000, 125);
+ * b.done(1000, 0, 50_000, 400); b.done(1000, 1, 50_000, 300); // the first batch is not measured
+ * b.done(2000, 0, 50_000, 100); b.done(2000, 1, 50_000, 125);
  * b.weights(); // [556, 444]: worker 0 read as much in 80 % of the time
+ * b.done(3000, 0, 55_600, 112); b.done(3000, 1, 44_400, 90);
+ * b.weights(); // [556, 444]: they now finish together; a move of less than 3 % is not made
  * ```
  */
 export class Balancer {
-  private speeds?: number[];
+  /** Smoothed records and busy milliseconds per batch, by worker. */
+  private smooth?: Array<{ records: number; busyMs: number }>;
   private current?: number[];
+  /** The first batch of a job is not measured: its busy time holds the job's start (opening tasks, compiling the job's code). */
+  private first = true;
   private readonly batches = new Map<number, Array<{ records: number; busyMs: number } | undefined>>();
 
   constructor(readonly workers: number) {}
@@ -118,9 +132,15 @@ export class Balancer {
     this.batches.delete(t);
     // A batch where a worker read nothing (the end of the input) or was not measured says nothing of speed.
     if (got.some((x) => !x || x.records <= 0 || !(x.busyMs > 0))) return;
-    const speeds = got.map((x) => x!.records / x!.busyMs);
-    this.speeds = this.speeds ? this.speeds.map((s, i) => ALPHA * speeds[i] + (1 - ALPHA) * s) : speeds;
-    this.current = toWeights(this.speeds);
+    if (this.first) { this.first = false; return; }
+    const now = got as Array<{ records: number; busyMs: number }>;
+    this.smooth = this.smooth
+      ? this.smooth.map((s, i) => ({ records: ALPHA * now[i].records + (1 - ALPHA) * s.records, busyMs: ALPHA * now[i].busyMs + (1 - ALPHA) * s.busyMs }))
+      : now.map((x) => ({ ...x }));
+    const next = toWeights(this.smooth.map((s) => s.records / s.busyMs));
+    const band = (DEAD_BAND * SCALE) / this.workers;
+    const base = this.current ?? next.map(() => SCALE / this.workers);
+    if (next.some((w, i) => Math.abs(w - base[i]) > band)) this.current = next;
   }
 
   /** The weights for the next batch to be cut (one integer a worker), or undefined: equal slices. */
