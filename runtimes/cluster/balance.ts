@@ -19,9 +19,9 @@
  * batch t + interval only after it received `batch { t }`, so all agree. Weights come from
  * each worker's `done`: its event loop's busy time since its previous `done` and the
  * records its balanced sources read; a worker's speed is records ÷ busy time (both
- * smoothed over batches, from the second batch of a job on), and its weight is its share of the summed speeds, kept within
- * half and one and a half times an equal share; weights that would move by less than 3 %
- * of an equal share stay as they are.
+ * averaged over batches, from the second batch of a job on), and its weight is its share of
+ * the summed speeds, kept within half and one and a half times an equal share; weights that
+ * would move by less than 5 % of an equal share stay as they are.
  *
  * A reduce function that is not exactly associative (floating-point addition) may give
  * results that differ in the last bits from one run to the next, as map-side combines over
@@ -35,14 +35,15 @@ import type { PhysicalPlan } from '../../src/planner/types.js';
 /** The integer weights of the workers sum to about this. */
 const SCALE = 1000;
 /**
- * Weight of the newest batch in the smoothed records and busy time. One batch's busy time
- * is noisy (±25 % for the same work: with two batches in flight, the time between two
- * `done`s also holds part of the next batch's reading), so a worker's speed is the ratio of
- * the smoothed sums, over about the last six batches.
+ * Weight of the newest batch in the smoothed records and busy time, once a job has run
+ * 1 / ALPHA measured batches (before that, the plain mean of those it ran). One batch's
+ * busy time is noisy (±25 % for the same work: with two batches in flight, the time between
+ * two `done`s also holds part of a neighbouring batch's work), and what one interval gets
+ * too much the next lacks, so sums over many batches are accurate where one batch is not.
  */
-const ALPHA = 0.3;
+const ALPHA = 0.1;
 /** Weights move only when one would move by more than this share of an equal weight (noise is not chased). */
-const DEAD_BAND = 0.03;
+const DEAD_BAND = 0.05;
 /** A worker's weight stays within these multiples of an equal share. */
 const LOW = 0.5;
 const HIGH = 1.5;
@@ -110,7 +111,7 @@ export function partitionWeights(workerWeights: readonly number[], count: number
  * b.done(2000, 0, 50_000, 100); b.done(2000, 1, 50_000, 125);
  * b.weights(); // [556, 444]: worker 0 read as much in 80 % of the time
  * b.done(3000, 0, 55_600, 112); b.done(3000, 1, 44_400, 90);
- * b.weights(); // [556, 444]: they now finish together; a move of less than 3 % is not made
+ * b.weights(); // [556, 444]: they now finish together; a move of less than 5 % is not made
  * ```
  */
 export class Balancer {
@@ -119,6 +120,8 @@ export class Balancer {
   private current?: number[];
   /** The first batch of a job is not measured: its busy time holds the job's start (opening tasks, compiling the job's code). */
   private first = true;
+  /** Batches measured. */
+  private measured = 0;
   private readonly batches = new Map<number, Array<{ records: number; busyMs: number } | undefined>>();
 
   constructor(readonly workers: number) {}
@@ -134,8 +137,9 @@ export class Balancer {
     if (got.some((x) => !x || x.records <= 0 || !(x.busyMs > 0))) return;
     if (this.first) { this.first = false; return; }
     const now = got as Array<{ records: number; busyMs: number }>;
+    const a = Math.max(ALPHA, 1 / ++this.measured);
     this.smooth = this.smooth
-      ? this.smooth.map((s, i) => ({ records: ALPHA * now[i].records + (1 - ALPHA) * s.records, busyMs: ALPHA * now[i].busyMs + (1 - ALPHA) * s.busyMs }))
+      ? this.smooth.map((s, i) => ({ records: a * now[i].records + (1 - a) * s.records, busyMs: a * now[i].busyMs + (1 - a) * s.busyMs }))
       : now.map((x) => ({ ...x }));
     const next = toWeights(this.smooth.map((s) => s.records / s.busyMs));
     const band = (DEAD_BAND * SCALE) / this.workers;
