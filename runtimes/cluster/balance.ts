@@ -75,8 +75,10 @@ export function balancedSources(phys: PhysicalPlan, sliced: (id: string) => bool
 }
 
 /**
- * Whether `source` is read in contiguous slices (`openSlice`, not `byKey`): the sources
- * {@link balancedSources} may balance.
+ * Whether `source` is read in contiguous slices that may be uneven (`openSlice`, not
+ * `byKey`, and `weightedSlices`: it cuts with `sliceBounds`): the sources
+ * {@link balancedSources} may balance. A source of one's own that cuts its slices itself
+ * keeps equal ones.
  *
  * @example
  * ```ts
@@ -84,7 +86,7 @@ export function balancedSources(phys: PhysicalPlan, sliced: (id: string) => bool
  * ```
  */
 export function contiguous(source: Source<unknown> | undefined): boolean {
-  return typeof source?.openSlice === 'function' && source.slicing !== 'byKey';
+  return typeof source?.openSlice === 'function' && source.slicing !== 'byKey' && source.weightedSlices === true;
 }
 
 /**

@@ -73,11 +73,12 @@ export interface SourceSlice {
   /** A source sliced `'byKey'`: whether this slice owns the unit of input named `key` (a file's name). Absent: every key. */
   readonly owns?: (key: string) => boolean;
   /**
-   * A source sliced `'contiguous'`: the records `[a, b)` of the batch being polled, of
-   * `records`, that this slice takes, when the runtime balances the slices (the cluster
-   * gives a faster worker a larger slice). Called during a poll; the bounds of the `count`
-   * slices of one batch always tile `[0, records)` in index order. Absent: equal slices.
-   * Connectors cut with {@link sliceBounds}, which applies it.
+   * A source sliced `'contiguous'` that says {@link Source.weightedSlices}: the records
+   * `[a, b)` of the batch being polled, of `records`, that this slice takes, when the
+   * runtime balances the slices (the cluster gives a faster worker a larger slice). Called
+   * during a poll; the bounds of the `count` slices of one batch always tile `[0, records)`
+   * in index order. Absent: equal slices. Connectors cut with {@link sliceBounds}, which
+   * applies it.
    */
   readonly bounds?: (records: number) => readonly [number, number];
 }
@@ -156,6 +157,20 @@ export interface Source<T> {
    * number of slices, gives each slice the entries of the keys it owns.
    */
   readonly slicing?: 'contiguous' | 'byKey';
+  /**
+   * A source sliced `'contiguous'` whose `openSlice` cuts every batch with
+   * {@link sliceBounds}, so that the runtime may give its slices uneven shares
+   * ({@link SourceSlice.bounds}: the cluster gives a faster worker more of each batch).
+   * Absent or false: the runtime gives it no bounds and every slice is an equal one. Every
+   * built-in source read in contiguous slices says true.
+   *
+   * @example
+   * ```ts
+   * import { Sources } from 'sluice';
+   * Sources.textFile('words.txt').weightedSlices; // true: its openSlice cuts with sliceBounds
+   * ```
+   */
+  readonly weightedSlices?: boolean;
   /**
    * A source sliced `'byKey'`: the key group (of `keyGroups`) of the unit of input named
    * `unit`, which decides the partition that reads it, as a key's group decides which

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Balancer, balancedSources, partitionWeights } from '../../runtimes/cluster/balance.js';
+import { Balancer, balancedSources, contiguous, partitionWeights } from '../../runtimes/cluster/balance.js';
 import { WorkerPool } from '../../runtimes/cluster/pool.js';
 import type { FromWorker, ToWorker } from '../../runtimes/cluster/protocol.js';
 import { Pipeline } from '../../src/dsl/pipeline.js';
@@ -13,6 +13,7 @@ import * as Sources from '../../src/io/sources/index.js';
 import { collect } from '../../src/io/sinks/collect.js';
 import { planPhysical } from '../../src/planner/index.js';
 import { seconds } from '../../src/time/duration.js';
+import * as S from '../../src/schema/index.js';
 import { fileTotals, fileUpper, slowWorkerTotals } from './fixtures/file-jobs.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/file-jobs.ts', import.meta.url));
@@ -52,6 +53,16 @@ describe('which sources are balanced', () => {
     // Not sliced contiguously (a source sliced by key, or one read by partition 0 only).
     expect(balancedSources(planPhysical(plan, { partitions: 2, sliced: new Set(['source#0']) }), () => false, 2).size).toBe(0);
     expect(balancedSources(planPhysical(plan, { partitions: 2 }), sliced, 2).size).toBe(0);
+  });
+
+  it('only sources that cut with sliceBounds (weightedSlices): every built-in contiguous one; not one of one\'s own that cuts itself, nor sources sliced by key', () => {
+    const dir = tmp();
+    const builtIn = [Sources.textFile('a.txt'), Sources.jsonLines('a.jsonl'), Sources.csv('a.csv', S.record('Row', { a: S.string() })), Sources.avroFile('a.avro'), Sources.fromIterable([1, 2]), Sources.batches([[1], [2]])];
+    expect(builtIn.map((s) => contiguous(s as never))).toEqual(builtIn.map(() => true));
+    const { weightedSlices: _, ...own } = Sources.textFile('a.txt');
+    expect(contiguous(own as never)).toBe(false);
+    expect(contiguous(Sources.directory(dir, { format: 'text' }) as never)).toBe(false);
+    expect(contiguous(Sources.fromIterable((function* () { yield 1; })()) as never)).toBe(false);
   });
 
   it('not where the cut decides what a partition writes: a sink in the stage, a forward edge out of it, a round-robin exchange', () => {

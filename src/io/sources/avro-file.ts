@@ -136,6 +136,7 @@ export function avroFile<T = unknown>(path: string, schema?: Schema<T>): Source<
       };
     },
     // Read in parallel by the cluster runtime: each partition decodes the blocks of its slice of every batch.
+    weightedSlices: true,
     openSlice(ctx, slice, resumeFrom) {
       requireExisting('avroFile', path);
       const readerName = schema && avroName(schema.avro);

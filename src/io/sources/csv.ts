@@ -341,6 +341,7 @@ export function csv<T>(path: string, schema: Schema<T>, opts: { header?: boolean
   return {
     ...source,
     // Read in parallel by the cluster runtime: each partition converts and checks its part of every batch's rows.
+    weightedSlices: true,
     openSlice(ctx, slice, resumeFrom) {
       requireExisting('csv', path);
       return csvSlice(ctx, path, (defer) => csvFormat(ctx, path, schema, columns, header, delimiter, max, defer), max, slice, resumeFrom);

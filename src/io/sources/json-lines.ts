@@ -36,6 +36,7 @@ export function jsonLines<T = unknown>(path: string, schema?: Schema<T>, opts: R
   return {
     ...source,
     // Read in parallel by the cluster runtime: each partition parses its slice of every batch.
+    weightedSlices: true,
     openSlice(ctx, slice, resumeFrom) {
       requireExisting('jsonLines', path);
       return openLineSlice('jsonLines', path, slice, max, jsonLineFormat(ctx, path, schema), resumeFrom);

@@ -35,6 +35,7 @@ export function batches<T>(input: readonly (readonly T[])[]): Source<T> {
     open: reader(),
     // Read in parallel by the cluster runtime (every worker builds the same arrays): each partition takes its slice of every batch.
     openSlice: (ctx, slice, resumeFrom) => reader(slice)(ctx, resumeFrom),
+    weightedSlices: true,
     inputDigest: prefixDigests((from, to) => input.slice(from, to)),
   };
 }
@@ -61,7 +62,7 @@ export function fromIterable<T>(items: Iterable<T>): Source<T> {
   return {
     spec: { type: 'iterable', bounded: true },
     // An array (not another iterable: a generator may give other items in each worker) is read in parallel by the cluster runtime.
-    ...(array ? { openSlice: (_ctx, slice, resumeFrom) => arraySlice(array, slice, resumeFrom), inputDigest: prefixDigests((from, to) => singles(array, from, to)) } : {}),
+    ...(array ? { openSlice: (_ctx, slice, resumeFrom) => arraySlice(array, slice, resumeFrom), weightedSlices: true, inputDigest: prefixDigests((from, to) => singles(array, from, to)) } : {}),
     open(_ctx, resumeFrom) {
       const it = items[Symbol.iterator]();
       let pos = 0;

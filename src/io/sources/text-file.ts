@@ -53,6 +53,7 @@ export function textFile(path: string, opts: ReadOptions = {}): Source<string> {
   return {
     ...source,
     // Read in parallel by the cluster runtime: each partition decodes its slice of every batch.
+    weightedSlices: true,
     openSlice(ctx, slice, resumeFrom) {
       requireExisting('textFile', path);
       return openLineSlice('textFile', path, slice, max, textLineFormat(ctx, path), resumeFrom);
