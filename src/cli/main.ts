@@ -58,6 +58,7 @@ interface RunFlags extends WatchFlags {
   maxBatchSize?: number;
   runtime?: string;
   workers?: number;
+  equalSlices?: boolean;
   checkpointDir?: string;
   overwrite?: boolean;
 }
@@ -81,6 +82,7 @@ function needs(flag: string, given: boolean, what: string, ok: boolean): void {
 
 async function runCommand(job: string, flags: RunFlags, args: readonly string[]): Promise<number> {
   needs('--workers', flags.workers !== undefined, "applies to the cluster runtime only: add --runtime cluster", flags.runtime === 'cluster');
+  needs('--equal-slices', flags.equalSlices === true, "applies to the cluster runtime only: add --runtime cluster", flags.runtime === 'cluster');
   // The runtime's options go with the string form of the runtime (sugar for cluster({ workers, checkpointDir }) or local({ checkpointDir })).
   const opts: RunOptions | ClusterShorthand = {
     runtime: flags.runtime as 'local',
@@ -88,6 +90,7 @@ async function runCommand(job: string, flags: RunFlags, args: readonly string[])
     numBatches: flags.batches,
     maxBatchSize: flags.maxBatchSize,
     workers: flags.workers,
+    balance: flags.equalSlices ? false : undefined,
     checkpointDir: flags.checkpointDir === undefined ? undefined : resolve(flags.checkpointDir),
     overwrite: flags.overwrite,
   } as RunOptions | ClusterShorthand;
@@ -167,6 +170,7 @@ function program(done: (code: number) => void, args: readonly string[]): Command
     .option('--max-batch-size <n>', 'most records a source contributes to one batch (default 100000)', integer(1))
     .option('--runtime <name>', "runtime to run on: 'local' (default) or 'cluster'")
     .option('--workers <n>', 'cluster runtime: number of worker processes', integer(1))
+    .option('--equal-slices', 'cluster runtime: cut every batch of a file or in-memory source into equal slices, not by the workers\' speed (floating-point sums then give the same bits in every run)')
     .option('--checkpoint-dir <dir>', 'where checkpoints are kept; a rerun with the same directory resumes after its last commit')
     .option('--metrics-port <port>', 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics', integer(0))
     .option('--metrics-host <host>', 'interface for --metrics-port (default 127.0.0.1)')

@@ -144,6 +144,9 @@ describe.concurrent('job arguments, flags that cannot apply, jobs that run thems
   it('--workers without --runtime cluster is a usage error naming the flag', () =>
     usage(['run', fixture('word-count.ts'), '--workers', '2'], '--workers applies to the cluster runtime only: add --runtime cluster (see sluice run --help)'));
 
+  it('--equal-slices without --runtime cluster is a usage error naming the flag', () =>
+    usage(['run', fixture('word-count.ts'), '--equal-slices'], '--equal-slices applies to the cluster runtime only: add --runtime cluster (see sluice run --help)'));
+
   it('--workers with --runtime local and --checkpoint-dir is a usage error, and nothing is written', async () => {
     const dir = join(tmpdir(), `sluice-cli-ckpt-${process.pid}`);
     await usage(['run', fixture('word-count.ts'), '--checkpoint-dir', dir, '--runtime', 'local', '--workers', '2'], '--workers applies to the cluster runtime only: add --runtime cluster (see sluice run --help)');

@@ -29,8 +29,20 @@ describe('sluice run --runtime cluster (workers re-execute the command)', () => 
     expect(pids.map(([w]) => w).sort()).toEqual([0, 1]);
     expect(stderr).toMatch(/\[worker 1 stage-1\/p1 batch 1000\] done: reduceByKey#3=\d/);
     expect(stderr).toContain('sluice: cluster-word-count done: 2 batches, 3 records read');
+    // The source's slices are balanced by the workers' speed (runtimes/cluster/balance.ts).
+    expect(stderr).toMatch(/\[worker [01] batch 1000\] balanced sources read \d records in/);
     await new Promise((r) => setTimeout(r, 200));
     for (const [, pid] of pids) expect(alive(pid)).toBe(false);
+  });
+
+  it('--equal-slices: the same output, and the slices are not balanced', async () => {
+    const { stdout, stderr } = await run(process.execPath, ['bin/sluice.js', 'run', 'test/cluster/fixtures/word-count-job.ts', '--runtime', 'cluster', '--workers', '2', '--equal-slices'], {
+      cwd: root,
+      env: { ...process.env, SLUICE_LOG: 'debug' },
+    });
+    expect(stdout).toBe('1000 be=2 is=1 not=1 or=1 question=1 that=1 the=1 to=2\n2000 be=1 do=1 is=1 to=2\n');
+    expect(stderr).toContain('sluice: cluster-word-count done: 2 batches, 3 records read');
+    expect(stderr).not.toContain('balanced sources read');
   });
 
   it('re-executes a plain script whose pipeline.run() asks for the cluster', async () => {
