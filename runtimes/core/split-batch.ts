@@ -7,6 +7,7 @@
  */
 import { keyGroupOf, partitionOfKeyGroup } from '../../src/planner/key-groups.js';
 import type { ShuffleEdge } from '../../src/planner/types.js';
+import { sliceBounds } from '../../src/io/connector.js';
 
 /**
  * The consumer partition of each string key seen on an edge, kept across batches (the same
@@ -28,7 +29,8 @@ export function splitBatch(edge: ShuffleEdge, keyGroups: number, from: number, r
   const out: unknown[][] = Array.from({ length: n }, () => []);
   if (n === 1 || edge.mode === 'gather') { out[0] = rs as unknown[]; return out; }
   if (edge.mode === 'split') {
-    for (let q = 0; q < n; q++) out[q] = rs.slice(Math.floor((q * rs.length) / n), Math.floor(((q + 1) * rs.length) / n));
+    // The equal cut of a source read in slices (sliceBounds), so both spreads of a batch agree.
+    for (let q = 0; q < n; q++) out[q] = rs.slice(...sliceBounds(rs.length, { index: q, count: n }));
     return out;
   }
   if (edge.mode === 'roundRobin') {

@@ -1,5 +1,6 @@
 import type { Env, ExecutorFactory } from '../executor.js';
 import { callBatch } from '../guard.js';
+import { sliceBounds } from '../../../src/io/connector.js';
 
 /** Whether the partitions of node `id` were made by a repartition (else by its source). */
 function repartitioned(id: string, env: Env): boolean {
@@ -27,8 +28,7 @@ export const mapPartitions: ExecutorFactory<'mapPartitions'> = (node, env) => {
       for (let i = 0; i < records.length; i++) chunks[i % parts].push(records[i]);
       return chunks;
     }
-    const n = records.length;
-    return Array.from({ length: parts }, (_, i) => records.slice(Math.floor((i * n) / parts), Math.floor(((i + 1) * n) / parts)));
+    return Array.from({ length: parts }, (_, index) => records.slice(...sliceBounds(records.length, { index, count: parts })));
   }
   return {
     process([input], ctx) {

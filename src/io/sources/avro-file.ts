@@ -135,8 +135,9 @@ export function avroFile<T = unknown>(path: string, schema?: Schema<T>): Source<
         close() { decoder?.destroy(); },
       };
     },
-    // Read in parallel by the cluster runtime: each partition decodes the blocks of its slice of every batch.
+    // Its slices may be uneven: openSlice cuts with sliceBounds (the cluster balances them).
     weightedSlices: true,
+    // Read in parallel by the cluster runtime: each partition decodes the blocks of its slice of every batch.
     openSlice(ctx, slice, resumeFrom) {
       requireExisting('avroFile', path);
       const readerName = schema && avroName(schema.avro);

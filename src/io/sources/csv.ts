@@ -340,8 +340,9 @@ export function csv<T>(path: string, schema: Schema<T>, opts: { header?: boolean
   const source = lineFileSource<T>({ type: 'csv', bounded: true, path, header, delimiter, ...limitSpec(opts) }, { maxRecordBytes: max, keepCR: true }, (ctx) => csvFormat(ctx, path, schema, columns, header, delimiter, max), schema);
   return {
     ...source,
-    // Read in parallel by the cluster runtime: each partition converts and checks its part of every batch's rows.
+    // Its slices may be uneven: openSlice cuts with sliceBounds (the cluster balances them).
     weightedSlices: true,
+    // Read in parallel by the cluster runtime: each partition converts and checks its part of every batch's rows.
     openSlice(ctx, slice, resumeFrom) {
       requireExisting('csv', path);
       return csvSlice(ctx, path, (defer) => csvFormat(ctx, path, schema, columns, header, delimiter, max, defer), max, slice, resumeFrom);

@@ -35,8 +35,9 @@ export function jsonLines<T = unknown>(path: string, schema?: Schema<T>, opts: R
   const source = lineFileSource<T>({ type: 'jsonLines', bounded: true, path, ...limitSpec(opts) }, { maxRecordBytes: max }, (ctx) => jsonLineFormat(ctx, path, schema), schema);
   return {
     ...source,
-    // Read in parallel by the cluster runtime: each partition parses its slice of every batch.
+    // Its slices may be uneven: openSlice cuts with sliceBounds (the cluster balances them).
     weightedSlices: true,
+    // Read in parallel by the cluster runtime: each partition parses its slice of every batch.
     openSlice(ctx, slice, resumeFrom) {
       requireExisting('jsonLines', path);
       return openLineSlice('jsonLines', path, slice, max, jsonLineFormat(ctx, path, schema), resumeFrom);

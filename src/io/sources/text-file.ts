@@ -52,8 +52,9 @@ export function textFile(path: string, opts: ReadOptions = {}): Source<string> {
   const source = lineFileSource<string>({ type: 'textFile', bounded: true, path, ...limitSpec(opts) }, { maxRecordBytes: max }, (ctx) => textLineFormat(ctx, path));
   return {
     ...source,
-    // Read in parallel by the cluster runtime: each partition decodes its slice of every batch.
+    // Its slices may be uneven: openSlice cuts with sliceBounds (the cluster balances them).
     weightedSlices: true,
+    // Read in parallel by the cluster runtime: each partition decodes its slice of every batch.
     openSlice(ctx, slice, resumeFrom) {
       requireExisting('textFile', path);
       return openLineSlice('textFile', path, slice, max, textLineFormat(ctx, path), resumeFrom);
