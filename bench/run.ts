@@ -15,12 +15,12 @@
  *   npm run bench -- observed [ids]   only the observed ÷ plain pairs (observed.ts); RESULTS.md untouched
  *   npm run bench -- kafka         only sluice vs Kafka Streams on a real broker (kafka-bench.ts); rewrites RESULTS.md's Kafka section
  *   npm run bench -- kafkacluster  only a Kafka word count on 2 workers, two batches in flight against one (cluster-kafka.ts); RESULTS.md untouched
-*   npm run bench -- straggler     only the split word count with a slow worker, balanced against equal slices (cluster-straggler.ts); RESULTS.md untouched
+ *   npm run bench -- straggler     only the split word count with a slow worker, balanced against equal slices (cluster-straggler.ts); RESULTS.md untouched
  *
  * @module
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -190,6 +190,16 @@ function render(results: Results, cmd: string): string {
   return out.join('\n');
 }
 
+/** Heading of RESULTS.md's last part: earlier dated runs and investigations, kept as they are by a full run. */
+const HISTORY_HEADING = '# Earlier runs and investigations';
+
+/** The history part of the current RESULTS.md (from its heading to the end), or nothing. */
+function keptHistory(): string {
+  const md = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
+  const at = md.indexOf(`\n${HISTORY_HEADING}\n`);
+  return at < 0 ? '' : `${md.slice(at + 1).trimEnd()}\n`;
+}
+
 async function main(argv: string[]): Promise<void> {
   const only = argv.filter((a) => !a.startsWith('-'));
   if (only.length === 1 && only[0] === 'ui') { console.log(renderUiLoad(await measureUiLoad())); return; }
@@ -250,6 +260,8 @@ async function main(argv: string[]): Promise<void> {
     console.log(`\n${eventTimeBody}\n`);
   }
   if (only.length) return;
+  const stragglerBody = renderStraggler(await runStraggler(), cmd);
+  console.log(`\n${stragglerBody}\n`);
   const ioBody = await runIoBenches(cmd);
   console.log(`\n${ioBody}\n`);
   const uiBody = renderUiLoad(await measureUiLoad());
@@ -274,6 +286,10 @@ async function main(argv: string[]): Promise<void> {
     '',
     eventTimeBody,
     '',
+    '# A slow worker: balanced against equal slices',
+    '',
+    stragglerBody,
+    '',
     '# Reading a file with one 50 MB line',
     '',
     longLineBody,
@@ -288,6 +304,7 @@ async function main(argv: string[]): Promise<void> {
     '',
     // The Kafka group runs on its own (`npm run bench -- kafka`, it needs a broker): its last section is kept.
     keptKafkaSection(),
+    keptHistory(),
   ].join('\n');
   writeFileSync(RESULTS, md);
   console.log(`wrote ${RESULTS}`);

@@ -7,7 +7,7 @@ import { RuntimeError } from '../../src/errors.js';
 import { harnessPipeline, runBatches } from '../../src/testing/index.js';
 import { seconds } from '../../src/time/duration.js';
 import type { Stream } from '../../src/dsl/stream.js';
-import { crashLines, crashingTotals, declaredAsString, declaredTotals, lines, runningTotals, sessions, windowed } from './fixtures/pipelines.js';
+import { crashLines, crashingTotals, lateCrashLines, declaredAsString, declaredTotals, lines, runningTotals, sessions, windowed } from './fixtures/pipelines.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/pipelines.ts', import.meta.url));
 const sorted = (batches: unknown[][]) => batches.map((b) => [...b].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))));
@@ -28,8 +28,8 @@ describe('cluster recovery', () => {
 
   it('after a worker SIGKILL the run summary counts every batch and record once, as a clean run; the restart and the replayed batch are logged at info', async () => {
     const markers = tmp();
-    const clean = harnessPipeline([crashLines], crashingTotals(markers, 0) as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
-    const { metrics: expected } = await clean.pipeline.run({ runtime: 'cluster', workers: 2, worker: { module: fixtures, export: 'crashingHarness', args: [markers, 0] } } as never);
+    const clean = harnessPipeline([lateCrashLines], crashingTotals(markers, 0) as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
+    const { metrics: expected } = await clean.pipeline.run({ runtime: 'cluster', workers: 2, worker: { module: fixtures, export: 'crashingHarness', args: [markers, 0, lateCrashLines] } } as never);
     expect(expected.batches).toBe(4);
     const lines: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
@@ -38,8 +38,8 @@ describe('cluster recovery', () => {
       return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
     });
     try {
-      const { pipeline } = harnessPipeline([crashLines], crashingTotals(markers, 1) as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
-      const { metrics } = await pipeline.run({ runtime: 'cluster', workers: 2, worker: { module: fixtures, export: 'crashingHarness', args: [markers, 1] } } as never);
+      const { pipeline } = harnessPipeline([lateCrashLines], crashingTotals(markers, 1) as (s: Stream<any>) => Stream<unknown>, { batchInterval: seconds(1) });
+      const { metrics } = await pipeline.run({ runtime: 'cluster', workers: 2, worker: { module: fixtures, export: 'crashingHarness', args: [markers, 1, lateCrashLines] } } as never);
       expect(readdirSync(markers)).toHaveLength(1);
       expect(metrics).toEqual(expected);
     } finally {
@@ -47,7 +47,7 @@ describe('cluster recovery', () => {
     }
     // Logs are JSON lines off a terminal (src/observe/log.ts): their messages, one a line.
     const logged = lines.join('').split('\n').map((l) => { try { return (JSON.parse(l) as { msg: string }).msg; } catch { return l; } }).join('\n');
-    expect(logged).toMatch(/\[coordinator\] worker [01] crashed \(killed by SIGKILL\) while running .* in batch 2000: restarting the workers \(attempt 2 of batch 2000\), replaying from the first batch\n/);
+    expect(logged).toMatch(/\[coordinator\] worker [01] crashed \(killed by SIGKILL\) while running .* in batch 3000: restarting the workers \(attempt 2 of batch 3000\), replaying from the first batch\n/);
     expect(logged).toMatch(/\[coordinator batch 1000\] replayed after a recovery: its sinks and dead letters were written before and are not written again\n/);
   });
 
