@@ -116,3 +116,21 @@ export async function withLoad<R>(measure: () => Promise<R>): Promise<R & { load
 export function loadedBefore(r: SidesResults): boolean {
   return r.load[0][0] > os.cpus().length;
 }
+
+/**
+ * Waits (at most `maxSeconds`) until the 1-minute load average is below the cores less one
+ * half, so that a judged group does not start in the load of the group before it (a full
+ * `npm run bench` runs them back to back). Resolves with the load it stopped at.
+ *
+ * @example
+ * ```ts
+ * await settleLoad(); // then run the split word count
+ * ```
+ */
+export async function settleLoad(maxSeconds = 180): Promise<number> {
+  const below = os.cpus().length - 0.5;
+  const until = Date.now() + maxSeconds * 1000;
+  if (os.loadavg()[0] >= below) console.error(`bench: waiting up to ${maxSeconds} s for the load average (${os.loadavg()[0].toFixed(2)}) to fall below ${below}`);
+  while (os.loadavg()[0] >= below && Date.now() < until) await new Promise((r) => setTimeout(r, 5000));
+  return os.loadavg()[0];
+}

@@ -32,6 +32,7 @@ import { renderLongLine, runLongLine } from './long-line.js';
 import { runIoBenches } from './io.js';
 import { renderEventTime, runEventTime } from './cluster-event-time.js';
 import { renderSplit, runSplit } from './cluster-split.js';
+import { settleLoad } from './cluster-sides.js';
 import { renderStraggler, runStraggler } from './cluster-straggler.js';
 import { BATCH, type Row } from './harness.js';
 import { countFromEnv, measureObserved, observedCell, observedNote, OBSERVED_PROCESSES, OBSERVED_REPS, renderObserved, type ObservedRatios } from './observed.js';
@@ -206,7 +207,7 @@ async function main(argv: string[]): Promise<void> {
   if (only.length === 1 && only[0] === 'kafka') { await runKafkaGroup('npm run bench -- kafka'); return; }
   if (only.length === 1 && only[0] === 'kafkacluster') { console.log(`\n${renderClusterKafka(await runClusterKafka(), 'npm run bench -- kafkacluster')}\n`); return; }
   if (only.length === 1 && only[0] === 'io') { console.log(await runIoBenches()); return; }
-  if (only.length === 1 && only[0] === 'straggler') { console.log(`\n${renderStraggler(await runStraggler(), 'npm run bench -- straggler')}\n`); return; }
+  if (only.length === 1 && only[0] === 'straggler') { await settleLoad(); console.log(`\n${renderStraggler(await runStraggler(), 'npm run bench -- straggler')}\n`); return; }
   if (only[0] === 'observed') {
     const ids = only.length > 1 ? only.slice(1) : Object.keys(CASES);
     for (const id of ids) if (!CASES[id]) throw new Error(`no in-memory benchmark ${id} (${Object.keys(CASES).join(', ')})`);
@@ -240,12 +241,14 @@ async function main(argv: string[]): Promise<void> {
   let cluster: ClusterResults | undefined;
   let clusterBody = '';
   if (!only.length || only.includes('cluster')) {
+    if (!only.length) await settleLoad();
     cluster = await runClusterBenches();
     clusterBody = renderCluster(cluster, cmd);
     console.log(`\n${clusterBody}\n\n(${cluster.seconds.toFixed(0)} s)`);
   }
   let splitBody = '';
   if (!only.length || only.includes('split')) {
+    await settleLoad();
     splitBody = renderSplit(await runSplit(), cmd);
     console.log(`\n${splitBody}\n`);
   }
@@ -256,10 +259,12 @@ async function main(argv: string[]): Promise<void> {
   }
   let eventTimeBody = '';
   if (!only.length || only.includes('eventtime')) {
+    await settleLoad();
     eventTimeBody = renderEventTime(await runEventTime(), cmd);
     console.log(`\n${eventTimeBody}\n`);
   }
   if (only.length) return;
+  await settleLoad();
   const stragglerBody = renderStraggler(await runStraggler(), cmd);
   console.log(`\n${stragglerBody}\n`);
   const ioBody = await runIoBenches(cmd);
