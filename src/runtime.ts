@@ -97,11 +97,25 @@ export interface ClusterShorthand extends Omit<RunOptions, 'runtime'> {
 
 /**
  * What a finished run reports.
+ *
+ * @example
+ * ```ts
+ * const stop = new AbortController();
+ * process.once('SIGTERM', () => stop.abort());
+ * const { metrics, stopped } = await pipeline.run({ signal: stop.signal });
+ * console.log(`${stopped ? 'stopped' : 'done'} after ${metrics.batches} batches`);
+ * ```
  * @category Runtime
  */
 export interface RunResult {
   /** The run's counters: batches, records per operator, dead letters, late records. */
   readonly metrics: RunMetrics;
+  /**
+   * True when the run was asked to stop before its end: its `signal` was aborted, or (cluster
+   * runtime) a worker process got SIGINT or SIGTERM, which stops the whole job after the
+   * current batch. With a checkpoint directory, running the job again goes on from there.
+   */
+  readonly stopped?: boolean;
 }
 
 /**

@@ -133,7 +133,10 @@ export async function runCluster(plan: Plan, bindings: Bindings, opts: ClusterRu
     // Pipelining is proven (kill tests byte for byte) with sources read in slices, unless a source says otherwise (Source.pipelined).
     sourcesPipelinable: plan.nodes.every((n) => n.kind !== 'source' || (sliced.has(n.id) && bindings.sources.get(n.id)?.pipelined !== false)),
     commit: (c, positions) => { checkpoints?.commit(c, plan, positions); last = c; },
+    stopper: new AbortController(),
   };
+  if (opts.signal?.aborted) output.stopper.abort();
+  else opts.signal?.addEventListener('abort', () => output.stopper.abort(), { once: true });
   output.observer = await Observer.open(plan, opts, 'cluster', pacingOf(bindings, opts, plan.batchIntervalMs, Date.now()).pace);
   const pool = opts.pool ?? WorkerPool.start({ workers, mode: opts.worker ? 'module' : 'reexec', pipeline: plan.name });
   const failures = new Map<string, number>();
@@ -207,6 +210,8 @@ interface Output {
   commit(c: Omit<Commit, 'committedAt'>, positions?: Record<string, unknown>): void;
   /** Reports each batch's progress (when the run is observed). */
   observer?: Observer;
+  /** Aborted by the run's `signal`, or when a worker got SIGINT/SIGTERM: the run stops after its current batch, over every attempt. */
+  readonly stopper: AbortController;
 }
 
 /** A worker process died (exit, signal): the job is replayed on new workers. */
@@ -284,7 +289,6 @@ class CoordinatorJob {
   /** Weighs the slices of the balanced sources (`balance.ts`), when there are any. */
   private readonly balancer?: Balancer;
   private readonly balanced: ReadonlySet<string>;
-
   constructor(
     private readonly pool: WorkerPool,
     private readonly job: number,
@@ -350,7 +354,7 @@ class CoordinatorJob {
       const indexOf = (t: number) => Math.round((t - zeroTime) / interval);
       const launch = (index: number): BatchState => {
         const every = opts.checkpointInterval ?? 1;
-        const checkpoint = every === 1 || index % every === 0 || (opts.numBatches !== undefined && index >= opts.numBatches) || !!opts.signal?.aborted;
+        const checkpoint = every === 1 || index % every === 0 || (opts.numBatches !== undefined && index >= opts.numBatches) || !!this.output.stopper.signal.aborted;
         const b = this.startBatch(zeroTime + index * interval, false, true, checkpoint);
         started.set(index, b);
         if (opts.numBatches !== undefined && index < opts.numBatches) b.more = true;
@@ -359,19 +363,19 @@ class CoordinatorJob {
       if (pipelined) {
         this.pipeline = (t) => {
           const index = indexOf(t) + 1;
-          if (started.has(index) || !started.has(index - 1) || !started.get(index - 1)!.more || opts.signal?.aborted || this.failure) return;
+          if (started.has(index) || !started.has(index - 1) || !started.get(index - 1)!.more || this.output.stopper.signal.aborted || this.failure) return;
           if (opts.numBatches !== undefined && index > opts.numBatches) return;
           const before = started.get(index - 2);
           if (before && before.got.size < this.n) return; // started when every worker is done with it
           this.pipeline?.(launch(index).t);
         };
       }
-      if (!drained && opts.numBatches !== 0 && !opts.signal?.aborted && !(opts.numBatches !== undefined && first > opts.numBatches)) {
+      if (!drained && opts.numBatches !== 0 && !this.output.stopper.signal.aborted && !(opts.numBatches !== undefined && first > opts.numBatches)) {
         for (let index = first; ; index++) {
           const time = zeroTime + index * interval;
           let b = started.get(index);
           if (!b) {
-            if (pace === 'realtime' && !(await sleepUntil(time, opts.signal))) break;
+            if (pace === 'realtime' && !(await sleepUntil(time, this.output.stopper.signal))) break;
             b = launch(index);
             this.pipeline?.(time);
           }
@@ -383,7 +387,7 @@ class CoordinatorJob {
           const end = opts.numBatches !== undefined ? index >= opts.numBatches : drained && !b.holds;
           last = { time, end };
           // A stop ends the run after the batches already started.
-          if (end || (opts.signal?.aborted && !started.has(index + 1))) break;
+          if (end || (this.output.stopper.signal.aborted && !started.has(index + 1))) break;
         }
       }
       this.pipeline = undefined;
@@ -402,7 +406,7 @@ class CoordinatorJob {
       await this.end();
       this.pool.listen(undefined);
     }
-    return { metrics: this.output.metrics };
+    return { metrics: this.output.metrics, ...(this.output.stopper.signal.aborted ? { stopped: true } : {}) };
   }
 
   /** Tells the workers the job is over and waits for them (not after a worker died: the pool is then killed by its owner). */
@@ -552,6 +556,10 @@ class CoordinatorJob {
       }
       case 'stage':
         this.batches.get(m.t)?.stages.add(`${m.stage}/${m.partition}`);
+        return;
+      case 'stop':
+        if (!this.output.stopper.signal.aborted) info({}, `worker ${w} got ${m.signal}: stopping the job after the current batch`);
+        this.output.stopper.abort();
         return;
       case 'more': {
         const b = this.batches.get(m.t);

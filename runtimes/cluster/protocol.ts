@@ -130,4 +130,6 @@ export type FromWorker =
     }
   | { readonly type: 'failed'; readonly job: number; readonly t?: number; readonly stage?: string; readonly partition?: number; readonly error: WireError }
   | { readonly type: 'ended'; readonly job: number }
-  | { readonly type: 'committed'; readonly job: number; readonly t: number };
+  | { readonly type: 'committed'; readonly job: number; readonly t: number }
+  /** The worker got SIGINT or SIGTERM: the job stops after its current batch, as when the coordinator gets one. */
+  | { readonly type: 'stop'; readonly job: number; readonly signal: string };

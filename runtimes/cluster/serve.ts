@@ -1,5 +1,6 @@
 import type { Pipeline } from '../../src/dsl/pipeline.js';
 import type { ToWorker } from './protocol.js';
+import { info } from './log.js';
 import { ClusterWorker, type WorkerOptions } from './worker.js';
 
 /**
@@ -18,6 +19,17 @@ export function serveWorker(build: WorkerOptions['build']): void {
   });
   process.on('message', (m) => worker.handle(m as ToWorker));
   process.on('disconnect', () => process.exit(0));
+  // SIGINT or SIGTERM sent to a worker stops the whole job after the current batch (the
+  // coordinator does it, and ends this process); a second one exits at once, and the
+  // coordinator handles that as a crash.
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled || !worker.signalled(signal)) process.exit(signal === 'SIGINT' ? 130 : 143);
+    signalled = true;
+    info({ worker: index }, `${signal}: asking the coordinator to stop the job after the current batch (send it again to exit this worker at once)`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }
 
 /**

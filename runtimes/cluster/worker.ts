@@ -218,6 +218,18 @@ export class ClusterWorker {
     this.opts.send(msg);
   }
 
+  /**
+   * This process got `signal` (SIGINT, SIGTERM): a worker cannot leave a running job on its
+   * own, so it asks the coordinator to stop the job after the current batch. False when no
+   * job is being built or run here (an idle worker of a pool: nothing to stop).
+   */
+  signalled(signal: string): boolean {
+    const job = this.job ?? (this.pipeline && { id: this.pipeline.id });
+    if (!job) return false;
+    this.send({ type: 'stop', job: job.id, signal });
+    return true;
+  }
+
   private async control(msg: ToWorker): Promise<void> {
     try {
       switch (msg.type) {
@@ -233,6 +245,7 @@ export class ClusterWorker {
         case 'end': {
           const job = this.job;
           this.job = undefined;
+          if (this.pipeline?.id === msg.job) this.pipeline = undefined;
           if (job && job.id === msg.job) await this.close(job);
           this.send({ type: 'ended', job: msg.job });
           return;

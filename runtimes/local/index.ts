@@ -114,7 +114,7 @@ export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions 
     await engine.start();
     ck?.begin(engine.task);
     if (!drainedAtResume && !(opts.numBatches === 0) && !(opts.numBatches !== undefined && first > opts.numBatches)) {
-      if (opts.signal?.aborted) return { metrics: engine.metrics };
+      if (opts.signal?.aborted) return { metrics: engine.metrics, stopped: true };
       const done = await lastValueFrom(
         next(first).pipe(expand((s) => (s.end ? EMPTY : next(s.index + 1))), ck ? (x) => x : takeUntil(stop$)),
         { defaultValue: last },
@@ -136,7 +136,7 @@ export async function runLocal(plan: Plan, bindings: Bindings, opts: RunOptions 
   } finally {
     try { await engine.close(); } finally { await observer?.close(); }
   }
-  return { metrics: engine.metrics };
+  return { metrics: engine.metrics, ...(opts.signal?.aborted ? { stopped: true } : {}) };
 }
 
 /**

@@ -106,8 +106,12 @@ async function runCommand(job: string, flags: RunFlags, args: readonly string[])
     say(`${signal}: stopping after the current batch (send it again to exit at once)`);
     abort.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // In a cluster worker (this command run again by the coordinator) the worker handles them (runtimes/cluster/serve.ts).
+  const worker = process.env.SLUICE_WORKER !== undefined;
+  if (!worker) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
   // A run the job module starts itself (while it loads) is the run; the CLI does not start another.
   const argv = process.argv;
   const watch = watchJobRuns({ mode: 'run', options: opts, signal: abort.signal }, () => { process.argv = argv; });
@@ -117,14 +121,14 @@ async function runCommand(job: string, flags: RunFlags, args: readonly string[])
   try {
     const pipeline = await loadPipeline(job, { args, ranItself: () => watch.runs.length > 0 });
     if (watch.runs.length > 0 || !pipeline) {
-      for (const { pipeline: p, result } of watch.runs) say(summary(p, await result, performance.now() - start, abort.signal.aborted));
+      for (const { pipeline: p, result } of watch.runs) { const r = await result; say(summary(p, r, performance.now() - start, abort.signal.aborted || r.stopped === true)); }
       return 0;
     }
     // The status line and the web UI watch the run the CLI starts.
     watching = await watchRun(pipeline, flags, flags.runtime, flags.workers, say);
     start = performance.now();
     const result = await watch.run.call(pipeline, { ...opts, ...watching.opts, signal: abort.signal });
-    say(summary(pipeline, result, performance.now() - start, abort.signal.aborted));
+    say(summary(pipeline, result, performance.now() - start, abort.signal.aborted || result.stopped === true));
     ok = true;
     return 0;
   } finally {

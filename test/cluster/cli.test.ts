@@ -112,6 +112,36 @@ describe('sluice run --runtime cluster --checkpoint-dir: the coordinator killed 
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+  it('SIGTERM to a worker stops the whole job after the current batch: no crash or restart, exit 0, "stopped", and a rerun prints each later batch once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-ckpt-'));
+    try {
+      const full = await run(process.execPath, ['bin/sluice.js', 'run', job], { cwd: root });
+      const first = await startUntil(dir, 3);
+      const pids = [...first.err().matchAll(/\[worker (\d)\] hello: pid (\d+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+      expect(pids).toHaveLength(2);
+      process.kill(pids.find(([w]) => w === 1)![1], 'SIGTERM');
+      const code = await new Promise((r) => first.child.once('exit', (c) => r(c)));
+      expect(code).toBe(0);
+      expect(first.err()).toMatch(/\[worker 1\] SIGTERM: asking the coordinator to stop the job after the current batch/);
+      expect(first.err()).toMatch(/\[coordinator\] worker 1 got SIGTERM: stopping the job after the current batch/);
+      expect(first.err()).toMatch(/ticking stopped: \d+ batches/);
+      expect(first.err()).not.toMatch(/crashed|restarting the workers/);
+      // Only the coordinator speaks for the CLI: the worker does not print the CLI's own stop line.
+      expect(first.err().match(/SIGTERM: stopping after the current batch/g) ?? []).toHaveLength(0);
+      for (const [, pid] of pids) expect(alive(pid)).toBe(false);
+      const printed = first.out().split('\n').filter(Boolean);
+      const commits = readdirSync(join(dir, 'commits')).map((f) => Number(f.replace('.json', '')));
+      expect(Math.max(...commits)).toBe(Math.max(...printed.map((l) => Number(l.split(' ')[0]))));
+      // The rerun goes on after the last printed batch; together the two print the full run once.
+      const second = await run(process.execPath, args(dir), { cwd: root });
+      const all = [...printed, ...second.stdout.split('\n').filter(Boolean)];
+      expect(all.map((l) => l.replace(/^\d+ /, '')).join('\n') + '\n').toBe(full.stdout.replace(/^\d+ /gm, ''));
+      const times = all.map((l) => Number(l.split(' ')[0]));
+      expect(times.every((t, i) => i === 0 || t - times[i - 1] === 200)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
 
 describe('re-executed workers that do not serve the pipeline', () => {

@@ -72,13 +72,15 @@ describe('local checkpoints', () => {
     const ctl = new AbortController();
     const first = harnessPipeline([input], runningTotals as (s: Stream<any>) => Stream<unknown>, { batchInterval: millis(100) });
     setTimeout(() => ctl.abort(), 450);
-    await first.pipeline.run({ runtime: local({ checkpointDir: dir, checkpointInterval: 1000 }), pace: 'realtime', signal: ctl.signal });
+    const stopped = await first.pipeline.run({ runtime: local({ checkpointDir: dir, checkpointInterval: 1000 }), pace: 'realtime', signal: ctl.signal });
+    expect(stopped.stopped).toBe(true);
     const ran = first.out.batches.map(([t]) => t);
     expect(ran.length).toBeGreaterThan(0);
     expect(ran.length).toBeLessThan(12);
     expect(readdirSync(join(dir, 'commits'))).toEqual([`${ran.at(-1)}.json`]);
     const second = harnessPipeline([input], runningTotals as (s: Stream<any>) => Stream<unknown>, { batchInterval: millis(100) });
-    await second.pipeline.run({ runtime: local({ checkpointDir: dir }), pace: 'asap' });
+    const finished = await second.pipeline.run({ runtime: local({ checkpointDir: dir }), pace: 'asap' });
+    expect(finished.stopped).toBeUndefined();
     expect(second.out.batches[0][0]).toBe(ran.at(-1)! + 100);
     expect(sorted([...first.out.batches, ...second.out.batches].map(([, rs]) => rs))).toEqual(sorted(expected));
   });
