@@ -289,6 +289,7 @@ class CoordinatorJob {
   /** Weighs the slices of the balanced sources (`balance.ts`), when there are any. */
   private readonly balancer?: Balancer;
   private readonly balanced: ReadonlySet<string>;
+
   constructor(
     private readonly pool: WorkerPool,
     private readonly job: number,

@@ -63,8 +63,9 @@ interface RunFlags extends WatchFlags {
   overwrite?: boolean;
 }
 
-function summary(pipeline: Pipeline, result: RunResult, ms: number, stopped: boolean): string {
+function summary(pipeline: Pipeline, result: RunResult, ms: number): string {
   const { batches, records, deadLetters, lateRecords } = result.metrics;
+  const stopped = result.stopped === true;
   let read = 0;
   for (const n of pipeline.plan().nodes) if (n.kind === 'source') read += records[n.id] ?? 0;
   const plural = (k: number, one: string, many = `${one}s`) => `${k} ${k === 1 ? one : many}`;
@@ -121,14 +122,14 @@ async function runCommand(job: string, flags: RunFlags, args: readonly string[])
   try {
     const pipeline = await loadPipeline(job, { args, ranItself: () => watch.runs.length > 0 });
     if (watch.runs.length > 0 || !pipeline) {
-      for (const { pipeline: p, result } of watch.runs) { const r = await result; say(summary(p, r, performance.now() - start, abort.signal.aborted || r.stopped === true)); }
+      for (const { pipeline: p, result } of watch.runs) say(summary(p, await result, performance.now() - start));
       return 0;
     }
     // The status line and the web UI watch the run the CLI starts.
     watching = await watchRun(pipeline, flags, flags.runtime, flags.workers, say);
     start = performance.now();
     const result = await watch.run.call(pipeline, { ...opts, ...watching.opts, signal: abort.signal });
-    say(summary(pipeline, result, performance.now() - start, abort.signal.aborted || result.stopped === true));
+    say(summary(pipeline, result, performance.now() - start));
     ok = true;
     return 0;
   } finally {
