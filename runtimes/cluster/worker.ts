@@ -224,9 +224,10 @@ export class ClusterWorker {
    * job is being built or run here (an idle worker of a pool: nothing to stop).
    */
   signalled(signal: string): boolean {
-    const job = this.job ?? (this.pipeline && { id: this.pipeline.id });
-    if (!job) return false;
-    this.send({ type: 'stop', job: job.id, signal });
+    // The pipeline is built for a job before it starts and dropped when it ends: its id is the job's.
+    const job = this.pipeline?.id;
+    if (job === undefined) return false;
+    this.send({ type: 'stop', job, signal });
     return true;
   }
 
